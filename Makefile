@@ -1,0 +1,27 @@
+# Thin driver over scripts/: every target is one script, so CI and people run the same steps.
+# `make` alone lists the targets.
+
+.PHONY: help setup build test demo clean
+
+help:
+	@echo "bronze targets:"
+	@echo "  make setup   install missing Debian packages and the Python venv (.venv)"
+	@echo "  make build   configure (first time) and build into build/"
+	@echo "  make test    build, then run the C++ (ctest) and Python (pytest) tests"
+	@echo "  make demo    build, then run the quick start example"
+	@echo "  make clean   remove build/"
+
+setup:
+	scripts/setup.sh
+
+build:
+	scripts/build.sh
+
+test:
+	scripts/test.sh
+
+demo:
+	scripts/demo.sh
+
+clean:
+	rm -rf build
