@@ -1,0 +1,48 @@
+// Elementwise ops: binary arithmetic with NumPy broadcasting (add, sub, mul, div) and unary
+// activations (relu, exp). Operand dtypes must match: bronze never promotes implicitly.
+#include "graph/ops/common.h"
+#include "graph/ops/ops.h"
+
+namespace bronze {
+namespace {
+
+OpSchema Binary(std::string name, uint32_t id, std::string doc) {
+  OpSchema s = ops::MakeSchema(std::move(name), id, {"a", "b"}, FusionKind::kBroadcast, std::move(doc));
+  s.infer = [](const InferContext& ctx) {
+    DType d = ops::RequireSameDType(ctx);
+    ops::RequireDType(d, ops::kNumericDTypes, "operand");
+    return std::vector<TensorType>{{d, ops::BroadcastOrThrow(ctx.input(0).shape, ctx.input(1).shape)}};
+  };
+  s.validate = ValidateNothing;
+  s.cost = [](const AttrMap&, std::span<const TensorType> in, std::span<const TensorType> out) {
+    return ops::ElementwiseCost(in, out, 1);
+  };
+  return s;
+}
+
+OpSchema Unary(std::string name, uint32_t id, std::initializer_list<DType> dtypes,
+               double flops, std::string doc) {
+  OpSchema s = ops::MakeSchema(std::move(name), id, {"x"}, FusionKind::kElementwise, std::move(doc));
+  s.infer = [dtypes](const InferContext& ctx) {
+    ops::RequireDType(ctx.input(0).dtype, dtypes, "input x");
+    return std::vector<TensorType>{ctx.input(0)};
+  };
+  s.validate = ValidateNothing;
+  s.cost = [flops](const AttrMap&, std::span<const TensorType> in, std::span<const TensorType> out) {
+    return ops::ElementwiseCost(in, out, flops);
+  };
+  return s;
+}
+
+}  // namespace
+
+void RegisterElementwiseOps(OpRegistry& r) {
+  r.Register(Binary("add", 100, "a + b with NumPy broadcasting."));
+  r.Register(Binary("sub", 101, "a - b with NumPy broadcasting."));
+  r.Register(Binary("mul", 102, "a * b with NumPy broadcasting."));
+  r.Register(Binary("div", 103, "a / b with NumPy broadcasting (integer division truncates)."));
+  r.Register(Unary("relu", 200, ops::kNumericDTypes, 1, "max(x, 0)."));
+  r.Register(Unary("exp", 201, ops::kFloatDTypes, 8, "e to the power x."));
+}
+
+}  // namespace bronze
