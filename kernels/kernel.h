@@ -1,0 +1,89 @@
+// Kernels and the kernel registry, keyed by (op, device, dtype) with a backend name ("ref" for
+// the naive oracle kernels, "cpu" for the fast ones, "cuda"). A registered factory binds a kernel
+// to concrete input and output types once, when a plan is compiled (that is where oneDNN
+// primitives or CUDA launch configurations are prepared); Run then executes it any number of
+// times, possibly from several threads at once, so a bound kernel keeps no per-run state.
+// Kernels see tensors, dtypes, shapes and attributes, never the Graph.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "graph/attribute.h"
+#include "graph/graph.h"
+#include "graph/tensor.h"
+
+namespace bronze {
+
+// What a kernel is bound to: concrete (static) types, the node's attributes and the device.
+struct KernelSignature {
+  std::string_view op;
+  const AttrMap& attrs;
+  std::span<const TensorType> inputs;
+  std::span<const TensorType> outputs;
+  Device device;
+};
+
+// Per-run execution state handed to kernels (grows: thread arena, CUDA stream, workspace).
+struct ExecContext {
+  int threads = 1;
+};
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  // Outputs arrive allocated with their planned shapes; inputs must not be written.
+  virtual void Run(std::span<const Tensor> inputs, std::span<Tensor> outputs,
+                   ExecContext& context) const = 0;
+};
+
+using KernelFactory = std::function<std::unique_ptr<Kernel>(const KernelSignature&)>;
+// The simplest kernel: a function of attributes, inputs and outputs.
+using KernelFn = void (*)(const AttrMap& attrs, std::span<const Tensor> inputs,
+                          std::span<Tensor> outputs);
+// A factory for a KernelFn; the attributes are copied into the bound kernel.
+KernelFactory FunctionKernel(KernelFn fn);
+
+struct KernelEntry {
+  std::string op;
+  DeviceKind device;
+  DType dtype;        // the dtype of the op's dispatch input (OpSchema::dispatch_input)
+  std::string backend;
+  int priority = 0;   // higher wins when no backend is requested
+  KernelFactory factory;
+};
+
+class KernelRegistry {
+ public:
+  // Every built-in kernel, registered on first use.
+  static const KernelRegistry& Global();
+
+  void Register(KernelEntry entry);  // throws InternalError on a duplicate key
+  // The kernel for (op, device, dtype): from `backend` when given, else the highest priority.
+  const KernelEntry* Find(std::string_view op, DeviceKind device, DType dtype,
+                          std::string_view backend = {}) const;
+  std::vector<const KernelEntry*> All() const;
+  // The dtypes an op has kernels for on a device and backend ("" = any), for error messages.
+  std::string DescribeAvailable(std::string_view op, DeviceKind device) const;
+
+ private:
+  std::vector<KernelEntry> entries_;
+};
+
+// Reference kernel families (kernels/ref/*.cc); KernelRegistry::Global() calls each once.
+void RegisterRefElementwiseKernels(KernelRegistry& registry);
+void RegisterRefLinalgKernels(KernelRegistry& registry);
+void RegisterRefReduceKernels(KernelRegistry& registry);
+void RegisterRefShapeKernels(KernelRegistry& registry);
+#ifdef BRONZE_WITH_CUDA
+void RegisterCudaDevice();
+namespace cuda {
+void RegisterElementwiseKernels(KernelRegistry& registry);
+}  // namespace cuda
+#endif
+
+}  // namespace bronze
