@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
 #include "graph/error.h"
 
@@ -24,19 +25,8 @@ int64_t CheckedMul(int64_t a, int64_t b) {
   return r;
 }
 
-}  // namespace
-
-Dim Dim::Symbol(std::string_view name) {
-  if (!IsSymbolName(name)) {
-    throw InvalidArgumentError("bad symbolic dim name '" + std::string(name) +
-                               "' (expected an identifier such as N or T)");
-  }
-  Dim d(1);
-  d.symbols_.emplace_back(name);
-  return d;
-}
-
-Dim Dim::Parse(std::string_view text) {
+// Dim::Parse without the overflow translation.
+Dim ParseProduct(std::string_view text) {
   Dim result(1);
   size_t pos = 0;
   bool any = false;
@@ -70,6 +60,26 @@ Dim Dim::Parse(std::string_view text) {
   return result;
 }
 
+}  // namespace
+
+Dim Dim::Symbol(std::string_view name) {
+  if (!IsSymbolName(name)) {
+    throw InvalidArgumentError("bad symbolic dim name '" + std::string(name) +
+                               "' (expected an identifier such as N or T)");
+  }
+  Dim d(1);
+  d.symbols_.emplace_back(name);
+  return d;
+}
+
+Dim Dim::Parse(std::string_view text) {
+  try {
+    return ParseProduct(text);
+  } catch (const ShapeError& e) {  // a product that overflows: still a ParseError, as documented
+    throw ParseError("dim '" + std::string(text) + "': " + e.message());
+  }
+}
+
 int64_t Dim::value() const {
   if (!is_static()) throw ShapeError("dim " + ToString() + " is symbolic, a static value is needed");
   return coeff_;
@@ -86,7 +96,10 @@ Dim Dim::operator*(const Dim& other) const {
 }
 
 std::optional<Dim> Dim::DividedBy(const Dim& other) const {
-  if (other.coeff_ == 0 || coeff_ % other.coeff_ != 0) return std::nullopt;
+  if (other.coeff_ == 0) return std::nullopt;
+  // INT64_MIN / -1 overflows (and traps on x86): not representable, so not a quotient.
+  if (other.coeff_ == -1 && coeff_ == std::numeric_limits<int64_t>::min()) return std::nullopt;
+  if (coeff_ % other.coeff_ != 0) return std::nullopt;
   Dim r;
   r.coeff_ = coeff_ / other.coeff_;
   r.symbols_ = symbols_;
@@ -194,6 +207,9 @@ std::string Shape::ToListString() const {
 
 int64_t NormalizeAxis(int64_t axis, int64_t rank, std::string_view what) {
   int64_t a = axis < 0 ? axis + rank : axis;
+  if (rank == 0) {
+    throw ShapeError(std::string(what) + " " + std::to_string(axis) + " is out of range for rank 0 (the input is a scalar)");
+  }
   if (a < 0 || a >= rank) {
     throw ShapeError(std::string(what) + " " + std::to_string(axis) + " is out of range for rank " +
                      std::to_string(rank) + " (valid: " + std::to_string(-rank) + " to " +

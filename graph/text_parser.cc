@@ -46,7 +46,8 @@ class Lexer {
       if (t.text.empty()) Fail(t, "expected a value name after '%'");
     } else if (std::isdigit(static_cast<unsigned char>(c)) ||
                ((c == '-' || c == '+') && pos_ + 1 < s_.size() &&
-                (std::isdigit(static_cast<unsigned char>(s_[pos_ + 1])) || s_[pos_ + 1] == 'i'))) {
+                (std::isdigit(static_cast<unsigned char>(s_[pos_ + 1])) ||
+                 s_.compare(pos_ + 1, 3, "inf") == 0 || s_.compare(pos_ + 1, 3, "nan") == 0))) {
       t.kind = Tok::kNumber;
       t.text += Advance();
       while (pos_ < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[pos_])) || s_[pos_] == '.' ||
@@ -109,7 +110,10 @@ class Lexer {
         case '"': out += '"'; break;
         case '\\': out += '\\'; break;
         case 'x': {
-          if (pos_ + 2 > s_.size()) Fail(at, "bad \\x escape");
+          if (pos_ + 2 > s_.size() || !std::isxdigit(static_cast<unsigned char>(s_[pos_])) ||
+              !std::isxdigit(static_cast<unsigned char>(s_[pos_ + 1]))) {
+            Fail(at, "bad \\x escape (expected two hex digits)");
+          }
           std::string hex{Advance(), Advance()};
           out += static_cast<char>(std::stoi(hex, nullptr, 16));
           break;
@@ -186,12 +190,12 @@ class Parser {
     Token t = Expect(Tok::kValue, "a value (%name)");
     auto it = names_.find(t.text);
     if (it == names_.end()) Lexer::Fail(t, "value %" + t.text + " is used before it is defined");
-    Value v{it->second, 0};
-    if (AcceptPunct("#")) v.index = static_cast<int32_t>(ParseInt());
-    if (v.index < 0 || static_cast<size_t>(v.index) >= g.node(v.node).outputs.size()) {
-      Lexer::Fail(t, "%" + t.text + " has no output " + std::to_string(v.index));
+    int64_t index = 0;
+    if (AcceptPunct("#")) index = ParseInt();
+    if (index < 0 || static_cast<uint64_t>(index) >= g.node(it->second).outputs.size()) {
+      Lexer::Fail(t, "%" + t.text + " has no output " + std::to_string(index));
     }
-    return v;
+    return Value{it->second, static_cast<int32_t>(index)};
   }
 
   int64_t ParseInt() {
@@ -204,7 +208,18 @@ class Parser {
     return v;
   }
 
-  double ParseFloat() {
+  // An integer in [lo, hi]; `what` names the range in the error.
+  int64_t ParseIntIn(int64_t lo, int64_t hi, const char* what) {
+    Token t = tok_;
+    int64_t v = ParseInt();
+    if (v < lo || v > hi) Lexer::Fail(t, "'" + t.text + "' is out of range for " + what);
+    return v;
+  }
+
+  // Parses straight into T (float or double): going through double and then rounding to float
+  // would round twice and change some f32 values.
+  template <typename T = double>
+  T ParseFloat() {
     Token t = tok_;
     std::string s;
     if (tok_.kind == Tok::kIdent && (tok_.text == "inf" || tok_.text == "nan")) {
@@ -214,11 +229,15 @@ class Parser {
     }
     bool neg = !s.empty() && s[0] == '-';
     std::string body = (s[0] == '-' || s[0] == '+') ? s.substr(1) : s;
-    if (body == "inf") return neg ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
-    if (body == "nan") return std::numeric_limits<double>::quiet_NaN();
-    double v = 0;
-    auto res = std::from_chars(body.data(), body.data() + body.size(), v);
-    if (res.ec != std::errc() || res.ptr != body.data() + body.size()) Lexer::Fail(t, "'" + s + "' is not a number");
+    T v = 0;
+    if (body == "inf") {
+      v = std::numeric_limits<T>::infinity();
+    } else if (body == "nan") {
+      v = std::numeric_limits<T>::quiet_NaN();  // "-nan" keeps its sign bit below
+    } else {
+      auto res = std::from_chars(body.data(), body.data() + body.size(), v);
+      if (res.ec != std::errc() || res.ptr != body.data() + body.size()) Lexer::Fail(t, "'" + s + "' is not a number");
+    }
     return neg ? -v : v;
   }
 
@@ -330,14 +349,23 @@ class Parser {
     while (!IsPunct("]")) {
       if (i >= t.numel()) Lexer::Fail(tok_, "more data values than the shape holds");
       switch (dtype) {
-        case DType::kF32: { float v = static_cast<float>(ParseFloat()); std::memcpy(p + 4 * i, &v, 4); break; }
-        case DType::kF64: { double v = ParseFloat(); std::memcpy(p + 8 * i, &v, 8); break; }
+        case DType::kF32: { float v = ParseFloat<float>(); std::memcpy(p + 4 * i, &v, 4); break; }
+        case DType::kF64: { double v = ParseFloat<double>(); std::memcpy(p + 8 * i, &v, 8); break; }
         case DType::kF16:
-        case DType::kBF16: { uint16_t v = static_cast<uint16_t>(ParseInt()); std::memcpy(p + 2 * i, &v, 2); break; }
-        case DType::kI32: { int32_t v = static_cast<int32_t>(ParseInt()); std::memcpy(p + 4 * i, &v, 4); break; }
+        case DType::kBF16: {
+          uint16_t v = static_cast<uint16_t>(ParseIntIn(0, 65535, "16-bit float bits"));
+          std::memcpy(p + 2 * i, &v, 2);
+          break;
+        }
+        case DType::kI32: {
+          int32_t v = static_cast<int32_t>(ParseIntIn(std::numeric_limits<int32_t>::min(),
+                                                      std::numeric_limits<int32_t>::max(), "i32"));
+          std::memcpy(p + 4 * i, &v, 4);
+          break;
+        }
         case DType::kI64: { int64_t v = ParseInt(); std::memcpy(p + 8 * i, &v, 8); break; }
-        case DType::kU8: p[i] = static_cast<char>(ParseInt()); break;
-        case DType::kBool: p[i] = ParseInt() != 0; break;
+        case DType::kU8: p[i] = static_cast<char>(ParseIntIn(0, 255, "u8")); break;
+        case DType::kBool: p[i] = static_cast<char>(ParseIntIn(0, 1, "bool (0 or 1)")); break;
       }
       ++i;
       if (!AcceptPunct(",")) break;

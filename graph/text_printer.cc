@@ -39,7 +39,7 @@ std::string ValueName(const Graph& g, Value v) {
 
 template <typename T>
 void AppendFloat(std::string& out, T v) {
-  if (std::isnan(v)) { out += "nan"; return; }
+  if (std::isnan(v)) { out += std::signbit(v) ? "-nan" : "nan"; return; }  // sign kept: data is exact
   if (std::isinf(v)) { out += v > 0 ? "inf" : "-inf"; return; }
   char buf[48];
   auto res = std::to_chars(buf, buf + sizeof(buf), v);
