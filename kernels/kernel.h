@@ -68,7 +68,8 @@ class KernelRegistry {
                           std::string_view backend = {}) const;
   std::vector<const KernelEntry*> All() const;
   // The dtypes an op has kernels for on a device and backend ("" = any), for error messages.
-  std::string DescribeAvailable(std::string_view op, DeviceKind device) const;
+  std::string DescribeAvailable(std::string_view op, DeviceKind device,
+                                std::string_view backend = {}) const;
 
  private:
   std::vector<KernelEntry> entries_;

@@ -72,11 +72,13 @@ std::vector<const KernelEntry*> KernelRegistry::All() const {
   return out;
 }
 
-std::string KernelRegistry::DescribeAvailable(std::string_view op, DeviceKind device) const {
+std::string KernelRegistry::DescribeAvailable(std::string_view op, DeviceKind device,
+                                              std::string_view backend) const {
   std::vector<DType> seen;
   std::string s;
   for (const KernelEntry& e : entries_) {
     if (e.op != op || e.device != device) continue;
+    if (!backend.empty() && e.backend != backend) continue;
     if (std::find(seen.begin(), seen.end(), e.dtype) != seen.end()) continue;
     seen.push_back(e.dtype);
     s += (s.empty() ? "" : ", ") + std::string(DTypeName(e.dtype));

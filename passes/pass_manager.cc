@@ -111,6 +111,9 @@ PipelineOptions PipelineOptions::Parse(std::string_view text) {
       std::vector<std::string> parts = SplitList(value, ':');
       o.dump_dir = parts[0];
       o.dump_after.assign(parts.begin() + 1, parts.end());
+      for (const std::string& p : o.dump_after) {
+        if (p != "input") PassRegistry::Global().Get(p);  // a typo would silently dump nothing
+      }
     } else {
       throw InvalidArgumentError("unknown pass option '" + item +
                                  "' (known: verify-each, time-passes, print-passes, "
@@ -124,6 +127,9 @@ PassManager::PassManager(std::vector<std::string> pipeline, PipelineOptions opti
     : pipeline_(std::move(pipeline)), options_(std::move(options)) {
   for (const std::string& p : pipeline_) PassRegistry::Global().Get(p);
   for (const std::string& p : options_.disabled) PassRegistry::Global().Get(p);
+  for (const std::string& p : options_.dump_after) {
+    if (p != "input") PassRegistry::Global().Get(p);
+  }
 }
 
 static bool Contains(const std::vector<std::string>& v, const std::string& s) {
@@ -141,7 +147,9 @@ std::vector<PassRun> PassManager::Run(Graph& graph) const {
       ++dump_index;
       return;
     }
-    std::filesystem::create_directories(options_.dump_dir);
+    std::error_code ec;
+    std::filesystem::create_directories(options_.dump_dir, ec);
+    if (ec) throw IoError("cannot create IR dump directory " + options_.dump_dir + ": " + ec.message());
     char prefix[16];
     std::snprintf(prefix, sizeof(prefix), "%02d-", dump_index++);
     std::filesystem::path path = std::filesystem::path(options_.dump_dir) / (prefix + after + ".txt");
@@ -168,7 +176,11 @@ std::vector<PassRun> PassManager::Run(Graph& graph) const {
     }
     const PassInfo& pass = PassRegistry::Global().Get(name);
     auto t0 = std::chrono::steady_clock::now();
-    run.changed = pass.run(graph, ctx);
+    try {
+      run.changed = pass.run(graph, ctx);
+    } catch (const Error& e) {
+      RethrowWithContext(e, "pass '" + name + "': ", "");
+    }
     run.milliseconds = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (options_.verify_each) {
       try {

@@ -55,7 +55,7 @@ Plan::Plan(const Graph& graph, SymbolBindings bindings, const PlanOptions& optio
           n.Describe() + ": no " + (options.backend.empty() ? "" : options.backend + " ") +
               "kernel for " + n.op->name + " on " + options.device.ToString() + " with dtype " +
               std::string(DTypeName(dispatch)) + " (available dtypes: " +
-              kernels.DescribeAvailable(n.op->name, options.device.kind) + ")",
+              kernels.DescribeAvailable(n.op->name, options.device.kind, options.backend) + ")",
           n.location);
     }
     try {

@@ -14,6 +14,8 @@ Session::Session(Graph graph, SessionOptions options)
   if (options_.threads < 0) throw InvalidArgumentError("threads must be >= 0 (0: all cores)");
   threads_ = options_.threads > 0 ? options_.threads
                                   : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  // Registers the built-in kernels and device interfaces (CUDA) before the device is looked up.
+  KernelRegistry::Global();
   if (options_.device.kind != DeviceKind::kCPU) GetDeviceInterface(options_.device);  // exists?
   Verify(graph_);
   PassManager(options_.pipeline, options_.pass_options).Run(graph_);
@@ -30,6 +32,11 @@ Session::Session(Graph graph, SessionOptions options)
       throw InvalidArgumentError(n.Describe() + " has no initial value", n.location);
     }
     parameters_[n.name] = n.data.To(options_.device);
+  }
+  for (NodeId id : graph_.node_ids()) {
+    const Node& n = graph_.node(id);
+    if (n.op->name != "constant") continue;
+    constants_[n.name] = n.data.device() == options_.device ? n.data : n.data.To(options_.device);
   }
 }
 
@@ -138,7 +145,7 @@ std::vector<Tensor> Session::Run(const std::vector<Tensor>& inputs) const {
     if (n.op->name == "parameter") {
       slots[static_cast<size_t>(plan->slot_of({id, 0}))] = parameters_.at(n.name);
     } else if (n.op->name == "constant") {
-      slots[static_cast<size_t>(plan->slot_of({id, 0}))] = n.data;
+      slots[static_cast<size_t>(plan->slot_of({id, 0}))] = constants_.at(n.name);
     }
   }
   ExecContext ctx{threads_};
@@ -199,7 +206,13 @@ Tensor Session::parameter(const std::string& name) const {
 void Session::set_parameter(const std::string& name, const Tensor& value) {
   auto it = parameters_.find(name);
   if (it == parameters_.end()) throw NotFoundError("graph '" + graph_.name() + "' has no parameter '" + name + "'");
-  if (value.dtype() != it->second.dtype() || value.dims() != it->second.dims()) {
+  if (!value.defined()) throw InvalidArgumentError("parameter '" + name + "': the new value is undefined");
+  if (value.dtype() != it->second.dtype()) {
+    throw TypeError("parameter '" + name + "' is " + std::string(DTypeName(it->second.dtype())) +
+                    DimsToString(it->second.dims()) + ", the new value is " +
+                    std::string(DTypeName(value.dtype())) + DimsToString(value.dims()));
+  }
+  if (value.dims() != it->second.dims()) {
     throw ShapeError("parameter '" + name + "' is " + std::string(DTypeName(it->second.dtype())) +
                      DimsToString(it->second.dims()) + ", the new value is " +
                      std::string(DTypeName(value.dtype())) + DimsToString(value.dims()));

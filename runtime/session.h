@@ -69,6 +69,8 @@ class Session {
   std::vector<TensorSpec> input_specs_;
   std::vector<TensorSpec> output_specs_;
   std::map<std::string, Tensor, std::less<>> parameters_;
+  // Constant values on the session's device (the graph's own tensors when that is the CPU).
+  std::map<std::string, Tensor, std::less<>> constants_;
   mutable std::mutex mutex_;
   mutable std::map<std::vector<int64_t>, std::shared_ptr<const Plan>> plans_;
   mutable std::atomic<int64_t> num_compiles_{0};

@@ -9,7 +9,7 @@
 namespace bronze::cuda {
 namespace {
 
-struct ReluOp { template <typename T> __device__ T operator()(T x) const { return x > T(0) ? x : T(0); } };
+struct ReluOp { template <typename T> __device__ T operator()(T x) const { return x < T(0) ? T(0) : x; } };
 struct ExpOp {
   __device__ float operator()(float x) const { return expf(x); }
   __device__ double operator()(double x) const { return exp(x); }

@@ -1,5 +1,6 @@
 // Reference kernels for elementwise ops: add, sub, mul, div with NumPy broadcasting (f32, f64,
-// i32, i64; integer division truncates and fails on a zero divisor), relu (f32, f64, i32, i64)
+// i32, i64; integer division truncates and fails on a zero divisor; integer add, sub and mul
+// wrap), relu (f32, f64, i32, i64; NaN propagates, as in PyTorch)
 // and exp (f32, f64).
 #include <cmath>
 #include <limits>
@@ -46,7 +47,7 @@ template <typename T>
 void Relu(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out) {
   const T* x = in[0].data<T>();
   T* y = out[0].data<T>();
-  for (int64_t i = 0; i < in[0].numel(); ++i) y[i] = x[i] > T(0) ? x[i] : T(0);
+  for (int64_t i = 0; i < in[0].numel(); ++i) y[i] = x[i] < T(0) ? T(0) : x[i];  // NaN stays NaN
 }
 
 template <typename T>
