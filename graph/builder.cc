@@ -49,6 +49,7 @@ Value GraphBuilder::Parameter(const std::string& name, Tensor initial_value) {
 
 Value GraphBuilder::Constant(Tensor value, const std::string& name) {
   if (!value.defined()) throw InvalidArgumentError("a constant needs a value");
+  value = value.Clone();  // a constant never changes, even when the caller's buffer does
   Shape shape = Shape::FromDims(value.dims());
   DType dtype = value.dtype();
   return AddSource("constant", name, dtype, std::move(shape), std::move(value));

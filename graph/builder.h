@@ -20,8 +20,9 @@ class GraphBuilder {
 
   // A graph input; symbolic dims (Dim::Symbol("N")) bind at run time.
   Value Placeholder(const std::string& name, DType dtype, Shape shape);
-  // Trainable state with its initial value.
+  // Trainable state with its initial value (shared with the caller; a Session copies it).
   Value Parameter(const std::string& name, Tensor initial_value);
+  // A constant; the builder keeps its own copy of `value`.
   Value Constant(Tensor value, const std::string& name = "");
 
   // Adds one node of `op` and returns its outputs. An empty `name` gets a unique one from the
