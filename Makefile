@@ -1,13 +1,14 @@
 # Thin driver over scripts/: every target is one script, so CI and people run the same steps.
 # `make` alone lists the targets.
 
-.PHONY: help setup build test demo clean
+.PHONY: help setup build test test-sanitize demo clean
 
 help:
 	@echo "bronze targets:"
 	@echo "  make setup   install missing Debian packages and the Python venv (.venv)"
 	@echo "  make build   configure (first time) and build into build/"
 	@echo "  make test    build, then run the C++ (ctest) and Python (pytest) tests"
+	@echo "  make test-sanitize  the C++ tests again, built with ASan and UBSan into build-asan/"
 	@echo "  make demo    build, then run the quick start example"
 	@echo "  make clean   remove build/"
 
@@ -20,8 +21,13 @@ build:
 test:
 	scripts/test.sh
 
+test-sanitize:
+	BRONZE_BUILD_DIR=build-asan BRONZE_BUILD_TYPE=Debug BRONZE_SKIP_PYTHON_TESTS=1 \
+	  BRONZE_CMAKE_ARGS="-DBRONZE_SANITIZE=address;undefined -DBRONZE_CUDA=OFF -DBRONZE_BUILD_BENCHMARKS=OFF" \
+	  scripts/test.sh
+
 demo:
 	scripts/demo.sh
 
 clean:
-	rm -rf build
+	rm -rf build build-asan

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds bronze into build/ with CMake + Ninja, after scripts/setup.sh. Configures only when
-# build/ is not configured yet or BRONZE_CMAKE_ARGS is set. Environment: BRONZE_BUILD_TYPE
-# (RelWithDebInfo), BRONZE_JOBS (2), BRONZE_CMAKE_ARGS (extra cmake args), CI (turns on -Werror).
+# the build dir is not configured yet or BRONZE_CMAKE_ARGS is set. Environment: BRONZE_BUILD_DIR
+# (build), BRONZE_BUILD_TYPE (RelWithDebInfo), BRONZE_JOBS (2), BRONZE_CMAKE_ARGS (extra cmake
+# args), CI (turns on -Werror).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+build_dir=${BRONZE_BUILD_DIR:-build}
 
 scripts/setup.sh
 
@@ -16,18 +18,18 @@ if [[ -n ${CI:-} ]]; then
 fi
 
 configure=0
-if [[ ! -f build/build.ninja || -n ${BRONZE_CMAKE_ARGS:-} ]]; then
+if [[ ! -f "$build_dir/build.ninja" || -n ${BRONZE_CMAKE_ARGS:-} ]]; then
   configure=1
-elif [[ -n ${CI:-} ]] && ! grep -qx 'BRONZE_WERROR:BOOL=ON' build/CMakeCache.txt; then
+elif [[ -n ${CI:-} ]] && ! grep -qx 'BRONZE_WERROR:BOOL=ON' "$build_dir/CMakeCache.txt"; then
   configure=1  # configured earlier without -Werror
 fi
 if ((configure)); then
-  if [[ -f build/CMakeCache.txt && ! -f build/build.ninja ]]; then
-    echo "build: build/ holds a configuration for another generator; run 'make clean' first" >&2
+  if [[ -f "$build_dir/CMakeCache.txt" && ! -f "$build_dir/build.ninja" ]]; then
+    echo "build: $build_dir/ holds a configuration for another generator; run 'make clean' first" >&2
     exit 1
   fi
-  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="${BRONZE_BUILD_TYPE:-RelWithDebInfo}" \
+  cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BRONZE_BUILD_TYPE:-RelWithDebInfo}" \
     "${cmake_args[@]}"
 fi
 
-cmake --build build -j "${BRONZE_JOBS:-2}"
+cmake --build "$build_dir" -j "${BRONZE_JOBS:-2}"
