@@ -32,6 +32,10 @@ Plan::Plan(const Graph& graph, SymbolBindings bindings, const PlanOptions& optio
   }
   for (NodeId id : graph_.Placeholders()) input_slots_.push_back(slot_of_[static_cast<size_t>(id)][0]);
   for (const GraphOutput& o : graph_.outputs()) output_slots_.push_back(slot_of(o.value));
+  for (NodeId id : order) {
+    const std::string& op = graph_.node(id).op->name;
+    if (op == "parameter" || op == "constant") state_slots_.emplace_back(slot_of({id, 0}), id);
+  }
 
   const KernelRegistry& kernels = KernelRegistry::Global();
   for (NodeId id : order) {

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "graph/graph.h"
@@ -43,6 +44,8 @@ class Plan {
   // Slots of placeholders (graph order), parameters, constants and graph outputs.
   const std::vector<int>& input_slots() const { return input_slots_; }
   const std::vector<int>& output_slots() const { return output_slots_; }
+  // (slot, node id) of every parameter and constant: the state a run binds before the steps.
+  const std::vector<std::pair<int, NodeId>>& state_slots() const { return state_slots_; }
   // Sum of the bytes of all intermediate values (an upper bound on what the planner will need).
   size_t intermediate_bytes() const { return intermediate_bytes_; }
 
@@ -54,6 +57,7 @@ class Plan {
   std::vector<TensorType> slot_types_;
   std::vector<int> input_slots_;
   std::vector<int> output_slots_;
+  std::vector<std::pair<int, NodeId>> state_slots_;
   size_t intermediate_bytes_ = 0;
 };
 

@@ -26,17 +26,18 @@ Session::Session(Graph graph, SessionOptions options)
   for (const GraphOutput& o : graph_.outputs()) {
     output_specs_.push_back({o.name, graph_.type(o.value).dtype, graph_.type(o.value).shape});
   }
-  for (NodeId id : graph_.Parameters()) {
-    const Node& n = graph_.node(id);
-    if (!n.data.defined()) {
-      throw InvalidArgumentError(n.Describe() + " has no initial value", n.location);
-    }
-    parameters_[n.name] = n.data.To(options_.device);
-  }
+  state_.resize(graph_.id_bound());
   for (NodeId id : graph_.node_ids()) {
     const Node& n = graph_.node(id);
-    if (n.op->name != "constant") continue;
-    constants_[n.name] = n.data.device() == options_.device ? n.data : n.data.To(options_.device);
+    if (n.op->name == "parameter") {
+      if (!n.data.defined()) {
+        throw InvalidArgumentError(n.Describe() + " has no initial value", n.location);
+      }
+      state_[static_cast<size_t>(id)] = n.data.To(options_.device);  // the session's own copy
+    } else if (n.op->name == "constant") {
+      state_[static_cast<size_t>(id)] =
+          n.data.device() == options_.device ? n.data : n.data.To(options_.device);
+    }
   }
 }
 
@@ -137,17 +138,9 @@ size_t Session::num_cached_plans() const {
 
 std::vector<Tensor> Session::Run(const std::vector<Tensor>& inputs) const {
   std::shared_ptr<const Plan> plan = PlanFor(inputs);
-  const Graph& g = plan->graph();
   std::vector<Tensor> slots(static_cast<size_t>(plan->num_slots()));
   for (size_t i = 0; i < inputs.size(); ++i) slots[static_cast<size_t>(plan->input_slots()[i])] = inputs[i];
-  for (NodeId id : g.node_ids()) {
-    const Node& n = g.node(id);
-    if (n.op->name == "parameter") {
-      slots[static_cast<size_t>(plan->slot_of({id, 0}))] = parameters_.at(n.name);
-    } else if (n.op->name == "constant") {
-      slots[static_cast<size_t>(plan->slot_of({id, 0}))] = constants_.at(n.name);
-    }
-  }
+  for (const auto& [slot, id] : plan->state_slots()) slots[static_cast<size_t>(slot)] = state_[static_cast<size_t>(id)];
   ExecContext ctx{threads_};
   std::vector<Tensor> in, out;
   for (const PlanStep& step : plan->steps()) {
@@ -197,27 +190,25 @@ NamedTensors Session::Run(const NamedTensors& inputs) const {
   return result;
 }
 
-Tensor Session::parameter(const std::string& name) const {
-  auto it = parameters_.find(name);
-  if (it == parameters_.end()) throw NotFoundError("graph '" + graph_.name() + "' has no parameter '" + name + "'");
-  return it->second;
+NodeId Session::ParameterId(const std::string& name) const {
+  NodeId id = graph_.FindNode(name);
+  if (id == kNoNode || graph_.node(id).op->name != "parameter") {
+    throw NotFoundError("graph '" + graph_.name() + "' has no parameter '" + name + "'");
+  }
+  return id;
 }
 
+Tensor Session::parameter(const std::string& name) const { return state_[static_cast<size_t>(ParameterId(name))]; }
+
 void Session::set_parameter(const std::string& name, const Tensor& value) {
-  auto it = parameters_.find(name);
-  if (it == parameters_.end()) throw NotFoundError("graph '" + graph_.name() + "' has no parameter '" + name + "'");
+  Tensor& current = state_[static_cast<size_t>(ParameterId(name))];
   if (!value.defined()) throw InvalidArgumentError("parameter '" + name + "': the new value is undefined");
-  if (value.dtype() != it->second.dtype()) {
-    throw TypeError("parameter '" + name + "' is " + std::string(DTypeName(it->second.dtype())) +
-                    DimsToString(it->second.dims()) + ", the new value is " +
-                    std::string(DTypeName(value.dtype())) + DimsToString(value.dims()));
-  }
-  if (value.dims() != it->second.dims()) {
-    throw ShapeError("parameter '" + name + "' is " + std::string(DTypeName(it->second.dtype())) +
-                     DimsToString(it->second.dims()) + ", the new value is " +
-                     std::string(DTypeName(value.dtype())) + DimsToString(value.dims()));
-  }
-  it->second = value.To(options_.device);
+  std::string mismatch = "parameter '" + name + "' is " + std::string(DTypeName(current.dtype())) +
+                         DimsToString(current.dims()) + ", the new value is " +
+                         std::string(DTypeName(value.dtype())) + DimsToString(value.dims());
+  if (value.dtype() != current.dtype()) throw TypeError(mismatch);
+  if (value.dims() != current.dims()) throw ShapeError(mismatch);
+  current = value.To(options_.device);
 }
 
 }  // namespace bronze

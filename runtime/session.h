@@ -62,15 +62,17 @@ class Session {
 
  private:
   SymbolBindings BindInputs(const std::vector<Tensor>& inputs) const;
+  // The node id of parameter `name`; throws NotFoundError.
+  NodeId ParameterId(const std::string& name) const;
 
   Graph graph_;
   SessionOptions options_;
   int threads_ = 1;
   std::vector<TensorSpec> input_specs_;
   std::vector<TensorSpec> output_specs_;
-  std::map<std::string, Tensor, std::less<>> parameters_;
-  // Constant values on the session's device (the graph's own tensors when that is the CPU).
-  std::map<std::string, Tensor, std::less<>> constants_;
+  // Parameter and constant values on the session's device, indexed by node id (a constant on
+  // the CPU is the graph's own tensor); undefined for every other node.
+  std::vector<Tensor> state_;
   mutable std::mutex mutex_;
   mutable std::map<std::vector<int64_t>, std::shared_ptr<const Plan>> plans_;
   mutable std::atomic<int64_t> num_compiles_{0};
