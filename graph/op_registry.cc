@@ -54,9 +54,12 @@ const OpRegistry& OpRegistry::Global() {
     auto* r = new OpRegistry();
     RegisterSourceOps(*r);
     RegisterElementwiseOps(*r);
+    RegisterUnaryOps(*r);
     RegisterLinalgOps(*r);
     RegisterReduceOps(*r);
     RegisterShapeOps(*r);
+    RegisterNnOps(*r);
+    RegisterLossOps(*r);
     return r;
   }();
   return *registry;
@@ -188,7 +191,12 @@ std::vector<TensorType> InferOutputTypes(const OpSchema& op, const AttrMap& attr
                                          std::span<const TensorType> inputs,
                                          const std::string& node_name,
                                          const std::string& location) {
-  std::string prefix = op.name + " node '" + node_name + "': ";
+  // Every shape-function error names the op, the node and the input types it saw.
+  std::string prefix = op.name + " node '" + node_name + "' on (";
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    prefix += (k ? ", " : "") + op.InputName(k) + ": " + inputs[k].ToString();
+  }
+  prefix += "): ";
   try {
     int n = static_cast<int>(inputs.size());
     if (n < op.min_inputs || (op.max_inputs != kVariadic && n > op.max_inputs)) {

@@ -28,7 +28,9 @@ struct KernelSignature {
   Device device;
 };
 
-// Per-run execution state handed to kernels (grows: thread arena, CUDA stream, workspace).
+// Per-run execution state handed to kernels (grows: CUDA stream, workspace). Kernels run inside
+// the session's TBB task_arena (kernels/parallel.h), sized to `threads`; a kernel splits its
+// work with ParallelFor / ParallelChunks, which run inline when `threads` is 1.
 struct ExecContext {
   int threads = 1;
 };
@@ -45,8 +47,12 @@ using KernelFactory = std::function<std::unique_ptr<Kernel>(const KernelSignatur
 // The simplest kernel: a function of attributes, inputs and outputs.
 using KernelFn = void (*)(const AttrMap& attrs, std::span<const Tensor> inputs,
                           std::span<Tensor> outputs);
+// The same with the execution context (for kernels that parallelize).
+using ContextKernelFn = void (*)(const AttrMap& attrs, std::span<const Tensor> inputs,
+                                 std::span<Tensor> outputs, const ExecContext& context);
 // A factory for a KernelFn; the attributes are copied into the bound kernel.
 KernelFactory FunctionKernel(KernelFn fn);
+KernelFactory FunctionKernel(ContextKernelFn fn);
 
 struct KernelEntry {
   std::string op;
@@ -75,11 +81,22 @@ class KernelRegistry {
   std::vector<KernelEntry> entries_;
 };
 
-// Reference kernel families (kernels/ref/*.cc); KernelRegistry::Global() calls each once.
+// Kernel families, one per op family (kernels/ref/*.cc: the oracle, backend "ref";
+// kernels/cpu/*.cc: the fast CPU kernels, backend "cpu"). KernelRegistry::Global() calls each once.
 void RegisterRefElementwiseKernels(KernelRegistry& registry);
+void RegisterRefUnaryKernels(KernelRegistry& registry);
 void RegisterRefLinalgKernels(KernelRegistry& registry);
 void RegisterRefReduceKernels(KernelRegistry& registry);
 void RegisterRefShapeKernels(KernelRegistry& registry);
+void RegisterRefNnKernels(KernelRegistry& registry);
+void RegisterRefLossKernels(KernelRegistry& registry);
+void RegisterCpuElementwiseKernels(KernelRegistry& registry);
+void RegisterCpuUnaryKernels(KernelRegistry& registry);
+void RegisterCpuLinalgKernels(KernelRegistry& registry);
+void RegisterCpuReduceKernels(KernelRegistry& registry);
+void RegisterCpuShapeKernels(KernelRegistry& registry);
+void RegisterCpuNnKernels(KernelRegistry& registry);
+void RegisterCpuLossKernels(KernelRegistry& registry);
 #ifdef BRONZE_WITH_CUDA
 void RegisterCudaDevice();
 namespace cuda {

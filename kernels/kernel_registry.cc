@@ -2,21 +2,30 @@
 #include "kernels/kernel.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "graph/error.h"
+#include "hwy/targets.h"
 
 namespace bronze {
 namespace {
 
+template <typename Fn>
 class FunctionKernelImpl final : public Kernel {
  public:
-  FunctionKernelImpl(KernelFn fn, AttrMap attrs) : fn_(fn), attrs_(std::move(attrs)) {}
-  void Run(std::span<const Tensor> inputs, std::span<Tensor> outputs, ExecContext&) const override {
-    fn_(attrs_, inputs, outputs);
+  FunctionKernelImpl(Fn fn, AttrMap attrs) : fn_(fn), attrs_(std::move(attrs)) {}
+  void Run(std::span<const Tensor> inputs, std::span<Tensor> outputs,
+           ExecContext& context) const override {
+    if constexpr (std::is_same_v<Fn, KernelFn>) {
+      (void)context;
+      fn_(attrs_, inputs, outputs);
+    } else {
+      fn_(attrs_, inputs, outputs, context);
+    }
   }
 
  private:
-  KernelFn fn_;
+  Fn fn_;
   AttrMap attrs_;
 };
 
@@ -24,7 +33,13 @@ class FunctionKernelImpl final : public Kernel {
 
 KernelFactory FunctionKernel(KernelFn fn) {
   return [fn](const KernelSignature& sig) -> std::unique_ptr<Kernel> {
-    return std::make_unique<FunctionKernelImpl>(fn, sig.attrs);
+    return std::make_unique<FunctionKernelImpl<KernelFn>>(fn, sig.attrs);
+  };
+}
+
+KernelFactory FunctionKernel(ContextKernelFn fn) {
+  return [fn](const KernelSignature& sig) -> std::unique_ptr<Kernel> {
+    return std::make_unique<FunctionKernelImpl<ContextKernelFn>>(fn, sig.attrs);
   };
 }
 
@@ -32,9 +47,21 @@ const KernelRegistry& KernelRegistry::Global() {
   static const KernelRegistry* registry = [] {
     auto* r = new KernelRegistry();
     RegisterRefElementwiseKernels(*r);
+    RegisterRefUnaryKernels(*r);
     RegisterRefLinalgKernels(*r);
     RegisterRefReduceKernels(*r);
     RegisterRefShapeKernels(*r);
+    RegisterRefNnKernels(*r);
+    RegisterRefLossKernels(*r);
+    // Pick the Highway target once, before any kernel runs (dispatch is then a table lookup).
+    hwy::GetChosenTarget().Update(hwy::SupportedTargets());
+    RegisterCpuElementwiseKernels(*r);
+    RegisterCpuUnaryKernels(*r);
+    RegisterCpuLinalgKernels(*r);
+    RegisterCpuReduceKernels(*r);
+    RegisterCpuShapeKernels(*r);
+    RegisterCpuNnKernels(*r);
+    RegisterCpuLossKernels(*r);
 #ifdef BRONZE_WITH_CUDA
     RegisterCudaDevice();
     cuda::RegisterElementwiseKernels(*r);

@@ -1,19 +1,20 @@
 // Session: compile once, plan per input-shape signature, check inputs, run sequentially.
 #include "runtime/session.h"
 
-#include <thread>
-
 #include "graph/error.h"
 #include "graph/op_registry.h"
 #include "graph/verifier.h"
+#include "kernels/parallel.h"
 
 namespace bronze {
+
+Session::~Session() = default;
 
 Session::Session(Graph graph, SessionOptions options)
     : graph_(std::move(graph)), options_(std::move(options)) {
   if (options_.threads < 0) throw InvalidArgumentError("threads must be >= 0 (0: all cores)");
-  threads_ = options_.threads > 0 ? options_.threads
-                                  : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  pool_ = std::make_unique<ThreadPool>(options_.threads);
+  threads_ = pool_->threads();
   // Registers the built-in kernels and device interfaces (CUDA) before the device is looked up.
   KernelRegistry::Global();
   if (options_.device.kind != DeviceKind::kCPU) GetDeviceInterface(options_.device);  // exists?
@@ -141,8 +142,11 @@ std::vector<Tensor> Session::Run(const std::vector<Tensor>& inputs) const {
   std::vector<Tensor> slots(static_cast<size_t>(plan->num_slots()));
   for (size_t i = 0; i < inputs.size(); ++i) slots[static_cast<size_t>(plan->input_slots()[i])] = inputs[i];
   for (const auto& [slot, id] : plan->state_slots()) slots[static_cast<size_t>(slot)] = state_[static_cast<size_t>(id)];
-  ExecContext ctx{threads_};
+  ExecContext ctx = pool_->context();
   std::vector<Tensor> in, out;
+  // The whole plan runs inside the session's task_arena: kernels that split work share its
+  // threads, and no other pool competes for the cores.
+  pool_->Run([&] {
   for (const PlanStep& step : plan->steps()) {
     in.clear();
     out.clear();
@@ -159,6 +163,7 @@ std::vector<Tensor> Session::Run(const std::vector<Tensor>& inputs) const {
     for (size_t k = 0; k < step.outputs.size(); ++k) slots[static_cast<size_t>(step.outputs[k])] = std::move(out[k]);
     for (int s : step.release) slots[static_cast<size_t>(s)] = Tensor();
   }
+  });
   std::vector<Tensor> result;
   for (int s : plan->output_slots()) result.push_back(slots[static_cast<size_t>(s)]);
   return result;

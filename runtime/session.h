@@ -19,9 +19,11 @@
 
 namespace bronze {
 
+class ThreadPool;
+
 struct SessionOptions {
   Device device = Device::CPU();
-  int threads = 0;  // 0: every core of the machine
+  int threads = 0;  // kernel threads, in one TBB task_arena; 0: every core of the machine
   std::vector<std::string> pipeline = InferencePipeline();
   PipelineOptions pass_options;
   std::string backend;  // "" = best kernels available; "ref" = the reference kernels
@@ -38,6 +40,7 @@ using NamedTensors = std::map<std::string, Tensor, std::less<>>;
 class Session {
  public:
   explicit Session(Graph graph, SessionOptions options = {});
+  ~Session();
 
   // Inputs by placeholder name; returns outputs by graph output name.
   NamedTensors Run(const NamedTensors& inputs) const;
@@ -68,6 +71,7 @@ class Session {
   Graph graph_;
   SessionOptions options_;
   int threads_ = 1;
+  std::unique_ptr<ThreadPool> pool_;
   std::vector<TensorSpec> input_specs_;
   std::vector<TensorSpec> output_specs_;
   // Parameter and constant values on the session's device, indexed by node id (a constant on

@@ -1,5 +1,5 @@
-// Elementwise ops: binary arithmetic with NumPy broadcasting (add, sub, mul, div) and unary
-// activations (relu, exp). Operand dtypes must match: bronze never promotes implicitly.
+// Binary elementwise ops with NumPy broadcasting: arithmetic (add, sub, mul, div). Operand
+// dtypes must match: bronze never promotes implicitly. Unary ops live in unary.cc.
 #include "graph/ops/common.h"
 #include "graph/ops/ops.h"
 
@@ -20,20 +20,6 @@ OpSchema Binary(std::string name, uint32_t id, std::string doc) {
   return s;
 }
 
-OpSchema Unary(std::string name, uint32_t id, std::initializer_list<DType> dtypes,
-               double flops, std::string doc) {
-  OpSchema s = ops::MakeSchema(std::move(name), id, {"x"}, FusionKind::kElementwise, std::move(doc));
-  s.infer = [dtypes](const InferContext& ctx) {
-    ops::RequireDType(ctx.input(0).dtype, dtypes, "input x");
-    return std::vector<TensorType>{ctx.input(0)};
-  };
-  s.validate = ValidateNothing;
-  s.cost = [flops](const AttrMap&, std::span<const TensorType> in, std::span<const TensorType> out) {
-    return ops::ElementwiseCost(in, out, flops);
-  };
-  return s;
-}
-
 }  // namespace
 
 void RegisterElementwiseOps(OpRegistry& r) {
@@ -41,8 +27,6 @@ void RegisterElementwiseOps(OpRegistry& r) {
   r.Register(Binary("sub", 101, "a - b with NumPy broadcasting."));
   r.Register(Binary("mul", 102, "a * b with NumPy broadcasting."));
   r.Register(Binary("div", 103, "a / b with NumPy broadcasting (integer division truncates)."));
-  r.Register(Unary("relu", 200, ops::kNumericDTypes, 1, "max(x, 0)."));
-  r.Register(Unary("exp", 201, ops::kFloatDTypes, 8, "e to the power x."));
 }
 
 }  // namespace bronze

@@ -1,7 +1,6 @@
-// Reference kernels for elementwise ops: add, sub, mul, div with NumPy broadcasting (f32, f64,
-// i32, i64; integer division truncates and fails on a zero divisor; integer add, sub and mul
-// wrap), relu (f32, f64, i32, i64; NaN propagates, as in PyTorch)
-// and exp (f32, f64).
+// Reference kernels for binary elementwise ops: add, sub, mul, div with NumPy broadcasting (f32,
+// f64, i32, i64; integer division truncates and fails on a zero divisor; integer add, sub and mul
+// wrap).
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -44,27 +43,12 @@ void Binary(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out) {
 }
 
 template <typename T>
-void Relu(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out) {
-  const T* x = in[0].data<T>();
-  T* y = out[0].data<T>();
-  for (int64_t i = 0; i < in[0].numel(); ++i) y[i] = x[i] < T(0) ? T(0) : x[i];  // NaN stays NaN
-}
-
-template <typename T>
-void Exp(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out) {
-  const T* x = in[0].data<T>();
-  T* y = out[0].data<T>();
-  for (int64_t i = 0; i < in[0].numel(); ++i) y[i] = std::exp(x[i]);
-}
-
-template <typename T>
 void RegisterNumeric(KernelRegistry& r) {
   constexpr DType d = DTypeOf<T>::value;
   Register(r, "add", d, &Binary<T, AddOp>);
   Register(r, "sub", d, &Binary<T, SubOp>);
   Register(r, "mul", d, &Binary<T, MulOp>);
   Register(r, "div", d, &Binary<T, DivOp>);
-  Register(r, "relu", d, &Relu<T>);
 }
 
 }  // namespace
@@ -77,8 +61,6 @@ void RegisterRefElementwiseKernels(KernelRegistry& r) {
   ref::RegisterNumeric<double>(r);
   ref::RegisterNumeric<int32_t>(r);
   ref::RegisterNumeric<int64_t>(r);
-  ref::Register(r, "exp", DType::kF32, &ref::Exp<float>);
-  ref::Register(r, "exp", DType::kF64, &ref::Exp<double>);
 }
 
 }  // namespace bronze

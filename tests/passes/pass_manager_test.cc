@@ -191,7 +191,7 @@ TEST(PassManager, PassErrorsNameThePass) {
     PassManager({"dce", "shape_infer"}).Run(g);
     FAIL() << "no error thrown";
   } catch (const ShapeError& e) {
-    EXPECT_EQ(e.message().rfind("pass 'shape_infer': reshape node 'y': cannot reshape (2, 3)", 0),
+    EXPECT_EQ(e.message().rfind("pass 'shape_infer': reshape node 'y' on (x: f32[2, 3]): cannot reshape (2, 3)", 0),
               0u)
         << e.what();
     EXPECT_EQ(e.location(), "net.py:8");
