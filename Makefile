@@ -1,7 +1,7 @@
 # Thin driver over scripts/: every target is one script, so CI and people run the same steps.
 # `make` alone lists the targets.
 
-.PHONY: help setup build test test-sanitize demo clean
+.PHONY: help setup build test test-sanitize demo bench clean
 
 help:
 	@echo "bronze targets:"
@@ -10,6 +10,7 @@ help:
 	@echo "  make test    build, then run the C++ (ctest) and Python (pytest) tests"
 	@echo "  make test-sanitize  the C++ tests again, built with ASan and UBSan into build-asan/"
 	@echo "  make demo    build, then run the quick start example"
+	@echo "  make bench   build, then run every benchmark suite (ratios against peers, same run)"
 	@echo "  make clean   remove build/"
 
 setup:
@@ -28,6 +29,9 @@ test-sanitize:
 
 demo:
 	scripts/demo.sh
+
+bench:
+	scripts/bench.sh
 
 clean:
 	rm -rf build build-asan
