@@ -60,6 +60,7 @@ const OpRegistry& OpRegistry::Global() {
     RegisterShapeOps(*r);
     RegisterNnOps(*r);
     RegisterLossOps(*r);
+    RegisterRandomOps(*r);
     return r;
   }();
   return *registry;

@@ -90,6 +90,7 @@ void RegisterRefReduceKernels(KernelRegistry& registry);
 void RegisterRefShapeKernels(KernelRegistry& registry);
 void RegisterRefNnKernels(KernelRegistry& registry);
 void RegisterRefLossKernels(KernelRegistry& registry);
+void RegisterRefRandomKernels(KernelRegistry& registry);
 void RegisterCpuElementwiseKernels(KernelRegistry& registry);
 void RegisterCpuUnaryKernels(KernelRegistry& registry);
 void RegisterCpuLinalgKernels(KernelRegistry& registry);
@@ -97,6 +98,7 @@ void RegisterCpuReduceKernels(KernelRegistry& registry);
 void RegisterCpuShapeKernels(KernelRegistry& registry);
 void RegisterCpuNnKernels(KernelRegistry& registry);
 void RegisterCpuLossKernels(KernelRegistry& registry);
+void RegisterCpuRandomKernels(KernelRegistry& registry);
 #ifdef BRONZE_WITH_CUDA
 void RegisterCudaDevice();
 namespace cuda {

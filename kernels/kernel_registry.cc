@@ -53,6 +53,7 @@ const KernelRegistry& KernelRegistry::Global() {
     RegisterRefShapeKernels(*r);
     RegisterRefNnKernels(*r);
     RegisterRefLossKernels(*r);
+    RegisterRefRandomKernels(*r);
     // Pick the Highway target once, before any kernel runs (dispatch is then a table lookup).
     hwy::GetChosenTarget().Update(hwy::SupportedTargets());
     RegisterCpuElementwiseKernels(*r);
@@ -62,6 +63,7 @@ const KernelRegistry& KernelRegistry::Global() {
     RegisterCpuShapeKernels(*r);
     RegisterCpuNnKernels(*r);
     RegisterCpuLossKernels(*r);
+    RegisterCpuRandomKernels(*r);
 #ifdef BRONZE_WITH_CUDA
     RegisterCudaDevice();
     cuda::RegisterElementwiseKernels(*r);
