@@ -1,7 +1,7 @@
 # Thin driver over scripts/: every target is one script, so CI and people run the same steps.
 # `make` alone lists the targets.
 
-.PHONY: help setup build test test-sanitize demo bench clean
+.PHONY: help setup build test test-sanitize demo bench docs clean
 
 help:
 	@echo "bronze targets:"
@@ -11,6 +11,7 @@ help:
 	@echo "  make test-sanitize  the C++ tests again, built with ASan and UBSan into build-asan/"
 	@echo "  make demo    build, then run the quick start example"
 	@echo "  make bench   build, then run every benchmark suite (ratios against peers, same run)"
+	@echo "  make docs    regenerate docs/ops.md from the op and kernel registries"
 	@echo "  make clean   remove build/"
 
 setup:
@@ -32,6 +33,9 @@ demo:
 
 bench:
 	scripts/bench.sh
+
+docs: build
+	build/tools/gen_ops_doc > docs/ops.md.tmp && mv docs/ops.md.tmp docs/ops.md
 
 clean:
 	rm -rf build build-asan
