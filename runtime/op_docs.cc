@@ -35,13 +35,14 @@ std::string Differentiable(Differentiability d) {
   return "not yet specified";
 }
 
-// "ref: f32, f64 · cpu: f32" for the CPU, in a fixed backend order.
+// "cpu: f32; ref: f32, f64" for the CPU kernels, backends in name order.
 std::string KernelDTypes(const KernelRegistry& kernels, const std::string& op) {
   std::map<std::string, std::set<int>> by_backend;
   for (const KernelEntry* e : kernels.All()) {
-    if (e->op != op) continue;
-    std::string key = e->backend + (e->device == DeviceKind::kCPU ? "" : " (gpu)");
-    by_backend[key].insert(static_cast<int>(e->dtype));
+    // CPU kernels only: GPU kernels exist only in CUDA builds, and the file must not depend on
+    // how it was built.
+    if (e->op != op || e->device != DeviceKind::kCPU) continue;
+    by_backend[e->backend].insert(static_cast<int>(e->dtype));
   }
   if (by_backend.empty()) return "none";
   std::string out;
@@ -74,7 +75,8 @@ std::string RenderOpReference(const OpRegistry& ops, const KernelRegistry& kerne
      << "file is stale. Each op's definition states its numerics as the PyTorch operation it\n"
      << "matches. Kernels lists the dtypes (of the op's dispatch input) each backend implements:\n"
      << "`ref` are the reference kernels (the test oracle), `cpu` the fast CPU kernels (Highway,\n"
-     << "oneDNN, TBB), which sessions use by default; a dtype without a `cpu` kernel runs on `ref`.\n\n";
+     << "oneDNN, TBB), which sessions use by default; a dtype without a `cpu` kernel runs on `ref`.\n"
+     << "CUDA kernels (kernels/cuda/, built when CUDA is found) are not listed.\n\n";
   std::string family;
   for (const OpSchema* op : all) {
     if (FamilyOf(op->id) != family) {
