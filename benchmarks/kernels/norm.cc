@@ -56,7 +56,8 @@ void BM_LayerNorm(benchmark::State& state) {
   for (auto _ : state) k.Run();
   state.SetBytesProcessed(state.iterations() * k.bytes());
 }
-BENCHMARK(BM_LayerNorm)->Args({8192, 1024})->Args({65536, 256})->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LayerNorm)->Args({8192, 1024})->Args({65536, 256})->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 void BM_BatchNorm(benchmark::State& state) {
   const int64_t training = state.range(0);
@@ -69,21 +70,22 @@ void BM_BatchNorm(benchmark::State& state) {
   for (auto _ : state) k.Run();
   state.SetBytesProcessed(state.iterations() * k.bytes());
 }
-BENCHMARK(BM_BatchNorm)->ArgName("training")->Arg(0)->Arg(1)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_BatchNorm)->ArgName("training")->Arg(0)->Arg(1)->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  using bronze::bench::Comparison;
   using bronze::bench::Metric;
+  const Metric bw = Metric::kBytesPerSecond;
   return bronze::bench::Main(argc, argv, {
-      {"layer_norm [8192, 1024], 2 threads: bandwidth / memcpy", "BM_LayerNorm/8192/1024/real_time",
-       "BM_Memcpy2Threads/8388608/real_time", Metric::kBytesPerSecond},
-      {"layer_norm [65536, 256], 2 threads: bandwidth / memcpy", "BM_LayerNorm/65536/256/real_time",
-       "BM_Memcpy2Threads/16777216/real_time", Metric::kBytesPerSecond},
-      {"batch_norm inference [32, 64, 56, 56], 2 threads / memcpy", "BM_BatchNorm/training:0/real_time",
-       "BM_Memcpy2Threads/6422528/real_time", Metric::kBytesPerSecond},
-      {"batch_norm training [32, 64, 56, 56], 2 threads / memcpy", "BM_BatchNorm/training:1/real_time",
-       "BM_Memcpy2Threads/6422528/real_time", Metric::kBytesPerSecond},
+      {"layer_norm [8192, 1024], 2 threads: bandwidth / memcpy",
+       "BM_LayerNorm/8192/1024/real_time", "BM_Memcpy2Threads/8388608/real_time", bw},
+      {"layer_norm [65536, 256], 2 threads: bandwidth / memcpy",
+       "BM_LayerNorm/65536/256/real_time", "BM_Memcpy2Threads/16777216/real_time", bw},
+      {"batch_norm inference [32, 64, 56, 56], 2 thr / memcpy",
+       "BM_BatchNorm/training:0/real_time", "BM_Memcpy2Threads/6422528/real_time", bw},
+      {"batch_norm training [32, 64, 56, 56], 2 thr / memcpy",
+       "BM_BatchNorm/training:1/real_time", "BM_Memcpy2Threads/6422528/real_time", bw},
   });
 }

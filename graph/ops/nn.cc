@@ -128,13 +128,14 @@ std::vector<TensorType> InferPool(const InferContext& ctx, bool with_dilation) {
   int64_t in[2] = {StaticSpatial(x, r - 2, "height"), StaticSpatial(x, r - 1, "width")};
   int64_t out[2];
   for (int i = 0; i < 2; ++i) {
-    out[i] = PoolOutputSize(in[i], p.kernel[i], p.stride[i], p.padding[i], p.dilation[i], p.ceil_mode);
+    out[i] =
+        PoolOutputSize(in[i], p.kernel[i], p.stride[i], p.padding[i], p.dilation[i], p.ceil_mode);
   }
   if (out[0] < 1 || out[1] < 1) {
     int64_t eff[2] = {p.dilation[0] * (p.kernel[0] - 1) + 1, p.dilation[1] * (p.kernel[1] - 1) + 1};
     throw ShapeError("output size (" + std::to_string(out[0]) + ", " + std::to_string(out[1]) +
-                     ") is too small: input " + std::to_string(in[0]) + "x" + std::to_string(in[1]) +
-                     " padded by (" + std::to_string(p.padding[0]) + ", " +
+                     ") is too small: input " + std::to_string(in[0]) + "x" +
+                     std::to_string(in[1]) + " padded by (" + std::to_string(p.padding[0]) + ", " +
                      std::to_string(p.padding[1]) + ") is smaller than the (dilated) kernel " +
                      std::to_string(eff[0]) + "x" + std::to_string(eff[1]));
   }
@@ -144,7 +145,8 @@ std::vector<TensorType> InferPool(const InferContext& ctx, bool with_dilation) {
   return {{x.dtype, Shape(std::move(dims))}};
 }
 
-Cost PoolCost(const AttrMap& attrs, std::span<const TensorType> in, std::span<const TensorType> out) {
+Cost PoolCost(const AttrMap& attrs, std::span<const TensorType> in,
+              std::span<const TensorType> out) {
   std::array<int64_t, 2> k = Pair(attrs, "kernel_size");
   return ops::ElementwiseCost(in, out, static_cast<double>(k[0] * k[1]));
 }
@@ -309,7 +311,8 @@ OpSchema BatchNorm() {
     RequireFiniteFloat(attrs, "momentum", 0, 1);
     RequireFiniteFloat(attrs, "eps", 0, std::numeric_limits<double>::max());
   };
-  s.cost = [](const AttrMap& attrs, std::span<const TensorType> in, std::span<const TensorType> out) {
+  s.cost = [](const AttrMap& attrs, std::span<const TensorType> in,
+              std::span<const TensorType> out) {
     Cost c = ops::ElementwiseCost(in, out, 2);
     if (attrs.at("training").i() == 1) {
       c.flops += 4 * ops::StaticNumel(in[0]);

@@ -259,11 +259,12 @@ void BatchNorm(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tenso
   }
   if (inner == 1) {
     auto* fn = &HWY_DYNAMIC_DISPATCH(ChannelAffineF32);
-    ParallelFor(ctx, v.outer, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(v.channels, 1)),
+    ParallelFor(ctx, v.outer,
+                std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(v.channels, 1)),
                 [&](int64_t n0, int64_t n1) {
                   for (int64_t n = n0; n < n1; ++n) {
-                    fn(x + n * v.channels, y + n * v.channels, channels, center.data(), alpha.data(),
-                       beta.data());
+                    fn(x + n * v.channels, y + n * v.channels, channels, center.data(),
+                       alpha.data(), beta.data());
                   }
                 });
     return;

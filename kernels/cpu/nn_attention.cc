@@ -151,7 +151,8 @@ void AttentionRowsF32(const AttentionArgs& a, int64_t i0, int64_t i1, float* HWY
     }
     for (int64_t r = 0; r < nr; ++r) {
       if (kind[r] != 0) {
-        std::fill(yr[r], yr[r] + a.ev, kind[r] == 2 ? std::numeric_limits<float>::quiet_NaN() : 0.0f);
+        std::fill(yr[r], yr[r] + a.ev,
+                  kind[r] == 2 ? std::numeric_limits<float>::quiet_NaN() : 0.0f);
       }
     }
   }

@@ -54,7 +54,8 @@ void AvgPool2d(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tenso
         }
         const int64_t count = p.count_include_pad ? wh.padded * ww.padded
                                                   : (wh.end - wh.begin) * (ww.end - ww.begin);
-        y[(c * p.oh + i) * p.ow + j] = static_cast<T>(count > 0 ? sum / static_cast<double>(count) : 0.0);
+        y[(c * p.oh + i) * p.ow + j] =
+            static_cast<T>(count > 0 ? sum / static_cast<double>(count) : 0.0);
       }
     }
   }
@@ -75,7 +76,8 @@ void AdaptiveAvgPool2d(const AttrMap& attrs, std::span<const Tensor> in, std::sp
         for (int64_t ih = h0; ih < h1; ++ih) {
           for (int64_t iw = w0; iw < w1; ++iw) sum += xp[ih * p.w + iw];
         }
-        y[(c * p.oh + i) * p.ow + j] = static_cast<T>(sum / static_cast<double>((h1 - h0) * (w1 - w0)));
+        y[(c * p.oh + i) * p.ow + j] =
+            static_cast<T>(sum / static_cast<double>((h1 - h0) * (w1 - w0)));
       }
     }
   }
@@ -174,7 +176,9 @@ void Attention(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tenso
       bool nan = false;
       for (int64_t j = 0; j < a.s; ++j) {
         double dot = 0;
-        for (int64_t e = 0; e < a.e; ++e) dot += static_cast<double>(qb[i * a.e + e]) * kb[j * a.e + e];
+        for (int64_t e = 0; e < a.e; ++e) {
+          dot += static_cast<double>(qb[i * a.e + e]) * kb[j * a.e + e];
+        }
         double sc = a.e == 0 ? 0.0 : scale * dot;
         const int64_t m = a.m_off[bi] + i * a.m_row + j * a.m_col;
         if (mb && !mb[m]) sc = -inf;

@@ -23,7 +23,9 @@ std::vector<float> Arange(int64_t n, float start = 0, float step = 1) {
 
 std::vector<float> Values(const Tensor& t) {
   std::vector<float> v(static_cast<size_t>(t.numel()));
-  for (int64_t i = 0; i < t.numel(); ++i) v[static_cast<size_t>(i)] = static_cast<float>(t.GetAsDouble(i));
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    v[static_cast<size_t>(i)] = static_cast<float>(t.GetAsDouble(i));
+  }
   return v;
 }
 
@@ -138,7 +140,8 @@ TEST(AdaptiveAvgPool2d, WindowsAreFloorAndCeilOfTheScaledRange) {
   // H = 5 to 3 rows: [floor(0), ceil(5/3)) = [0, 2), [floor(5/3), ceil(10/3)) = [1, 4),
   // [floor(10/3), ceil(5)) = [3, 5): means of 0..4 over those rows are 0.5, 2 and 3.5.
   Tensor x = Tensor::FromVector<float>({1, 1, 5, 1}, Arange(5));
-  ExpectOutput("adaptive_avg_pool2d", {{"output_size", IV({3, 1})}}, {x}, {1, 1, 3, 1}, {0.5f, 2.0f, 3.5f});
+  ExpectOutput("adaptive_avg_pool2d", {{"output_size", IV({3, 1})}}, {x}, {1, 1, 3, 1},
+               {0.5f, 2.0f, 3.5f});
   // Output larger than the input: 2 to 3 gives [0, 1), [0, 2), [1, 2).
   Tensor y = Tensor::FromVector<float>({1, 2, 1}, {4, 8});
   ExpectOutput("adaptive_avg_pool2d", {{"output_size", IV({3, 1})}}, {y}, {1, 3, 1}, {4, 6, 8});
@@ -170,16 +173,19 @@ TEST(BatchNorm, TrainingUsesBiasedVarianceAndUpdatesWithUnbiased) {
   std::vector<float> y(8);
   for (int i = 0; i < 8; ++i) {
     int c = (i / 2) % 2;
-    y[static_cast<size_t>(i)] = static_cast<float>((xs[i] - m[c]) / std::sqrt(vb[c] + eps) * w[c] + b[c]);
+    y[static_cast<size_t>(i)] =
+        static_cast<float>((xs[i] - m[c]) / std::sqrt(vb[c] + eps) * w[c] + b[c]);
   }
   AttrMap a{{"training", 1}};
   ExpectOutput("batch_norm", a, in.all(), {2, 2, 2}, y, 0);
   // new = 0.9 * old + 0.1 * batch statistic (unbiased variance).
   ExpectOutput("batch_norm", a, in.all(), {2}, {0.9f * 0 + 0.1f * 2.5f, 0.9f * 1 + 0.1f * 11}, 1);
-  ExpectOutput("batch_norm", a, in.all(), {2},
-               {static_cast<float>(0.9 * 1 + 0.1 * vu[0]), static_cast<float>(0.9 * 2 + 0.1 * vu[1])}, 2);
+  ExpectOutput(
+      "batch_norm", a, in.all(), {2},
+      {static_cast<float>(0.9 * 1 + 0.1 * vu[0]), static_cast<float>(0.9 * 2 + 0.1 * vu[1])}, 2);
   a["momentum"] = 1.0;  // the running statistics become the batch's
-  ExpectOutput("batch_norm", a, in.all(), {2}, {static_cast<float>(vu[0]), static_cast<float>(vu[1])}, 2);
+  ExpectOutput("batch_norm", a, in.all(), {2},
+               {static_cast<float>(vu[0]), static_cast<float>(vu[1])}, 2);
 }
 
 TEST(BatchNorm, InferenceUsesRunningStatisticsAndPassesThemThrough) {
@@ -189,7 +195,8 @@ TEST(BatchNorm, InferenceUsesRunningStatisticsAndPassesThemThrough) {
   std::vector<float> y(8);
   for (int i = 0; i < 8; ++i) {
     int c = (i / 2) % 2;
-    y[static_cast<size_t>(i)] = static_cast<float>((xs[i] - rm[c]) / std::sqrt(rv[c] + 1e-5) * w[c] + b[c]);
+    y[static_cast<size_t>(i)] =
+        static_cast<float>((xs[i] - rm[c]) / std::sqrt(rv[c] + 1e-5) * w[c] + b[c]);
   }
   ExpectOutput("batch_norm", {}, in.all(), {2, 2, 2}, y, 0);
   ExpectOutput("batch_norm", {}, in.all(), {2}, {0, 1}, 1);
@@ -222,7 +229,8 @@ TEST(LayerNorm, LargeOffsetDoesNotLoseTheVariance) {
   for (size_t i = 0; i < v.size(); ++i) v[i] = 1e4f + (i % 2 ? 1.0f : -1.0f);
   std::vector<float> want(1000);
   for (size_t i = 0; i < want.size(); ++i) want[i] = i % 2 ? 1.0f : -1.0f;
-  ExpectOutput("layer_norm", {{"eps", 0.0}}, {Tensor::FromVector<float>({1, 1000}, v)}, {1, 1000}, want, 0, 1e-4);
+  ExpectOutput("layer_norm", {{"eps", 0.0}}, {Tensor::FromVector<float>({1, 1000}, v)}, {1, 1000},
+               want, 0, 1e-4);
 }
 
 std::vector<float> Mix(float p0, const std::vector<float>& a, const std::vector<float>& b) {
@@ -241,7 +249,8 @@ TEST(Attention, SoftmaxOfScaledScores) {
   ExpectOutput("scaled_dot_product_attention", {}, {q, k, v}, {1, 2}, Mix(p0, {1, 2}, {3, 4}));
   // scale = 3 multiplies the scores: 3 and 0.
   p0 = static_cast<float>(std::exp(3.0) / (std::exp(3.0) + 1));
-  ExpectOutput("scaled_dot_product_attention", {{"scale", 3.0}}, {q, k, v}, {1, 2}, Mix(p0, {1, 2}, {3, 4}));
+  ExpectOutput("scaled_dot_product_attention", {{"scale", 3.0}}, {q, k, v}, {1, 2},
+               Mix(p0, {1, 2}, {3, 4}));
 }
 
 TEST(Attention, MasksCausalAlignmentAndFullyMaskedRows) {
@@ -249,7 +258,8 @@ TEST(Attention, MasksCausalAlignmentAndFullyMaskedRows) {
   Tensor k = Tensor::FromVector<float>({2, 2}, {0, 0, 0, 0});  // equal scores: plain averages
   Tensor v = Tensor::FromVector<float>({2, 2}, {1, 2, 3, 4});
   // Causal is top-left aligned: query 0 sees key 0 only, queries 1 and 2 see both.
-  ExpectOutput("scaled_dot_product_attention", {{"causal", 1}}, {q, k, v}, {3, 2}, {1, 2, 2, 3, 2, 3});
+  ExpectOutput("scaled_dot_product_attention", {{"causal", 1}}, {q, k, v}, {3, 2},
+               {1, 2, 2, 3, 2, 3});
   // Bool mask: true may attend. Row 0 sees key 1, row 1 both, row 2 nothing (gives 0).
   Tensor mb = Tensor::FromVector<bool>({3, 2}, {false, true, true, true, false, false});
   ExpectOutput("scaled_dot_product_attention", {}, {q, k, v, mb}, {3, 2}, {3, 4, 2, 3, 0, 0});
@@ -258,10 +268,12 @@ TEST(Attention, MasksCausalAlignmentAndFullyMaskedRows) {
   Tensor mf = Tensor::FromVector<float>({1, 2}, {ninf, std::log(3.0f)});
   ExpectOutput("scaled_dot_product_attention", {}, {q, k, v, mf}, {3, 2}, {3, 4, 3, 4, 3, 4});
   Tensor mf3 = Tensor::FromVector<float>({1, 2}, {0, std::log(3.0f)});
-  ExpectOutput("scaled_dot_product_attention", {}, {q, k, v, mf3}, {3, 2}, {2.5f, 3.5f, 2.5f, 3.5f, 2.5f, 3.5f});
+  ExpectOutput("scaled_dot_product_attention", {}, {q, k, v, mf3}, {3, 2},
+               {2.5f, 3.5f, 2.5f, 3.5f, 2.5f, 3.5f});
   // Causal and a mask combine: row 0 may see key 0 only causally, and the mask forbids it.
   Tensor mb2 = Tensor::FromVector<bool>({1, 2}, {false, true});
-  ExpectOutput("scaled_dot_product_attention", {{"causal", 1}}, {q, k, v, mb2}, {3, 2}, {0, 0, 3, 4, 3, 4});
+  ExpectOutput("scaled_dot_product_attention", {{"causal", 1}}, {q, k, v, mb2}, {3, 2},
+               {0, 0, 3, 4, 3, 4});
   // More keys than queries: query 0 still sees key 0 only (top-left, not bottom-right).
   Tensor q1 = Tensor::FromVector<float>({1, 2}, {1, 1});
   ExpectOutput("scaled_dot_product_attention", {{"causal", 1}}, {q1, k, v}, {1, 2}, {1, 2});
@@ -275,7 +287,8 @@ TEST(Attention, EmptyKeysGiveZerosAndEmptyFeaturesAverage) {
   // E = 0: every score is 0, so each query averages the values.
   Tensor v = Tensor::FromVector<float>({2, 2}, {1, 2, 3, 4});
   ExpectOutput("scaled_dot_product_attention", {},
-               {Tensor::Zeros(DType::kF32, {1, 0}), Tensor::Zeros(DType::kF32, {2, 0}), v}, {1, 2}, {2, 3});
+               {Tensor::Zeros(DType::kF32, {1, 0}), Tensor::Zeros(DType::kF32, {2, 0}), v}, {1, 2},
+               {2, 3});
 }
 
 TEST(NnShapes, SymbolicDimsFlowThrough) {
@@ -285,14 +298,17 @@ TEST(NnShapes, SymbolicDimsFlowThrough) {
     const OpSchema& s = reg.Get(op);
     return InferOutputTypes(s, ResolveAttributes(s, attrs), in, "n", "");
   };
-  EXPECT_EQ(infer("max_pool2d", {{"kernel_size", IV({2})}}, {{DType::kF32, Shape{n, 3, 8, 8}}})[0].shape,
-            (Shape{n, 3, 4, 4}));
-  EXPECT_EQ(infer("avg_pool2d", {{"kernel_size", IV({3})}, {"padding", IV({1})}, {"stride", IV({1})}},
-                  {{DType::kF32, Shape{n, t, 8, 8}}})[0].shape,
-            (Shape{n, t, 8, 8}));
-  EXPECT_EQ(infer("adaptive_avg_pool2d", {{"output_size", IV({2})}}, {{DType::kF32, Shape{n, 3, h, h}}})[0].shape,
+  auto shape = [&](const std::string& op, const AttrMap& attrs, std::vector<TensorType> in) {
+    return infer(op, attrs, std::move(in))[0].shape;
+  };
+  const AttrMap k2{{"kernel_size", IV({2})}};
+  EXPECT_EQ(shape("max_pool2d", k2, {{DType::kF32, Shape{n, 3, 8, 8}}}), (Shape{n, 3, 4, 4}));
+  const AttrMap k3{{"kernel_size", IV({3})}, {"padding", IV({1})}, {"stride", IV({1})}};
+  EXPECT_EQ(shape("avg_pool2d", k3, {{DType::kF32, Shape{n, t, 8, 8}}}), (Shape{n, t, 8, 8}));
+  EXPECT_EQ(shape("adaptive_avg_pool2d", {{"output_size", IV({2})}},
+                  {{DType::kF32, Shape{n, 3, h, h}}}),
             (Shape{n, 3, 2, 2}));
-  EXPECT_EQ(infer("layer_norm", {}, {{DType::kF32, Shape{n, t, 16}}, {DType::kF32, Shape{16}}})[0].shape,
+  EXPECT_EQ(shape("layer_norm", {}, {{DType::kF32, Shape{n, t, 16}}, {DType::kF32, Shape{16}}}),
             (Shape{n, t, 16}));
   auto bn = infer("batch_norm", {{"training", 1}},
                   {{DType::kF32, Shape{n, 4, t}}, {DType::kF32, Shape{4}}, {DType::kF32, Shape{4}},
@@ -306,8 +322,8 @@ TEST(NnShapes, SymbolicDimsFlowThrough) {
 }
 
 TEST(NnSchemas, DocumentedAndDifferentiable) {
-  for (const char* name : {"max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm", "layer_norm",
-                           "scaled_dot_product_attention"}) {
+  for (const char* name : {"max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm",
+                           "layer_norm", "scaled_dot_product_attention"}) {
     const OpSchema& s = OpRegistry::Global().Get(name);
     EXPECT_NE(s.doc.find("torch"), std::string::npos) << name;
     EXPECT_EQ(s.differentiability, Differentiability::kDifferentiable) << name;
