@@ -8,13 +8,16 @@
 // combined per channel in n order, so the statistics are bitwise identical for any thread
 // count; the normalization is a subtract and a fused multiply-add per element with per-channel
 // center/alpha/beta.
-// Sums run in float vector lanes flushed into double every kFlush elements.
+// Sums run in float vector lanes flushed into double every kFlush elements. Outputs of 32 MiB
+// or more are written with non-temporal stores (see kStreamBytes).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/cpu/nn.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -22,6 +25,17 @@ namespace bronze::cpu::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
 constexpr size_t kFlush = 2048;  // elements summed in float lanes before flushing into double
+
+// Stores a full vector, non-temporally when `stream` and the address is vector aligned. The value
+// is the same either way, so where the allocator puts the output never changes the result.
+template <class D>
+HWY_INLINE void Store(D d, hn::Vec<D> v, float* HWY_RESTRICT p, bool stream) {
+  if (stream && reinterpret_cast<uintptr_t>(p) % (hn::Lanes(d) * sizeof(float)) == 0) {
+    hn::Stream(v, d, p);
+  } else {
+    hn::StoreU(v, d, p);
+  }
+}
 
 // sum(x[i] - shift) (or of squares when `square`), float lanes flushed into double per block.
 template <bool kSquare>
@@ -66,15 +80,16 @@ double SumSqDevF32(const float* x, size_t n, float mean) { return SumImpl<true>(
 
 // y = (x - center) * alpha + beta over n elements.
 void AffineF32(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t n, float center,
-               float alpha, float beta) {
+               float alpha, float beta, bool stream) {
   const hn::ScalableTag<float> d;
   const size_t lanes = hn::Lanes(d);
   const auto vc = hn::Set(d, center), va = hn::Set(d, alpha), vb = hn::Set(d, beta);
   size_t i = 0;
   for (; i + lanes <= n; i += lanes) {
-    hn::StoreU(hn::MulAdd(hn::Sub(hn::LoadU(d, x + i), vc), va, vb), d, y + i);
+    Store(d, hn::MulAdd(hn::Sub(hn::LoadU(d, x + i), vc), va, vb), y + i, stream);
   }
   for (; i < n; ++i) y[i] = (x[i] - center) * alpha + beta;
+  if (stream) hwy::FlushStream();
 }
 
 // y[c] = (x[c] - center[c]) * alpha[c] + beta[c] over a row of n channels (batch_norm with no
@@ -96,7 +111,7 @@ void ChannelAffineF32(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t
 template <bool kWeight, bool kBias>
 HWY_INLINE void LayerNormRows(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t rows,
                               size_t cols, const float* HWY_RESTRICT w,
-                              const float* HWY_RESTRICT b, double eps) {
+                              const float* HWY_RESTRICT b, double eps, bool stream) {
   const hn::ScalableTag<float> d;
   const size_t lanes = hn::Lanes(d);
   for (size_t r = 0; r < rows; ++r) {
@@ -119,7 +134,7 @@ HWY_INLINE void LayerNormRows(const float* HWY_RESTRICT x, float* HWY_RESTRICT y
       auto v = hn::MulAdd(hn::Sub(hn::LoadU(d, xr + j), vm), vs, vshift);
       if constexpr (kWeight) v = hn::Mul(v, hn::LoadU(d, w + j));
       if constexpr (kBias) v = hn::Add(v, hn::LoadU(d, b + j));
-      hn::StoreU(v, d, yr + j);
+      Store(d, v, yr + j, stream);
     }
     for (; j < cols; ++j) {
       float v = (xr[j] - mean_f) * inv_std + shift;
@@ -128,13 +143,14 @@ HWY_INLINE void LayerNormRows(const float* HWY_RESTRICT x, float* HWY_RESTRICT y
       yr[j] = v;
     }
   }
+  if (stream) hwy::FlushStream();
 }
 
 void LayerNormF32(const float* x, float* y, size_t rows, size_t cols, const float* w,
-                  const float* b, double eps) {
-  if (w && b) return LayerNormRows<true, true>(x, y, rows, cols, w, b, eps);
-  if (w) return LayerNormRows<true, false>(x, y, rows, cols, w, b, eps);
-  return LayerNormRows<false, false>(x, y, rows, cols, w, b, eps);
+                  const float* b, double eps, bool stream) {
+  if (w && b) return LayerNormRows<true, true>(x, y, rows, cols, w, b, eps, stream);
+  if (w) return LayerNormRows<true, false>(x, y, rows, cols, w, b, eps, stream);
+  return LayerNormRows<false, false>(x, y, rows, cols, w, b, eps, stream);
 }
 
 }  // namespace bronze::cpu::HWY_NAMESPACE
@@ -160,6 +176,12 @@ HWY_EXPORT(AffineF32);
 HWY_EXPORT(ChannelAffineF32);
 HWY_EXPORT(LayerNormF32);
 
+// Outputs at least this large are written with non-temporal stores: they will not stay in the
+// caches for their consumer anyway, and streaming saves the read-for-ownership of every output
+// line (measured here: [65536, 256] layer_norm goes from about 3.2 to 5.4 GB/s; smaller outputs
+// keep ordinary stores so the next op finds them in cache).
+constexpr size_t kStreamBytes = size_t{32} << 20;
+
 void LayerNorm(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out,
                const ExecContext& ctx) {
   int64_t rows = 0, cols = 0;
@@ -170,10 +192,11 @@ void LayerNorm(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tenso
   float* y = out[0].data<float>();
   const double eps = attrs.at("eps").f();
   auto* fn = &HWY_DYNAMIC_DISPATCH(LayerNormF32);
+  const bool stream = out[0].nbytes() >= kStreamBytes;
   ParallelFor(ctx, rows, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(cols, 1)),
               [&](int64_t r0, int64_t r1) {
                 fn(x + r0 * cols, y + r0 * cols, static_cast<size_t>(r1 - r0),
-                   static_cast<size_t>(cols), w, b, eps);
+                   static_cast<size_t>(cols), w, b, eps, stream);
               });
 }
 
@@ -270,10 +293,12 @@ void BatchNorm(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tenso
     return;
   }
   auto* fn = &HWY_DYNAMIC_DISPATCH(AffineF32);
+  const bool stream = out[0].nbytes() >= kStreamBytes;
   ParallelFor(ctx, planes, plane_grain, [&](int64_t p0, int64_t p1) {
     for (int64_t p = p0; p < p1; ++p) {
       const size_t c = static_cast<size_t>(p % v.channels);
-      fn(x + p * inner, y + p * inner, static_cast<size_t>(inner), center[c], alpha[c], beta[c]);
+      fn(x + p * inner, y + p * inner, static_cast<size_t>(inner), center[c], alpha[c], beta[c],
+         stream);
     }
   });
 }

@@ -291,6 +291,38 @@ TEST(Attention, EmptyKeysGiveZerosAndEmptyFeaturesAverage) {
                {2, 3});
 }
 
+// Outputs of 32 MiB and more take the fast kernels' streaming-store path, which the (smaller)
+// conformance cases do not reach: it must agree with the reference and across thread counts.
+TEST(NnLargeOutputs, StreamingStoresMatchTheReferenceAndAcrossThreads) {
+  struct Case {
+    std::string op;
+    AttrMap attrs;
+    std::vector<InputSpec> inputs;
+  };
+  const InputSpec c64 = Uniform(DType::kF32, {64}, 0.5, 2);
+  const std::vector<Case> cases = {
+      {"layer_norm", {}, {F32({8192, 1025}), F32({1025}), F32({1025})}},
+      {"batch_norm", {}, {F32({8, 64, 128, 129}), c64, c64, c64, c64}},
+      {"batch_norm", {{"training", 1}}, {F32({8, 64, 128, 129}), c64, c64, c64, c64}}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.op);
+    std::vector<Tensor> in;
+    for (size_t i = 0; i < c.inputs.size(); ++i) in.push_back(MakeInput(c.inputs[i], 7 + i));
+    const KernelRegistry& kernels = KernelRegistry::Global();
+    const KernelEntry* ref = kernels.Find(c.op, DeviceKind::kCPU, DType::kF32, "ref");
+    const KernelEntry* cpu = kernels.Find(c.op, DeviceKind::kCPU, DType::kF32, "cpu");
+    ASSERT_TRUE(ref && cpu);
+    std::vector<Tensor> want = RunKernel(*ref, c.op, c.attrs, in, 1);
+    std::vector<Tensor> one = RunKernel(*cpu, c.op, c.attrs, in, 1);
+    std::vector<Tensor> two = RunKernel(*cpu, c.op, c.attrs, in, 2);
+    ASSERT_GE(one[0].nbytes(), size_t{32} << 20);
+    for (size_t k = 0; k < want.size(); ++k) {
+      EXPECT_EQ(Compare(one[k], want[k], 1e-4, 1e-5), "") << "output " << k;
+      EXPECT_TRUE(BitwiseEqual(one[k], two[k])) << "output " << k;
+    }
+  }
+}
+
 TEST(NnShapes, SymbolicDimsFlowThrough) {
   const Dim n = Dim::Symbol("N"), t = Dim::Symbol("T"), h = Dim::Symbol("H");
   const OpRegistry& reg = OpRegistry::Global();
