@@ -1,0 +1,215 @@
+// Fast CPU kernel for scaled_dot_product_attention, f32, vectorized with Highway.
+// Work items are fixed (batch problem, block of kItemRows query rows), so the split across
+// threads never changes how a row is computed. Per item: k is transposed once into a scratch
+// (E, S_padded) buffer, so q @ k^T becomes a small GEMM whose inner loop broadcasts q[i][e] and
+// multiplies whole vectors of keys (4 query rows share every key load, no horizontal sums);
+// then scale, mask and causal limits are applied per score, a max-subtracted softmax runs with
+// the vectorized exp, and p @ v accumulates 4 rows at a time in registers along Ev.
+// Causal items stop at the last key their rows may see. Fully masked rows give 0 and NaN scores
+// give a NaN row, as in graph/ops/nn.cc.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "kernels/ref/nn_util.h"
+
+// Declarations shared by every target's pass over this file (foreach_target re-includes it).
+#ifndef BRONZE_KERNELS_CPU_NN_ATTENTION_DECLS
+#define BRONZE_KERNELS_CPU_NN_ATTENTION_DECLS
+namespace bronze::cpu {
+
+// One attention problem, as the per-target code sees it.
+struct AttentionArgs {
+  const float* q;       // (L, E) rows of this batch problem
+  const float* k;       // (S, E)
+  const float* v;       // (S, Ev)
+  const bool* mask_b;   // mask block (bool) or null
+  const float* mask_f;  // mask block (float) or null
+  int64_t m_row, m_col;
+  int64_t l, s, e, ev;
+  float scale;
+  bool causal;
+  float* y;             // (L, Ev)
+};
+
+inline constexpr int64_t kItemRows = 16;  // query rows per work item (a multiple of 4)
+
+}  // namespace bronze::cpu
+#endif  // BRONZE_KERNELS_CPU_NN_ATTENTION_DECLS
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/cpu/nn_attention.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "hwy/contrib/math/math-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace bronze::cpu::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Rows [i0, i1) of one problem. `scratch` holds (E + 4) * S rounded up to 64 floats.
+void AttentionRowsF32(const AttentionArgs& a, int64_t i0, int64_t i1, float* HWY_RESTRICT scratch) {
+  const hn::ScalableTag<float> d;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  const float neg_inf = -std::numeric_limits<float>::infinity();
+  // Keys any row of this item may see, rounded up to whole vectors.
+  const int64_t s_end = a.causal ? std::min(a.s, i1) : a.s;
+  const int64_t sp = (s_end + lanes - 1) / lanes * lanes;
+  float* kt = scratch;              // (E, sp): k transposed, zero padded
+  float* sc = kt + a.e * sp;        // (4, sp): scores, then probabilities
+  for (int64_t t = 0; t < a.e; ++t) {
+    float* dst = kt + t * sp;
+    for (int64_t j = 0; j < s_end; ++j) dst[j] = a.k[j * a.e + t];
+    for (int64_t j = s_end; j < sp; ++j) dst[j] = 0.0f;
+  }
+  for (int64_t r0 = i0; r0 < i1; r0 += 4) {
+    const int64_t nr = std::min<int64_t>(4, i1 - r0);
+    // Rows past the end alias row r0 (computed and discarded), so one 4-row path serves all.
+    const float* qr[4];
+    for (int64_t r = 0; r < 4; ++r) qr[r] = a.q + (r0 + (r < nr ? r : 0)) * a.e;
+    // scores = q @ k^T over the keys [0, sp).
+    for (int64_t j = 0; j < sp; j += lanes) {
+      auto c0 = hn::Zero(d), c1 = hn::Zero(d), c2 = hn::Zero(d), c3 = hn::Zero(d);
+      for (int64_t t = 0; t < a.e; ++t) {
+        const auto kv = hn::LoadU(d, kt + t * sp + j);
+        c0 = hn::MulAdd(hn::Set(d, qr[0][t]), kv, c0);
+        c1 = hn::MulAdd(hn::Set(d, qr[1][t]), kv, c1);
+        c2 = hn::MulAdd(hn::Set(d, qr[2][t]), kv, c2);
+        c3 = hn::MulAdd(hn::Set(d, qr[3][t]), kv, c3);
+      }
+      hn::StoreU(c0, d, sc + 0 * sp + j);
+      hn::StoreU(c1, d, sc + 1 * sp + j);
+      hn::StoreU(c2, d, sc + 2 * sp + j);
+      hn::StoreU(c3, d, sc + 3 * sp + j);
+    }
+    // Per row: scale, mask, causal limit, softmax. kind: 0 normal, 1 all masked, 2 NaN.
+    float inv_total[4] = {0, 0, 0, 0};
+    int kind[4] = {1, 1, 1, 1};
+    for (int64_t r = 0; r < nr; ++r) {
+      const int64_t i = r0 + r;
+      float* row = sc + r * sp;
+      const int64_t last = a.causal ? std::min(s_end, i + 1) : s_end;
+      float mx = neg_inf;
+      bool nan = false;
+      for (int64_t j = 0; j < last; ++j) {
+        float v = a.e == 0 ? 0.0f : a.scale * row[j];
+        const int64_t m = i * a.m_row + j * a.m_col;
+        if (a.mask_b && !a.mask_b[m]) v = neg_inf;
+        if (a.mask_f) v += a.mask_f[m];
+        row[j] = v;
+        nan = nan || std::isnan(v);
+        mx = std::max(mx, v);
+      }
+      for (int64_t j = last; j < sp; ++j) row[j] = neg_inf;
+      if (nan || mx == neg_inf || mx == -neg_inf) {  // softmax of +inf scores is NaN too
+        kind[r] = nan || mx != neg_inf ? 2 : 1;
+        std::fill(row, row + sp, 0.0f);
+        continue;
+      }
+      kind[r] = 0;
+      const auto vmx = hn::Set(d, mx);
+      auto total = hn::Zero(d);
+      for (int64_t j = 0; j < sp; j += lanes) {
+        const auto p = hn::Exp(d, hn::Sub(hn::LoadU(d, row + j), vmx));  // exp(-inf) = 0
+        total = hn::Add(total, p);
+        hn::StoreU(p, d, row + j);
+      }
+      inv_total[r] = 1.0f / hn::GetLane(hn::SumOfLanes(d, total));
+    }
+    for (int64_t r = nr; r < 4; ++r) std::fill(sc + r * sp, sc + (r + 1) * sp, 0.0f);
+    // y = p @ v, 4 rows at a time, whole vectors along Ev, then a scalar tail.
+    const float* p0 = sc;
+    const float* p1 = sc + sp;
+    const float* p2 = sc + 2 * sp;
+    const float* p3 = sc + 3 * sp;
+    float* yr[4];
+    for (int64_t r = 0; r < 4; ++r) yr[r] = a.y + (r0 + (r < nr ? r : 0)) * a.ev;
+    int64_t c = 0;
+    for (; c + lanes <= a.ev; c += lanes) {
+      auto c0 = hn::Zero(d), c1 = hn::Zero(d), c2 = hn::Zero(d), c3 = hn::Zero(d);
+      for (int64_t j = 0; j < s_end; ++j) {
+        const auto vv = hn::LoadU(d, a.v + j * a.ev + c);
+        c0 = hn::MulAdd(hn::Set(d, p0[j]), vv, c0);
+        c1 = hn::MulAdd(hn::Set(d, p1[j]), vv, c1);
+        c2 = hn::MulAdd(hn::Set(d, p2[j]), vv, c2);
+        c3 = hn::MulAdd(hn::Set(d, p3[j]), vv, c3);
+      }
+      // Row order 3..0: aliased rows past the end are overwritten by the real row r0 last.
+      hn::StoreU(hn::Mul(c3, hn::Set(d, inv_total[3])), d, yr[3] + c);
+      hn::StoreU(hn::Mul(c2, hn::Set(d, inv_total[2])), d, yr[2] + c);
+      hn::StoreU(hn::Mul(c1, hn::Set(d, inv_total[1])), d, yr[1] + c);
+      hn::StoreU(hn::Mul(c0, hn::Set(d, inv_total[0])), d, yr[0] + c);
+    }
+    for (; c < a.ev; ++c) {
+      for (int64_t r = nr - 1; r >= 0; --r) {
+        const float* pr = sc + r * sp;
+        float acc = 0;
+        for (int64_t j = 0; j < s_end; ++j) acc += pr[j] * a.v[j * a.ev + c];
+        yr[r][c] = acc * inv_total[r];
+      }
+    }
+    for (int64_t r = 0; r < nr; ++r) {
+      if (kind[r] != 0) {
+        std::fill(yr[r], yr[r] + a.ev,
+                  kind[r] == 2 ? std::numeric_limits<float>::quiet_NaN() : 0.0f);
+      }
+    }
+  }
+}
+
+}  // namespace bronze::cpu::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include "kernels/cpu/cpu_util.h"
+
+namespace bronze::cpu {
+namespace {
+
+HWY_EXPORT(AttentionRowsF32);
+
+void Attention(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out,
+               const ExecContext& ctx) {
+  const nn::AttentionView view = nn::ReadAttention(in, out[0]);
+  const float *q = in[0].data<float>(), *k = in[1].data<float>(), *v = in[2].data<float>();
+  const bool mask_bool = view.has_mask && in[3].dtype() == DType::kBool;
+  const bool* mb = mask_bool ? in[3].data<bool>() : nullptr;
+  const float* mf = view.has_mask && !mask_bool ? in[3].data<float>() : nullptr;
+  float* y = out[0].data<float>();
+  double scale = attrs.at("scale").f();
+  if (scale == 0 && view.e > 0) scale = 1.0 / std::sqrt(static_cast<double>(view.e));
+  const bool causal = attrs.at("causal").i() == 1;
+  const int64_t blocks = (view.l + kItemRows - 1) / kItemRows;
+  const int64_t items = view.batch * blocks;
+  const int64_t per_item = kItemRows * std::max<int64_t>(1, view.s) * (view.e + view.ev + 8);
+  const int64_t grain = std::max<int64_t>(1, 4 * kParallelGrain / std::max<int64_t>(1, per_item));
+  const int64_t max_lanes = 64;  // vectors of up to 2048 bits (any Highway target)
+  const int64_t sp_max = (view.s + max_lanes - 1) / max_lanes * max_lanes;
+  const size_t scratch = static_cast<size_t>((view.e + 4) * sp_max);
+  auto* fn = &HWY_DYNAMIC_DISPATCH(AttentionRowsF32);
+  ParallelFor(ctx, items, grain, [&](int64_t it0, int64_t it1) {
+    std::vector<float> buf(scratch + 1);  // per task: a bound kernel keeps no mutable state
+    for (int64_t it = it0; it < it1; ++it) {
+      const int64_t b = it / blocks, i0 = (it % blocks) * kItemRows;
+      const int64_t i1 = std::min(view.l, i0 + kItemRows);
+      AttentionArgs a{q + view.q_off[static_cast<size_t>(b)],
+                      k + view.k_off[static_cast<size_t>(b)],
+                      v + view.v_off[static_cast<size_t>(b)],
+                      mb ? mb + view.m_off[static_cast<size_t>(b)] : nullptr,
+                      mf ? mf + view.m_off[static_cast<size_t>(b)] : nullptr,
+                      view.m_row, view.m_col, view.l, view.s, view.e, view.ev,
+                      static_cast<float>(scale), causal, y + b * view.l * view.ev};
+      fn(a, i0, i1, buf.data());
+    }
+  });
+}
+
+}  // namespace
+
+void RegisterNnAttentionKernels(KernelRegistry& r) {
+  Register(r, "scaled_dot_product_attention", DType::kF32, &Attention);
+}
+
+}  // namespace bronze::cpu
+#endif  // HWY_ONCE
