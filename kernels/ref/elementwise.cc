@@ -38,7 +38,11 @@ struct DivOp {
 };
 struct PowOp {
   template <typename T> static T Apply(T a, T b) {
-    if constexpr (std::is_floating_point_v<T>) {
+    if constexpr (std::is_same_v<T, float>) {
+      // In f64, then rounded once: correctly rounded wherever the f64 pow is (C's powf is
+      // not always, e.g. on the tie 4097^2).
+      return static_cast<float>(std::pow(static_cast<double>(a), static_cast<double>(b)));
+    } else if constexpr (std::is_floating_point_v<T>) {
       return std::pow(a, b);
     } else {
       if (b < 0) {
