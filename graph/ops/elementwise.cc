@@ -10,8 +10,8 @@ namespace {
 
 // Numeric dtypes plus bool: what comparisons and `where` accept.
 constexpr std::initializer_list<DType> kNumericOrBoolDTypes = {
-    DType::kF32, DType::kF64, DType::kF16, DType::kBF16, DType::kI32,
-    DType::kI64, DType::kU8,  DType::kBool};
+    DType::kF32, DType::kF64, DType::kF16, DType::kBF16,
+    DType::kI32, DType::kI64, DType::kU8,  DType::kBool};
 constexpr std::initializer_list<DType> kBoolDTypes = {DType::kBool};
 
 const char* kBroadcastDoc =

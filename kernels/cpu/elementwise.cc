@@ -178,26 +178,40 @@ HWY_INLINE void MapWhere(const uint8_t* HWY_RESTRICT c, const T* HWY_RESTRICT a,
 // --- The ops, as functors over (tag, vectors).
 
 struct AddOp {
-  template <class D, class V> HWY_INLINE V operator()(D, V a, V b) const { return hn::Add(a, b); }
+  template <class D, class V>
+  HWY_INLINE V operator()(D, V a, V b) const {
+    return hn::Add(a, b);
+  }
 };
 struct SubOp {
-  template <class D, class V> HWY_INLINE V operator()(D, V a, V b) const { return hn::Sub(a, b); }
+  template <class D, class V>
+  HWY_INLINE V operator()(D, V a, V b) const {
+    return hn::Sub(a, b);
+  }
 };
 struct MulOp {
-  template <class D, class V> HWY_INLINE V operator()(D, V a, V b) const { return hn::Mul(a, b); }
+  template <class D, class V>
+  HWY_INLINE V operator()(D, V a, V b) const {
+    return hn::Mul(a, b);
+  }
 };
 struct DivOp {
-  template <class D, class V> HWY_INLINE V operator()(D, V a, V b) const { return hn::Div(a, b); }
+  template <class D, class V>
+  HWY_INLINE V operator()(D, V a, V b) const {
+    return hn::Div(a, b);
+  }
 };
 // torch.maximum / minimum: NaN in a gives a, else the comparison picks (NaN in b gives b; equal
 // values give b), exactly like the reference kernel.
 struct MaximumOp {
-  template <class D, class V> HWY_INLINE V operator()(D, V a, V b) const {
+  template <class D, class V>
+  HWY_INLINE V operator()(D, V a, V b) const {
     return hn::IfThenElse(hn::Or(hn::IsNaN(a), hn::Gt(a, b)), a, b);
   }
 };
 struct MinimumOp {
-  template <class D, class V> HWY_INLINE V operator()(D, V a, V b) const {
+  template <class D, class V>
+  HWY_INLINE V operator()(D, V a, V b) const {
     return hn::IfThenElse(hn::Or(hn::IsNaN(a), hn::Lt(a, b)), a, b);
   }
 };
@@ -208,7 +222,8 @@ struct MinimumOp {
 // it may be 1 ulp off (PyTorch's vectorized pow, Sleef's u10, is a 1-ulp method too). D is a tag
 // of f32 lanes no wider than the f64 vector.
 struct PowOp {
-  template <class D, class V> HWY_INLINE V operator()(D d, V x32, V y32) const {
+  template <class D, class V>
+  HWY_INLINE V operator()(D d, V x32, V y32) const {
     const hn::Rebind<double, D> dd;
     using VD = hn::Vec<decltype(dd)>;
     const VD x = hn::PromoteTo(dd, x32);
@@ -234,8 +249,8 @@ struct PowOp {
     r = hn::IfThenElse(ax_inf, hn::IfThenElse(y_neg, zero, inf), r);
     // y = +-inf: |x| > 1 grows with +inf, |x| < 1 with -inf, |x| = 1 gives 1.
     const auto ax_big = hn::Gt(ax, one);
-    const VD r_yinf = hn::IfThenElse(ax_big, hn::IfThenElse(y_neg, zero, inf),
-                                     hn::IfThenElse(y_neg, inf, zero));
+    const VD r_yinf =
+        hn::IfThenElse(ax_big, hn::IfThenElse(y_neg, zero, inf), hn::IfThenElse(y_neg, inf, zero));
     r = hn::IfThenElse(y_inf, hn::IfThenElse(hn::Eq(ax, one), one, r_yinf), r);
     // Negative bases: an odd integer exponent keeps the sign (also of -0 and -inf); a
     // non-integer finite exponent of a negative finite base is NaN.
@@ -255,32 +270,54 @@ struct PowOp {
 };
 
 struct EqualOp {
-  template <class D, class V> HWY_INLINE auto operator()(D, V a, V b) const { return hn::Eq(a, b); }
+  template <class D, class V>
+  HWY_INLINE auto operator()(D, V a, V b) const {
+    return hn::Eq(a, b);
+  }
 };
 struct LessOp {
-  template <class D, class V> HWY_INLINE auto operator()(D, V a, V b) const { return hn::Lt(a, b); }
+  template <class D, class V>
+  HWY_INLINE auto operator()(D, V a, V b) const {
+    return hn::Lt(a, b);
+  }
 };
 struct GreaterOp {
-  template <class D, class V> HWY_INLINE auto operator()(D, V a, V b) const { return hn::Gt(a, b); }
+  template <class D, class V>
+  HWY_INLINE auto operator()(D, V a, V b) const {
+    return hn::Gt(a, b);
+  }
 };
 
 // Bool ops on bytes 0/1: plain bit logic keeps results in {0, 1}.
 struct LogicalAndOp {
-  template <class D, class V> HWY_INLINE V operator()(D, V a, V b) const { return hn::And(a, b); }
+  template <class D, class V>
+  HWY_INLINE V operator()(D, V a, V b) const {
+    return hn::And(a, b);
+  }
 };
 struct LogicalOrOp {
-  template <class D, class V> HWY_INLINE V operator()(D, V a, V b) const { return hn::Or(a, b); }
+  template <class D, class V>
+  HWY_INLINE V operator()(D, V a, V b) const {
+    return hn::Or(a, b);
+  }
 };
 struct EqualBoolOp {
-  template <class D, class V> HWY_INLINE V operator()(D d, V a, V b) const {
+  template <class D, class V>
+  HWY_INLINE V operator()(D d, V a, V b) const {
     return hn::Xor(hn::Xor(a, b), hn::Set(d, uint8_t{1}));
   }
 };
 struct LessBoolOp {  // a < b: !a && b
-  template <class D, class V> HWY_INLINE V operator()(D, V a, V b) const { return hn::AndNot(a, b); }
+  template <class D, class V>
+  HWY_INLINE V operator()(D, V a, V b) const {
+    return hn::AndNot(a, b);
+  }
 };
 struct GreaterBoolOp {  // a > b: a && !b
-  template <class D, class V> HWY_INLINE V operator()(D, V a, V b) const { return hn::AndNot(b, a); }
+  template <class D, class V>
+  HWY_INLINE V operator()(D, V a, V b) const {
+    return hn::AndNot(b, a);
+  }
 };
 
 // --- Range functions: the output elements [begin, end) of one op over a broadcast loop.
@@ -331,10 +368,10 @@ HWY_INLINE void WhereRange(const BroadcastLoop& loop, const void* const* in, voi
 // pow computes in f64: f32 vectors as wide as the f64 ones.
 using PowTag = hn::Rebind<float, hn::ScalableTag<double>>;
 
-#define BRONZE_RANGE_FN(Name, ...)                                                        \
+#define BRONZE_RANGE_FN(Name, ...)                                                      \
   void Name(const BroadcastLoop& loop, const void* const* in, void* out, int64_t begin, \
-            int64_t end) {                                                                \
-    __VA_ARGS__(loop, in, out, begin, end);                                               \
+            int64_t end) {                                                              \
+    __VA_ARGS__(loop, in, out, begin, end);                                             \
   }
 BRONZE_RANGE_FN(AddF32, SameTypeRange<AddOp, float>)
 BRONZE_RANGE_FN(SubF32, SameTypeRange<SubOp, float>)

@@ -16,15 +16,38 @@ namespace {
 
 // Integer add, sub and mul wrap around (as in NumPy) instead of overflowing into undefined
 // behaviour: they compute in the unsigned type.
-template <typename T, bool = std::is_integral_v<T>> struct WrapType { using type = T; };
-template <typename T> struct WrapType<T, true> { using type = std::make_unsigned_t<T>; };
-template <typename T> using Wrap = typename WrapType<T>::type;
+template <typename T, bool = std::is_integral_v<T>>
+struct WrapType {
+  using type = T;
+};
+template <typename T>
+struct WrapType<T, true> {
+  using type = std::make_unsigned_t<T>;
+};
+template <typename T>
+using Wrap = typename WrapType<T>::type;
 
-struct AddOp { template <typename T> static T Apply(T a, T b) { return T(Wrap<T>(a) + Wrap<T>(b)); } };
-struct SubOp { template <typename T> static T Apply(T a, T b) { return T(Wrap<T>(a) - Wrap<T>(b)); } };
-struct MulOp { template <typename T> static T Apply(T a, T b) { return T(Wrap<T>(a) * Wrap<T>(b)); } };
+struct AddOp {
+  template <typename T>
+  static T Apply(T a, T b) {
+    return T(Wrap<T>(a) + Wrap<T>(b));
+  }
+};
+struct SubOp {
+  template <typename T>
+  static T Apply(T a, T b) {
+    return T(Wrap<T>(a) - Wrap<T>(b));
+  }
+};
+struct MulOp {
+  template <typename T>
+  static T Apply(T a, T b) {
+    return T(Wrap<T>(a) * Wrap<T>(b));
+  }
+};
 struct DivOp {
-  template <typename T> static T Apply(T a, T b) {
+  template <typename T>
+  static T Apply(T a, T b) {
     if constexpr (std::is_integral_v<T>) {
       if (b == 0) {
         throw InvalidArgumentError("integer division by zero (" + std::to_string(a) + " / 0)");
@@ -37,7 +60,8 @@ struct DivOp {
   }
 };
 struct PowOp {
-  template <typename T> static T Apply(T a, T b) {
+  template <typename T>
+  static T Apply(T a, T b) {
     if constexpr (std::is_same_v<T, float>) {
       // In f64, then rounded once: correctly rounded wherever the f64 pow is (C's powf is
       // not always, e.g. on the tie 4097^2).
@@ -62,7 +86,8 @@ struct PowOp {
 };
 // torch.maximum / torch.minimum: a NaN in either operand gives NaN; equal values give b.
 struct MaximumOp {
-  template <typename T> static T Apply(T a, T b) {
+  template <typename T>
+  static T Apply(T a, T b) {
     if constexpr (std::is_floating_point_v<T>) {
       if (std::isnan(a)) return a;
     }
@@ -70,18 +95,38 @@ struct MaximumOp {
   }
 };
 struct MinimumOp {
-  template <typename T> static T Apply(T a, T b) {
+  template <typename T>
+  static T Apply(T a, T b) {
     if constexpr (std::is_floating_point_v<T>) {
       if (std::isnan(a)) return a;
     }
     return a < b ? a : b;
   }
 };
-struct EqualOp { template <typename T> static bool Apply(T a, T b) { return a == b; } };
-struct LessOp { template <typename T> static bool Apply(T a, T b) { return a < b; } };
-struct GreaterOp { template <typename T> static bool Apply(T a, T b) { return a > b; } };
-struct LogicalAndOp { static bool Apply(bool a, bool b) { return a && b; } };
-struct LogicalOrOp { static bool Apply(bool a, bool b) { return a || b; } };
+struct EqualOp {
+  template <typename T>
+  static bool Apply(T a, T b) {
+    return a == b;
+  }
+};
+struct LessOp {
+  template <typename T>
+  static bool Apply(T a, T b) {
+    return a < b;
+  }
+};
+struct GreaterOp {
+  template <typename T>
+  static bool Apply(T a, T b) {
+    return a > b;
+  }
+};
+struct LogicalAndOp {
+  static bool Apply(bool a, bool b) { return a && b; }
+};
+struct LogicalOrOp {
+  static bool Apply(bool a, bool b) { return a || b; }
+};
 
 // out = Op(a, b) over the broadcast index; Out is the output element type.
 template <typename T, typename Out, typename Op>
@@ -107,9 +152,8 @@ void Where(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out) {
   const std::vector<int64_t> strides[3] = {BroadcastStrides(in[0].dims(), od),
                                            BroadcastStrides(in[1].dims(), od),
                                            BroadcastStrides(in[2].dims(), od)};
-  ForEachIndex(od, strides, [&](int64_t i, const int64_t* off) {
-    y[i] = cond[off[0]] ? a[off[1]] : b[off[2]];
-  });
+  ForEachIndex(od, strides,
+               [&](int64_t i, const int64_t* off) { y[i] = cond[off[0]] ? a[off[1]] : b[off[2]]; });
 }
 
 template <typename T>

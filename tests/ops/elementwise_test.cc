@@ -21,7 +21,7 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 
 // Runs `op` on `inputs` with the kernel of `backend` ("ref" or "cpu") for the dispatch dtype.
 Tensor RunOp(const std::string& op, const std::vector<Tensor>& inputs, const std::string& backend,
-           int threads = 1) {
+             int threads = 1) {
   const OpSchema& schema = OpRegistry::Global().Get(op);
   const DType d = inputs.at(static_cast<size_t>(schema.dispatch_input)).dtype();
   const KernelEntry* e = KernelRegistry::Global().Find(op, DeviceKind::kCPU, d, backend);
@@ -61,10 +61,14 @@ TEST(BinaryElementwise, BroadcastsRowsColumnsAndScalarsLikeNumPy) {
   Tensor s = Tensor::Scalar<float>(0.5f);
   for (const std::string& b : Backends("sub", DType::kF32)) {
     SCOPED_TRACE(b);
-    EXPECT_EQ(Values<float>(RunOp("sub", {m, row}, b)), (std::vector<float>{-9, -18, -27, -6, -15, -24}));
-    EXPECT_EQ(Values<float>(RunOp("sub", {m, col}, b)), (std::vector<float>{-99, -98, -97, -196, -195, -194}));
-    EXPECT_EQ(Values<float>(RunOp("sub", {col, m}, b)), (std::vector<float>{99, 98, 97, 196, 195, 194}));
-    EXPECT_EQ(Values<float>(RunOp("sub", {s, m}, b)), (std::vector<float>{-0.5f, -1.5f, -2.5f, -3.5f, -4.5f, -5.5f}));
+    EXPECT_EQ(Values<float>(RunOp("sub", {m, row}, b)),
+              (std::vector<float>{-9, -18, -27, -6, -15, -24}));
+    EXPECT_EQ(Values<float>(RunOp("sub", {m, col}, b)),
+              (std::vector<float>{-99, -98, -97, -196, -195, -194}));
+    EXPECT_EQ(Values<float>(RunOp("sub", {col, m}, b)),
+              (std::vector<float>{99, 98, 97, 196, 195, 194}));
+    EXPECT_EQ(Values<float>(RunOp("sub", {s, m}, b)),
+              (std::vector<float>{-0.5f, -1.5f, -2.5f, -3.5f, -4.5f, -5.5f}));
     Tensor outer = RunOp("mul", {col, row}, b);  // (2, 1) x (3,) -> (2, 3)
     EXPECT_EQ(outer.dims(), (Dims{2, 3}));
     EXPECT_EQ(Values<float>(outer), (std::vector<float>{1000, 2000, 3000, 2000, 4000, 6000}));
@@ -88,29 +92,65 @@ TEST(BinaryElementwise, AlternatingBroadcastMatchesIndexArithmetic) {
       for (int j = 0; j < 4; ++j)
         for (int k = 0; k < 3; ++k)
           for (int l = 0; l < 5; ++l) {
-            float want = av[static_cast<size_t>(i * 3 + k)] * 1000 + bv[static_cast<size_t>(j * 5 + l)];
+            float want =
+                av[static_cast<size_t>(i * 3 + k)] * 1000 + bv[static_cast<size_t>(j * 5 + l)];
             ASSERT_EQ(p[((i * 4 + j) * 3 + k) * 5 + l], want) << i << j << k << l;
           }
   }
 }
 
 TEST(BinaryElementwise, PowFollowsCSpecialCases) {
-  struct Case { float x, y, want; };
+  struct Case {
+    float x, y, want;
+  };
   const Case cases[] = {
-      {kNaN, 0.0f, 1.0f},    {kNaN, -0.0f, 1.0f},  {1.0f, kNaN, 1.0f},    {1.0f, kInf, 1.0f},
-      {-1.0f, kInf, 1.0f},   {-1.0f, -kInf, 1.0f}, {kNaN, 2.0f, kNaN},    {2.0f, kNaN, kNaN},
-      {-1.0f, kNaN, kNaN},   {-8.0f, 1.0f / 3, kNaN}, {-2.0f, 0.5f, kNaN}, {-2.0f, 3.0f, -8.0f},
-      {-2.0f, 2.0f, 4.0f},   {-2.0f, -1.0f, -0.5f}, {-2.0f, -2.0f, 0.25f},
-      {0.0f, -1.0f, kInf},   {-0.0f, -1.0f, -kInf}, {-0.0f, -2.0f, kInf}, {-0.0f, -0.5f, kInf},
-      {0.0f, 3.0f, 0.0f},    {-0.0f, 3.0f, -0.0f}, {-0.0f, 2.0f, 0.0f},   {-0.0f, 0.5f, 0.0f},
-      {0.0f, -kInf, kInf},   {0.0f, kInf, 0.0f},
-      {0.5f, -kInf, kInf},   {0.5f, kInf, 0.0f},   {-0.5f, kInf, 0.0f},   {2.0f, -kInf, 0.0f},
-      {2.0f, kInf, kInf},    {-3.0f, kInf, kInf},  {-3.0f, -kInf, 0.0f},
-      {kInf, -1.0f, 0.0f},   {kInf, 0.5f, kInf},   {-kInf, -3.0f, -0.0f}, {-kInf, -2.0f, 0.0f},
-      {-kInf, 3.0f, -kInf},  {-kInf, 2.0f, kInf},  {-kInf, 0.5f, kInf},   {-kInf, -0.5f, 0.0f},
-      {2.0f, 128.0f, kInf},  {2.0f, -151.0f, 0.0f}, {2.0f, -149.0f, std::ldexp(1.0f, -149)},
-      {2.0f, 10.0f, 1024.0f}, {4.0f, 0.5f, 2.0f},  {16777216.0f, 1.0f, 16777216.0f},
-      {-5.0f, 16777216.0f, kInf},  // 2^24 is an even integer: no sign, and overflows
+      {kNaN, 0.0f, 1.0f},
+      {kNaN, -0.0f, 1.0f},
+      {1.0f, kNaN, 1.0f},
+      {1.0f, kInf, 1.0f},
+      {-1.0f, kInf, 1.0f},
+      {-1.0f, -kInf, 1.0f},
+      {kNaN, 2.0f, kNaN},
+      {2.0f, kNaN, kNaN},
+      {-1.0f, kNaN, kNaN},
+      {-8.0f, 1.0f / 3, kNaN},
+      {-2.0f, 0.5f, kNaN},
+      {-2.0f, 3.0f, -8.0f},
+      {-2.0f, 2.0f, 4.0f},
+      {-2.0f, -1.0f, -0.5f},
+      {-2.0f, -2.0f, 0.25f},
+      {0.0f, -1.0f, kInf},
+      {-0.0f, -1.0f, -kInf},
+      {-0.0f, -2.0f, kInf},
+      {-0.0f, -0.5f, kInf},
+      {0.0f, 3.0f, 0.0f},
+      {-0.0f, 3.0f, -0.0f},
+      {-0.0f, 2.0f, 0.0f},
+      {-0.0f, 0.5f, 0.0f},
+      {0.0f, -kInf, kInf},
+      {0.0f, kInf, 0.0f},
+      {0.5f, -kInf, kInf},
+      {0.5f, kInf, 0.0f},
+      {-0.5f, kInf, 0.0f},
+      {2.0f, -kInf, 0.0f},
+      {2.0f, kInf, kInf},
+      {-3.0f, kInf, kInf},
+      {-3.0f, -kInf, 0.0f},
+      {kInf, -1.0f, 0.0f},
+      {kInf, 0.5f, kInf},
+      {-kInf, -3.0f, -0.0f},
+      {-kInf, -2.0f, 0.0f},
+      {-kInf, 3.0f, -kInf},
+      {-kInf, 2.0f, kInf},
+      {-kInf, 0.5f, kInf},
+      {-kInf, -0.5f, 0.0f},
+      {2.0f, 128.0f, kInf},
+      {2.0f, -151.0f, 0.0f},
+      {2.0f, -149.0f, std::ldexp(1.0f, -149)},
+      {2.0f, 10.0f, 1024.0f},
+      {4.0f, 0.5f, 2.0f},
+      {16777216.0f, 1.0f, 16777216.0f},
+      {-5.0f, 16777216.0f, kInf},    // 2^24 is an even integer: no sign, and overflows
       {4097.0f, 2.0f, 16785408.0f},  // 4097^2 = 2^24 + 2^13 + 1 ties to even: squares are exact
       {-4097.0f, 2.0f, 16785408.0f},
   };
@@ -119,7 +159,8 @@ TEST(BinaryElementwise, PowFollowsCSpecialCases) {
   const Dims n = {static_cast<int64_t>(xs.size())};
   for (const std::string& b : Backends("pow", DType::kF32)) {
     SCOPED_TRACE(b);
-    std::vector<float> got = Values<float>(RunOp("pow", {Tensor::FromVector<float>(n, xs), Tensor::FromVector<float>(n, ys)}, b));
+    std::vector<float> got = Values<float>(
+        RunOp("pow", {Tensor::FromVector<float>(n, xs), Tensor::FromVector<float>(n, ys)}, b));
     for (size_t i = 0; i < xs.size(); ++i) {
       EXPECT_TRUE(SameFloat(got[i], cases[i].want))
           << "pow(" << xs[i] << ", " << ys[i] << ") = " << got[i] << ", want " << cases[i].want;
@@ -132,7 +173,10 @@ TEST(BinaryElementwise, PowF32IsWithinOneUlpOfTheDoubleResult) {
   // results overflow: the f32 result must be the double-precision power rounded, within 1 ulp.
   std::vector<float> xs, ys;
   uint32_t s = 7;
-  auto next = [&] { s = s * 1664525u + 1013904223u; return static_cast<double>(s >> 8) / (1 << 24); };
+  auto next = [&] {
+    s = s * 1664525u + 1013904223u;
+    return static_cast<double>(s >> 8) / (1 << 24);
+  };
   for (int i = 0; i < 20000; ++i) {
     double x = std::exp((next() - 0.5) * 40);  // about 2e-9 to 5e8
     double y = (next() - 0.5) * 8;
@@ -146,12 +190,15 @@ TEST(BinaryElementwise, PowF32IsWithinOneUlpOfTheDoubleResult) {
   const Dims n = {static_cast<int64_t>(xs.size())};
   for (const std::string& b : Backends("pow", DType::kF32)) {
     SCOPED_TRACE(b);
-    std::vector<float> got = Values<float>(RunOp("pow", {Tensor::FromVector<float>(n, xs), Tensor::FromVector<float>(n, ys)}, b, 2));
+    std::vector<float> got = Values<float>(
+        RunOp("pow", {Tensor::FromVector<float>(n, xs), Tensor::FromVector<float>(n, ys)}, b, 2));
     int64_t worst = 0;
     for (size_t i = 0; i < xs.size(); ++i) {
-      const float want = static_cast<float>(std::pow(static_cast<double>(xs[i]), static_cast<double>(ys[i])));
+      const float want =
+          static_cast<float>(std::pow(static_cast<double>(xs[i]), static_cast<double>(ys[i])));
       if (std::isinf(want) || want == 0 || std::fpclassify(want) == FP_SUBNORMAL) {
-        EXPECT_TRUE(SameFloat(got[i], want) || UlpDistance(got[i], want) <= 1) << xs[i] << " ** " << ys[i];
+        EXPECT_TRUE(SameFloat(got[i], want) || UlpDistance(got[i], want) <= 1)
+            << xs[i] << " ** " << ys[i];
         continue;
       }
       worst = std::max(worst, UlpDistance(got[i], want));
@@ -171,9 +218,11 @@ TEST(BinaryElementwise, IntegerPowIsExactAndWrapsAround) {
   Tensor x64 = Tensor::FromVector<int64_t>({2}, {2, -2});
   Tensor y64 = Tensor::FromVector<int64_t>({2}, {63, 63});
   EXPECT_EQ(Values<int64_t>(RunOp("pow", {x64, y64}, "ref")),
-            (std::vector<int64_t>{std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::min()}));
+            (std::vector<int64_t>{std::numeric_limits<int64_t>::min(),
+                                  std::numeric_limits<int64_t>::min()}));
   try {
-    RunOp("pow", {Tensor::FromVector<int64_t>({1}, {5}), Tensor::FromVector<int64_t>({1}, {-2})}, "ref");
+    RunOp("pow", {Tensor::FromVector<int64_t>({1}, {5}), Tensor::FromVector<int64_t>({1}, {-2})},
+          "ref");
     ADD_FAILURE() << "negative integer exponent accepted";
   } catch (const InvalidArgumentError& e) {
     EXPECT_NE(std::string(e.what()).find("5 ** -2"), std::string::npos) << e.what();
@@ -185,11 +234,15 @@ TEST(BinaryElementwise, IntegerArithmeticTruncatesAndWraps) {
   Tensor a = Tensor::FromVector<int32_t>({4}, {7, -7, 7, -7});
   Tensor b = Tensor::FromVector<int32_t>({4}, {2, 2, -2, -2});
   EXPECT_EQ(Values<int32_t>(RunOp("div", {a, b}, "ref")), (std::vector<int32_t>{3, -3, -3, 3}));
-  const int32_t max = std::numeric_limits<int32_t>::max(), min = std::numeric_limits<int32_t>::min();
+  const int32_t max = std::numeric_limits<int32_t>::max(),
+                min = std::numeric_limits<int32_t>::min();
   Tensor big = Tensor::FromVector<int32_t>({2}, {max, min});
-  EXPECT_EQ(Values<int32_t>(RunOp("add", {big, Tensor::Scalar<int32_t>(1)}, "ref")), (std::vector<int32_t>{min, min + 1}));
-  EXPECT_EQ(Values<int32_t>(RunOp("sub", {big, Tensor::Scalar<int32_t>(1)}, "ref")), (std::vector<int32_t>{max - 1, max}));
-  EXPECT_EQ(Values<int32_t>(RunOp("mul", {big, Tensor::Scalar<int32_t>(2)}, "ref")), (std::vector<int32_t>{-2, 0}));
+  EXPECT_EQ(Values<int32_t>(RunOp("add", {big, Tensor::Scalar<int32_t>(1)}, "ref")),
+            (std::vector<int32_t>{min, min + 1}));
+  EXPECT_EQ(Values<int32_t>(RunOp("sub", {big, Tensor::Scalar<int32_t>(1)}, "ref")),
+            (std::vector<int32_t>{max - 1, max}));
+  EXPECT_EQ(Values<int32_t>(RunOp("mul", {big, Tensor::Scalar<int32_t>(2)}, "ref")),
+            (std::vector<int32_t>{-2, 0}));
 }
 
 TEST(BinaryElementwise, FloatDivisionByZeroIsIeee) {
@@ -232,18 +285,25 @@ TEST(BinaryElementwise, ComparisonsAreIeeeAndGiveBool) {
     Tensor eq = RunOp("equal", {a, b}, be);
     ASSERT_EQ(eq.dtype(), DType::kBool);
     EXPECT_EQ(Values<bool>(eq), (std::vector<bool>{false, true, false, false, true}));
-    EXPECT_EQ(Values<bool>(RunOp("less", {a, b}, be)), (std::vector<bool>{false, false, true, false, false}));
-    EXPECT_EQ(Values<bool>(RunOp("greater", {a, b}, be)), (std::vector<bool>{false, false, false, true, false}));
+    EXPECT_EQ(Values<bool>(RunOp("less", {a, b}, be)),
+              (std::vector<bool>{false, false, true, false, false}));
+    EXPECT_EQ(Values<bool>(RunOp("greater", {a, b}, be)),
+              (std::vector<bool>{false, false, false, true, false}));
   }
   Tensor p = Tensor::FromVector<bool>({4}, {false, false, true, true});
   Tensor q = Tensor::FromVector<bool>({4}, {false, true, false, true});
   for (const std::string& be : Backends("less", DType::kBool)) {
     SCOPED_TRACE(be);
-    EXPECT_EQ(Values<bool>(RunOp("equal", {p, q}, be)), (std::vector<bool>{true, false, false, true}));
-    EXPECT_EQ(Values<bool>(RunOp("less", {p, q}, be)), (std::vector<bool>{false, true, false, false}));
-    EXPECT_EQ(Values<bool>(RunOp("greater", {p, q}, be)), (std::vector<bool>{false, false, true, false}));
-    EXPECT_EQ(Values<bool>(RunOp("logical_and", {p, q}, be)), (std::vector<bool>{false, false, false, true}));
-    EXPECT_EQ(Values<bool>(RunOp("logical_or", {p, q}, be)), (std::vector<bool>{false, true, true, true}));
+    EXPECT_EQ(Values<bool>(RunOp("equal", {p, q}, be)),
+              (std::vector<bool>{true, false, false, true}));
+    EXPECT_EQ(Values<bool>(RunOp("less", {p, q}, be)),
+              (std::vector<bool>{false, true, false, false}));
+    EXPECT_EQ(Values<bool>(RunOp("greater", {p, q}, be)),
+              (std::vector<bool>{false, false, true, false}));
+    EXPECT_EQ(Values<bool>(RunOp("logical_and", {p, q}, be)),
+              (std::vector<bool>{false, false, false, true}));
+    EXPECT_EQ(Values<bool>(RunOp("logical_or", {p, q}, be)),
+              (std::vector<bool>{false, true, true, true}));
   }
 }
 
@@ -273,8 +333,11 @@ TEST(BinaryElementwise, ShapeInferenceKeepsSymbolicDims) {
   EXPECT_EQ(infer("add", {{DType::kF32, {n, 3}}, {DType::kF32, {3}}}).ToString(), "f32[N, 3]");
   EXPECT_EQ(infer("pow", {{DType::kF32, {n, 1}}, {DType::kF32, {1, t}}}).ToString(), "f32[N, T]");
   EXPECT_EQ(infer("less", {{DType::kI64, {n * t}}, {DType::kI64, {}}}).ToString(), "bool[N*T]");
-  EXPECT_EQ(infer("logical_or", {{DType::kBool, {n, 1, 4}}, {DType::kBool, {t, 1}}}).ToString(), "bool[N, T, 4]");
-  EXPECT_EQ(infer("where", {{DType::kBool, {n, 1}}, {DType::kI64, {1, t}}, {DType::kI64, {}}}).ToString(), "i64[N, T]");
+  EXPECT_EQ(infer("logical_or", {{DType::kBool, {n, 1, 4}}, {DType::kBool, {t, 1}}}).ToString(),
+            "bool[N, T, 4]");
+  EXPECT_EQ(
+      infer("where", {{DType::kBool, {n, 1}}, {DType::kI64, {1, t}}, {DType::kI64, {}}}).ToString(),
+      "i64[N, T]");
 }
 
 TEST(BinaryElementwise, BroadcastLoopsMergeContiguousDims) {
@@ -335,9 +398,13 @@ TEST(BinaryElementwise, FastKernelsAgreeWithTheReferenceOnEveryHighwayTarget) {
   Tensor ba = MakeInput(Bools({9, 1, 2053}), 4);
   Tensor bb = MakeInput(Bools({1, 5, 2053}), 5);
   Tensor bcol = MakeInput(Bools({9, 5, 1}), 6);
-  struct Call { std::string op; std::vector<Tensor> in; };
+  struct Call {
+    std::string op;
+    std::vector<Tensor> in;
+  };
   std::vector<Call> calls;
-  for (const char* op : {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "equal", "less", "greater"}) {
+  for (const char* op :
+       {"add", "sub", "mul", "div", "pow", "maximum", "minimum", "equal", "less", "greater"}) {
     calls.push_back({op, {fa, fb}});
     calls.push_back({op, {fcol, fa}});
   }
@@ -360,7 +427,8 @@ TEST(BinaryElementwise, FastKernelsAgreeWithTheReferenceOnEveryHighwayTarget) {
   }
   hwy::SetSupportedTargetsForTest(0);
   std::string names;
-  for (int64_t target : targets) names += std::string(names.empty() ? "" : " ") + hwy::TargetName(target);
+  for (int64_t target : targets)
+    names += std::string(names.empty() ? "" : " ") + hwy::TargetName(target);
   RecordProperty("highway_targets", names);
 }
 
