@@ -1,6 +1,7 @@
 // Binary elementwise kernels against the memory bound: a 2-thread memcpy of 64 MiB measured in
-// the same run. Three things are timed at 2 threads, each as effective bandwidth:
-//   - add of two 16M-float tensors of the same shape (bytes: both inputs and the output);
+// the same run. Timed at 2 threads, each as effective bandwidth:
+//   - add of two 16M-float tensors of the same shape, and of 4096 x 4096 floats and a broadcast
+//     row [4096] or column [4096, 1] (bytes: all inputs and the output);
 //   - the 4-op chain y = maximum(((x * a) + b) - c, 0) over x of 4096 x 4096 floats with small
 //     broadcast operands (a: a row [4096], b: a column [4096, 1], c and 0: scalars), written as
 //     mul, add, sub, maximum, (1) as 4 bound kernels back to back on preallocated buffers
@@ -71,6 +72,16 @@ void BM_AddSameShape(benchmark::State& state) {
 }
 BENCHMARK(BM_AddSameShape)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+// [4096, 4096] + [4096] (a row per output row) and + [4096, 1] (a scalar per output row).
+void BM_AddBroadcast(benchmark::State& state, bool column) {
+  Tensor small = column ? Filled({kRows, 1}, -3, 0.25f) : Filled({kCols}, -3, 0.25f);
+  bronze::bench::KernelRunner k("add", {}, {Filled({kRows, kCols}, 1, 0.5f), small}, kThreads);
+  for (auto _ : state) k.Run();
+  state.SetBytesProcessed(state.iterations() * k.bytes());
+}
+BENCHMARK_CAPTURE(BM_AddBroadcast, row, false)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_AddBroadcast, column, true)->UseRealTime()->Unit(benchmark::kMillisecond);
+
 void BM_ChainKernels(benchmark::State& state) {
   using bronze::bench::KernelRunner;
   ChainInputs in;
@@ -115,17 +126,20 @@ BENCHMARK(BM_ChainSession)->UseRealTime()->Unit(benchmark::kMillisecond);
 }  // namespace
 
 int main(int argc, char** argv) {
-  using bronze::bench::Comparison;
   using bronze::bench::Metric;
   const char* memcpy_peer = "BM_Memcpy2Threads/real_time";
-  return bronze::bench::Main(
-      argc, argv,
+  const Metric rate = Metric::kBytesPerSecond;
+  return bronze::bench::Main(argc, argv,
       {
-          {"add 16M + 16M floats, 2 threads: bandwidth / memcpy", "BM_AddSameShape/real_time",
-           memcpy_peer, Metric::kBytesPerSecond},
+          {"add 16M + 16M floats, 2 threads: bw / memcpy", "BM_AddSameShape/real_time",
+              memcpy_peer, rate},
+          {"add [4096, 4096] + [4096], 2 threads: bw / memcpy", "BM_AddBroadcast/row/real_time",
+              memcpy_peer, rate},
+          {"add [4096, 4096] + [4096, 1], 2 threads: bw / memcpy",
+              "BM_AddBroadcast/column/real_time", memcpy_peer, rate},
           {"4-op chain, 4 bound kernels, 2 threads: bw / memcpy", "BM_ChainKernels/real_time",
-           memcpy_peer, Metric::kBytesPerSecond},
-          {"4-op chain, Session, 2 threads: bw / memcpy", "BM_ChainSession/real_time", memcpy_peer,
-           Metric::kBytesPerSecond},
+              memcpy_peer, rate},
+          {"4-op chain, Session, 2 threads: bw / memcpy", "BM_ChainSession/real_time",
+              memcpy_peer, rate},
       });
 }
