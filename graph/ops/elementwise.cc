@@ -108,10 +108,11 @@ void RegisterElementwiseOps(OpRegistry& r) {
   r.Register(Arithmetic("div", 103, 1,
                         "out = a / b. Floats: true IEEE 754 division, torch.div(a, b) "
                         "(x / 0 is +-inf, 0 / 0 is NaN). Integers: the quotient truncated toward "
-                        "zero, torch.div(a, b, rounding_mode='trunc') (C++ `/`), and the kernel "
-                        "raises InvalidArgumentError on a zero divisor and on MIN / -1 instead "
-                        "of PyTorch's crash or wrap-around. Note torch.div on integer tensors "
-                        "without rounding_mode returns floats: cast first to get that."));
+                        "zero, torch.div(a, b, rounding_mode='trunc') (C++ `/`); a zero divisor "
+                        "raises InvalidArgumentError at run time (PyTorch raises "
+                        "ZeroDivisionError), and so does MIN / -1, whose quotient does not fit. "
+                        "Note torch.div on integer tensors without rounding_mode returns floats: "
+                        "cast to a float dtype first to get that."));
   r.Register(Arithmetic("pow", 104, 10,
                         "out = a ** b; torch.pow(a, b). Floats follow C's pow (what PyTorch's "
                         "CPU kernel calls): pow(x, +-0) = 1 and pow(1, y) = 1 even for NaN; "
