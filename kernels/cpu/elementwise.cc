@@ -5,7 +5,8 @@
 // kernel (elementwise_loop.h): each contiguous output run is one vector loop specialized on
 // which operands advance and which are broadcast (same shape, scalar operand, [M, N] op [N],
 // [M, N] op [M, 1] ... all reduce to that), and an odometer walks the merged outer dims.
-// Bool tensors hold bytes 0 and 1 and are processed as u8 vectors.
+// Bool tensors hold bytes 0 and 1 and are processed as u8 vectors. Outputs never alias inputs
+// (the runtime allocates them apart), so the loops use restrict pointers.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/cpu/elementwise.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
