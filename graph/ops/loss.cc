@@ -43,8 +43,9 @@ std::vector<TensorType> InferClassTargetLoss(const InferContext& ctx) {
                     "target (integer class indices; probability targets are not supported)");
   const int64_t rank = x.shape.rank();
   if (rank < 1) {
-    throw ShapeError("input must have rank >= 1, shaped (C), (N, C) or (N, C, d1, ...), got shape " +
-                     x.shape.ToString());
+    throw ShapeError(
+        "input must have rank >= 1, shaped (C), (N, C) or (N, C, d1, ...), got shape " +
+        x.shape.ToString());
   }
   const int64_t class_dim = rank == 1 ? 0 : 1;
   const Dim& classes = x.shape[class_dim];
@@ -58,7 +59,8 @@ std::vector<TensorType> InferClassTargetLoss(const InferContext& ctx) {
   if (t.shape != expected) {
     throw ShapeError("target shape " + t.shape.ToString() + " does not match input shape " +
                      x.shape.ToString() + ": expected " + expected.ToString() +
-                     " (the input's shape without its class dim " + std::to_string(class_dim) + ")");
+                     " (the input's shape without its class dim " + std::to_string(class_dim) +
+                     ")");
   }
   return {ReducedType(ctx, x.dtype, expected)};
 }
@@ -75,8 +77,9 @@ void ValidateCrossEntropy(const AttrMap& attrs) {
 void RequireSameShapeTarget(const TensorType& x, const TensorType& t, const std::string& op) {
   ops::RequireDType(x.dtype, kLossDTypes, "input");
   if (t.dtype != x.dtype) {
-    throw TypeError("target dtype " + std::string(DTypeName(t.dtype)) + " differs from input dtype " +
-                    std::string(DTypeName(x.dtype)) + " (cast one of them explicitly)");
+    throw TypeError("target dtype " + std::string(DTypeName(t.dtype)) +
+                    " differs from input dtype " + std::string(DTypeName(x.dtype)) +
+                    " (cast one of them explicitly)");
   }
   if (t.shape != x.shape) {
     throw ShapeError("target shape " + t.shape.ToString() + " differs from input shape " +
@@ -223,8 +226,9 @@ OpSchema BceWithLogits() {
                         " differs from input dtype " + std::string(DTypeName(x.dtype)));
       }
       if (x.shape.rank() == 0) {
-        throw ShapeError("pos_weight needs an input of rank >= 1 (it broadcasts over the last "
-                         "dim), got input shape ()");
+        throw ShapeError(
+            "pos_weight needs an input of rank >= 1 (it broadcasts over the last "
+            "dim), got input shape ()");
       }
       const Dim& classes = x.shape[x.shape.rank() - 1];
       if (pw.shape.rank() != 1 || !(pw.shape[0] == classes || pw.shape[0] == Dim(1))) {

@@ -31,7 +31,8 @@ OpSchema Dropout() {
       "step without recompiling; absent, it is 0. The mask comes from a counter-based generator, "
       "Philox4x32-10 (Salmon et al. 2011) keyed by seed: element i of the flat row-major x lies in "
       "block b = i / 1024 at r = i % 1024; counter (c, offset) with c = 256 * b + r % 256 (64 bits "
-      "each, split into 32-bit words low first) gives four 32-bit words, and word r / 256 is u; the "
+      "each, split into 32-bit words low first) gives four 32-bit words, and word r / 256 is u; "
+      "the "
       "element is kept when u >= ceil(p * 2^32), so P(keep) = 1 - p to within 2^-32. The mask "
       "depends only on (seed, offset, element index): it is the same on every backend, thread "
       "count and dtype, but differs from PyTorch's generator (same statistics, other draws). "
@@ -50,7 +51,8 @@ OpSchema Dropout() {
       const TensorType& off = ctx.input(1);
       ops::RequireDType(off.dtype, {DType::kI64}, "offset");
       if (off.shape.rank() != 0) {
-        throw ShapeError("offset must be an i64 scalar of shape (), got shape " + off.shape.ToString());
+        throw ShapeError("offset must be an i64 scalar of shape (), got shape " +
+                         off.shape.ToString());
       }
     }
     return std::vector<TensorType>{x};

@@ -18,7 +18,9 @@
 #define HWY_TARGET_INCLUDE "kernels/cpu/loss.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
+// clang-format off: the math library must follow highway.h
 #include "hwy/contrib/math/math-inl.h"
+// clang-format on
 
 HWY_BEFORE_NAMESPACE();
 namespace bronze::cpu::HWY_NAMESPACE {
@@ -36,15 +38,19 @@ struct MseFn {
 
 struct L1Fn {
   template <class D, class V>
-  HWY_INLINE V operator()(D, V x, V t, V) const { return hn::Abs(hn::Sub(x, t)); }
+  HWY_INLINE V operator()(D, V x, V t, V) const {
+    return hn::Abs(hn::Sub(x, t));
+  }
 };
 
 struct BceFn {
-  // (1 - t) * x - (1 + (w - 1) * t) * log_sigmoid(x), log_sigmoid(x) = min(x, 0) - log1p(exp(-|x|)).
+  // (1 - t) * x - (1 + (w - 1) * t) * log_sigmoid(x),
+  // log_sigmoid(x) = min(x, 0) - log1p(exp(-|x|)).
   template <class D, class V>
   HWY_INLINE V operator()(D d, V x, V t, V w) const {
     const V one = hn::Set(d, 1.0f);
-    const V log_sigmoid = hn::Sub(hn::Min(x, hn::Zero(d)), hn::Log1p(d, hn::Exp(d, hn::Neg(hn::Abs(x)))));
+    const V log_sigmoid =
+        hn::Sub(hn::Min(x, hn::Zero(d)), hn::Log1p(d, hn::Exp(d, hn::Neg(hn::Abs(x)))));
     const V log_weight = hn::MulAdd(hn::Sub(w, one), t, one);
     return hn::NegMulAdd(log_weight, log_sigmoid, hn::Mul(hn::Sub(one, t), x));
   }
@@ -65,10 +71,12 @@ HWY_INLINE void MapLoss(const float* HWY_RESTRICT x, const float* HWY_RESTRICT t
   const size_t lanes = hn::Lanes(d);
   size_t i = 0;
   for (; i + lanes <= n; i += lanes) {
-    hn::StoreU(f(d, hn::LoadU(d, x + i), hn::LoadU(d, t + i), LoadWeight(d, w, w_scalar, i)), d, y + i);
+    hn::StoreU(f(d, hn::LoadU(d, x + i), hn::LoadU(d, t + i), LoadWeight(d, w, w_scalar, i)), d,
+               y + i);
   }
   for (; i < n; ++i) {
-    hn::StoreU(f(d1, hn::LoadU(d1, x + i), hn::LoadU(d1, t + i), LoadWeight(d1, w, w_scalar, i)), d1, y + i);
+    hn::StoreU(f(d1, hn::LoadU(d1, x + i), hn::LoadU(d1, t + i), LoadWeight(d1, w, w_scalar, i)),
+               d1, y + i);
   }
 }
 
@@ -93,18 +101,30 @@ HWY_INLINE double SumLoss(const float* HWY_RESTRICT x, const float* HWY_RESTRICT
   sum = hn::GetLane(hn::SumOfLanes(d64, hn::Add(acc_lo, acc_hi)));
 #endif
   for (; i < n; ++i) {
-    sum += static_cast<double>(
-        hn::GetLane(f(d1, hn::LoadU(d1, x + i), hn::LoadU(d1, t + i), LoadWeight(d1, w, w_scalar, i))));
+    sum += static_cast<double>(hn::GetLane(
+        f(d1, hn::LoadU(d1, x + i), hn::LoadU(d1, t + i), LoadWeight(d1, w, w_scalar, i))));
   }
   return sum;
 }
 
-void MapMse(const float* x, const float* t, const float* w, float ws, float* y, size_t n) { MapLoss(x, t, w, ws, y, n, MseFn()); }
-void MapL1(const float* x, const float* t, const float* w, float ws, float* y, size_t n) { MapLoss(x, t, w, ws, y, n, L1Fn()); }
-void MapBce(const float* x, const float* t, const float* w, float ws, float* y, size_t n) { MapLoss(x, t, w, ws, y, n, BceFn()); }
-double SumMse(const float* x, const float* t, const float* w, float ws, size_t n) { return SumLoss(x, t, w, ws, n, MseFn()); }
-double SumL1(const float* x, const float* t, const float* w, float ws, size_t n) { return SumLoss(x, t, w, ws, n, L1Fn()); }
-double SumBce(const float* x, const float* t, const float* w, float ws, size_t n) { return SumLoss(x, t, w, ws, n, BceFn()); }
+void MapMse(const float* x, const float* t, const float* w, float ws, float* y, size_t n) {
+  MapLoss(x, t, w, ws, y, n, MseFn());
+}
+void MapL1(const float* x, const float* t, const float* w, float ws, float* y, size_t n) {
+  MapLoss(x, t, w, ws, y, n, L1Fn());
+}
+void MapBce(const float* x, const float* t, const float* w, float ws, float* y, size_t n) {
+  MapLoss(x, t, w, ws, y, n, BceFn());
+}
+double SumMse(const float* x, const float* t, const float* w, float ws, size_t n) {
+  return SumLoss(x, t, w, ws, n, MseFn());
+}
+double SumL1(const float* x, const float* t, const float* w, float ws, size_t n) {
+  return SumLoss(x, t, w, ws, n, L1Fn());
+}
+double SumBce(const float* x, const float* t, const float* w, float ws, size_t n) {
+  return SumLoss(x, t, w, ws, n, BceFn());
+}
 
 // ---- cross_entropy: per-sample max, sum of exp(x - max) and sum of x over the classes. ----
 
@@ -162,7 +182,8 @@ void StridedStats(const float* base, size_t c, size_t stride, size_t count, floa
   const hn::CappedTag<float, 1> d1;
   const size_t lanes = hn::Lanes(d);
   size_t j = 0;
-  for (; j + lanes <= count; j += lanes) StridedStatsLanes(d, base, c, stride, j, m, sum_exp, sum_x);
+  for (; j + lanes <= count; j += lanes)
+    StridedStatsLanes(d, base, c, stride, j, m, sum_exp, sum_x);
   for (; j < count; ++j) StridedStatsLanes(d1, base, c, stride, j, m, sum_exp, sum_x);
 }
 
@@ -243,7 +264,8 @@ Weights MakeWeights(std::span<const Tensor> in) {
   const int64_t reps = (1024 + last - 1) / last;
   w.period = reps * last;
   w.tiled.resize(static_cast<size_t>(w.period));
-  for (int64_t i = 0; i < w.period; ++i) w.tiled[static_cast<size_t>(i)] = pw.data<float>()[i % last];
+  for (int64_t i = 0; i < w.period; ++i)
+    w.tiled[static_cast<size_t>(i)] = pw.data<float>()[i % last];
   w.w = w.tiled.data();
   return w;
 }
@@ -384,47 +406,48 @@ void ClassTargetLossT(const AttrMap& attrs, std::span<const Tensor> in, std::spa
   const bool none = GetReduction(attrs) == Reduction::kNone;
   const auto row_stats = &HWY_DYNAMIC_DISPATCH(RowStats);
   const auto strided_stats = &HWY_DYNAMIC_DISPATCH(StridedStats);
-  RunClassTargetLoss(attrs, l, kLogSoftmax ? l.c : 1, ctx, y, [&](int64_t b, int64_t e, ChunkResult& r) {
-    constexpr int64_t kSub = 256;  // spatial samples per statistics call
-    float m[kSub], sum_exp[kSub], sum_x[kSub];
-    int64_t sub_begin = b, sub_end = b;  // samples whose statistics are in m/sum_exp/sum_x
-    for (int64_t s = b; s < e; ++s) {
-      const int64_t t = static_cast<int64_t>(target[s]);
-      double loss = 0;
-      if (t != ignore) {
-        if (t < 0 || t >= l.c) {
-          r.bad_sample = s;
-          r.bad_target = t;
-          return;
-        }
-        const int64_t i = s / l.d, j = s % l.d;
-        const float* xi = x + i * l.c * l.d;
-        const float x_target = xi[t * l.d + j];
-        if (!kLogSoftmax) {
-          loss = -static_cast<double>(x_target);
-        } else if (l.d == 1) {
-          float stats[3];
-          row_stats(xi, static_cast<size_t>(l.c), stats);
-          loss = CrossEntropyLoss(stats[0], stats[1], stats[2], x_target, l.c, ls);
-        } else {
-          if (s >= sub_end) {  // the statistics of the next run of samples of this i
-            sub_begin = s;
-            sub_end = std::min({e, (i + 1) * l.d, s + kSub});
-            strided_stats(xi + j, static_cast<size_t>(l.c), static_cast<size_t>(l.d),
-                          static_cast<size_t>(sub_end - sub_begin), m, sum_exp, sum_x);
+  RunClassTargetLoss(
+      attrs, l, kLogSoftmax ? l.c : 1, ctx, y, [&](int64_t b, int64_t e, ChunkResult& r) {
+        constexpr int64_t kSub = 256;  // spatial samples per statistics call
+        float m[kSub], sum_exp[kSub], sum_x[kSub];
+        int64_t sub_begin = b, sub_end = b;  // samples whose statistics are in m/sum_exp/sum_x
+        for (int64_t s = b; s < e; ++s) {
+          const int64_t t = static_cast<int64_t>(target[s]);
+          double loss = 0;
+          if (t != ignore) {
+            if (t < 0 || t >= l.c) {
+              r.bad_sample = s;
+              r.bad_target = t;
+              return;
+            }
+            const int64_t i = s / l.d, j = s % l.d;
+            const float* xi = x + i * l.c * l.d;
+            const float x_target = xi[t * l.d + j];
+            if (!kLogSoftmax) {
+              loss = -static_cast<double>(x_target);
+            } else if (l.d == 1) {
+              float stats[3];
+              row_stats(xi, static_cast<size_t>(l.c), stats);
+              loss = CrossEntropyLoss(stats[0], stats[1], stats[2], x_target, l.c, ls);
+            } else {
+              if (s >= sub_end) {  // the statistics of the next run of samples of this i
+                sub_begin = s;
+                sub_end = std::min({e, (i + 1) * l.d, s + kSub});
+                strided_stats(xi + j, static_cast<size_t>(l.c), static_cast<size_t>(l.d),
+                              static_cast<size_t>(sub_end - sub_begin), m, sum_exp, sum_x);
+              }
+              const size_t k = static_cast<size_t>(s - sub_begin);
+              loss = CrossEntropyLoss(m[k], sum_exp[k], sum_x[k], x_target, l.c, ls);
+            }
+            ++r.count;
           }
-          const size_t k = static_cast<size_t>(s - sub_begin);
-          loss = CrossEntropyLoss(m[k], sum_exp[k], sum_x[k], x_target, l.c, ls);
+          if (none) {
+            y[s] = static_cast<float>(loss);
+          } else {
+            r.sum += loss;
+          }
         }
-        ++r.count;
-      }
-      if (none) {
-        y[s] = static_cast<float>(loss);
-      } else {
-        r.sum += loss;
-      }
-    }
-  });
+      });
 }
 
 template <bool kLogSoftmax>

@@ -16,8 +16,8 @@
 namespace bronze::testing {
 namespace {
 
-std::vector<Tensor> RunOp(const std::string& op, const AttrMap& attrs, const std::vector<Tensor>& in,
-                          const std::string& backend) {
+std::vector<Tensor> RunOp(const std::string& op, const AttrMap& attrs,
+                          const std::vector<Tensor>& in, const std::string& backend) {
   std::vector<TensorType> types;
   for (const Tensor& t : in) types.push_back({t.dtype(), Shape::FromDims(t.dims())});
   Graph g = SingleOpGraph(op, attrs, types);
@@ -27,7 +27,8 @@ std::vector<Tensor> RunOp(const std::string& op, const AttrMap& attrs, const std
   return Session(g, options).Run(in);
 }
 
-void ExpectValues(const Tensor& got, const Dims& dims, const std::vector<double>& want, double rtol = 2e-6) {
+void ExpectValues(const Tensor& got, const Dims& dims, const std::vector<double>& want,
+                  double rtol = 2e-6) {
   ASSERT_EQ(got.dims(), dims);
   ASSERT_EQ(got.numel(), static_cast<int64_t>(want.size()));
   for (int64_t i = 0; i < got.numel(); ++i) {
@@ -57,7 +58,8 @@ double SmoothedCrossEntropy(const std::vector<double>& z, int64_t t, double ls) 
 }
 
 TEST_P(LossTest, CrossEntropyWithLabelSmoothingAndIgnoreIndexMatchesTheSmoothedTarget) {
-  const std::vector<float> logits = {1.0f, 2.0f, 0.5f, -1.0f, 0.0f, 3.0f, 0.25f, 0.25f, -2.0f, 4.0f, -1.5f, 0.75f};
+  const std::vector<float> logits = {1.0f,  2.0f,  0.5f,  -1.0f, 0.0f,  3.0f,
+                                     0.25f, 0.25f, -2.0f, 4.0f,  -1.5f, 0.75f};
   const std::vector<int64_t> targets = {2, -100, 0, 1};
   const Tensor x = Tensor::FromVector<float>({4, 3}, logits);
   const Tensor t = Tensor::FromVector<int64_t>({4}, targets);
@@ -68,17 +70,22 @@ TEST_P(LossTest, CrossEntropyWithLabelSmoothingAndIgnoreIndexMatchesTheSmoothedT
     int counted = 0;
     for (int n = 0; n < 4; ++n) {
       std::vector<double> z(logits.begin() + 3 * n, logits.begin() + 3 * n + 3);
-      double v = targets[static_cast<size_t>(n)] == -100 ? 0 : SmoothedCrossEntropy(z, targets[static_cast<size_t>(n)], ls);
+      double v = targets[static_cast<size_t>(n)] == -100
+                     ? 0
+                     : SmoothedCrossEntropy(z, targets[static_cast<size_t>(n)], ls);
       per_sample.push_back(v);
       sum += v;
       counted += targets[static_cast<size_t>(n)] == -100 ? 0 : 1;
     }
-    ExpectValues(RunOp("cross_entropy", {{"label_smoothing", ls}, {"reduction", "none"}}, {x, t}, GetParam())[0],
+    ExpectValues(RunOp("cross_entropy", {{"label_smoothing", ls}, {"reduction", "none"}}, {x, t},
+                       GetParam())[0],
                  {4}, per_sample);
-    ExpectValues(RunOp("cross_entropy", {{"label_smoothing", ls}, {"reduction", "sum"}}, {x, t}, GetParam())[0],
+    ExpectValues(RunOp("cross_entropy", {{"label_smoothing", ls}, {"reduction", "sum"}}, {x, t},
+                       GetParam())[0],
                  {}, {sum});
     // The mean divides by the 3 non-ignored samples, not by 4.
-    ExpectValues(RunOp("cross_entropy", {{"label_smoothing", ls}}, {x, t}, GetParam())[0], {}, {sum / counted});
+    ExpectValues(RunOp("cross_entropy", {{"label_smoothing", ls}}, {x, t}, GetParam())[0], {},
+                 {sum / counted});
   }
 }
 
@@ -117,7 +124,8 @@ TEST_P(LossTest, NllOfLogSoftmaxIsCrossEntropy) {
   for (int n = 0; n < 2; ++n) {
     double denom = 0;
     for (int c = 0; c < 3; ++c) denom += std::exp(z[static_cast<size_t>(3 * n + c)]);
-    for (int c = 0; c < 3; ++c) log_probs.push_back(static_cast<float>(z[static_cast<size_t>(3 * n + c)] - std::log(denom)));
+    for (int c = 0; c < 3; ++c)
+      log_probs.push_back(static_cast<float>(z[static_cast<size_t>(3 * n + c)] - std::log(denom)));
   }
   const Tensor lp = Tensor::FromVector<float>({2, 3}, log_probs);
   const Tensor t = Tensor::FromVector<int64_t>({2}, {2, 0});
@@ -158,8 +166,9 @@ TEST_P(LossTest, BceWithLogitsIsStableForLargeLogits) {
   // max(x, 0) - x * t + log1p(exp(-|x|)): exp never overflows, log never sees 0.
   const Tensor x = Tensor::FromVector<float>({4}, {100, -100, 100, 1e30f});
   const Tensor t = Tensor::FromVector<float>({4}, {0, 1, 1, 0.5f});
-  ExpectValues(RunOp("binary_cross_entropy_with_logits", {{"reduction", "none"}}, {x, t}, GetParam())[0], {4},
-               {100, 100, std::log1p(std::exp(-100.0)), 0.5e30});
+  ExpectValues(
+      RunOp("binary_cross_entropy_with_logits", {{"reduction", "none"}}, {x, t}, GetParam())[0],
+      {4}, {100, 100, std::log1p(std::exp(-100.0)), 0.5e30});
 }
 
 TEST_P(LossTest, MseAndL1AreMeansOfSquaredAndAbsoluteDifferences) {
@@ -186,7 +195,8 @@ TEST(LossShapes, SymbolicBatchDimFlowsThroughToTheUnreducedLoss) {
 // The fast kernels dispatch at run time to the best Highway target; this runs every loss case on
 // every target this machine supports (down to the one-lane scalar fallback) against the reference.
 TEST(LossTargets, EveryHighwayTargetMatchesTheReference) {
-  const std::vector<std::string> ops = {"cross_entropy", "nll", "mse", "l1", "binary_cross_entropy_with_logits"};
+  const std::vector<std::string> ops = {"cross_entropy", "nll", "mse", "l1",
+                                        "binary_cross_entropy_with_logits"};
   std::string tested;
   for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
     SCOPED_TRACE(std::string("target ") + hwy::TargetName(target));
@@ -196,9 +206,12 @@ TEST(LossTargets, EveryHighwayTargetMatchesTheReference) {
       if (std::find(ops.begin(), ops.end(), c.op) == ops.end()) continue;
       SCOPED_TRACE(c.op + " " + c.name);
       std::vector<Tensor> in;
-      for (size_t i = 0; i < c.inputs.size(); ++i) in.push_back(MakeInput(c.inputs[i], CaseSeed(c.op, c.name) + i));
-      const KernelEntry* ref = KernelRegistry::Global().Find(c.op, DeviceKind::kCPU, DType::kF32, "ref");
-      const KernelEntry* fast = KernelRegistry::Global().Find(c.op, DeviceKind::kCPU, DType::kF32, "cpu");
+      for (size_t i = 0; i < c.inputs.size(); ++i)
+        in.push_back(MakeInput(c.inputs[i], CaseSeed(c.op, c.name) + i));
+      const KernelEntry* ref =
+          KernelRegistry::Global().Find(c.op, DeviceKind::kCPU, DType::kF32, "ref");
+      const KernelEntry* fast =
+          KernelRegistry::Global().Find(c.op, DeviceKind::kCPU, DType::kF32, "cpu");
       ASSERT_TRUE(ref && fast);
       const Tensor want = RunKernel(*ref, c.op, c.attrs, in, 1)[0];
       EXPECT_EQ(Compare(RunKernel(*fast, c.op, c.attrs, in, 2)[0], want, c.rtol, c.atol), "");
@@ -212,8 +225,7 @@ std::string BackendName(const ::testing::TestParamInfo<std::string>& param) {
   return param.param.empty() ? std::string("fast") : param.param;
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, LossTest, ::testing::Values("ref", ""),
-                         BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, LossTest, ::testing::Values("ref", ""), BackendName);
 
 }  // namespace
 }  // namespace bronze::testing

@@ -21,7 +21,8 @@ BRONZE_OP_CASES(random) {
   };
   add("default p 0.5", {F32({3, 1000})}, {});
   add("p 0.3 seed 7 offset", {F32({5000}), Offset(12345)}, {{"p", 0.3}, {"seed", 7}});
-  add("negative seed and offset", {F32({2, 2049}), Offset(-1)}, {{"p", 0.9}, {"seed", int64_t{-42}}});
+  add("negative seed and offset", {F32({2, 2049}), Offset(-1)},
+      {{"p", 0.9}, {"seed", int64_t{-42}}});
   add("huge seed and offset", {F32({3000}), Offset(int64_t{0x7123456789abcdef})},
       {{"p", 0.25}, {"seed", int64_t{0x0fedcba987654321}}});
   add("tiny p", {F32({4096})}, {{"p", 1e-9}});
@@ -34,26 +35,53 @@ BRONZE_OP_CASES(random) {
   add("empty", {F32({0, 3}), Offset(5)}, {});
   add("large odd", {F32({1000003}), Offset(99)}, {{"p", 0.1}, {"seed", 11}});
   add("large inference", {F32({300000})}, {{"training", 0}});
-  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN(),
+              inf = std::numeric_limits<float>::infinity();
   std::vector<float> special;
   for (int k = 0; k < 64; ++k) {
     for (float v : {nan, inf, -inf, 0.0f, -0.0f, 1e-45f, 1e38f, -2.5f}) special.push_back(v);
   }
-  add("special values", {Given(Tensor::FromVector<float>({512}, special))}, {{"p", 0.5}, {"seed", 5}});
+  add("special values", {Given(Tensor::FromVector<float>({512}, special))},
+      {{"p", 0.5}, {"seed", 5}});
 
-  c.Add(ErrorCase{"dropout", "p is 1", {T(DType::kF32, {3})}, {{"p", 1.0}}, ErrorCode::kAttribute,
+  c.Add(ErrorCase{"dropout",
+                  "p is 1",
+                  {T(DType::kF32, {3})},
+                  {{"p", 1.0}},
+                  ErrorCode::kAttribute,
                   {"p must be in [0, 1)", "got 1"}});
-  c.Add(ErrorCase{"dropout", "negative p", {T(DType::kF32, {3})}, {{"p", -0.25}}, ErrorCode::kAttribute,
+  c.Add(ErrorCase{"dropout",
+                  "negative p",
+                  {T(DType::kF32, {3})},
+                  {{"p", -0.25}},
+                  ErrorCode::kAttribute,
                   {"p must be in [0, 1)", "-0.25"}});
-  c.Add(ErrorCase{"dropout", "bad training flag", {T(DType::kF32, {3})}, {{"training", 2}},
-                  ErrorCode::kAttribute, {"training", "2"}});
-  c.Add(ErrorCase{"dropout", "float offset", {T(DType::kF32, {3}), T(DType::kF32, {})}, {},
-                  ErrorCode::kType, {"offset", "f32", "i64"}});
-  c.Add(ErrorCase{"dropout", "offset not a scalar", {T(DType::kF32, {3}), T(DType::kI64, {1})}, {},
-                  ErrorCode::kShape, {"offset", "(1,)"}});
-  c.Add(ErrorCase{"dropout", "integer input", {T(DType::kI32, {3})}, {}, ErrorCode::kType, {"i32"}});
-  c.Add(ErrorCase{"dropout", "three inputs", {T(DType::kF32, {3}), T(DType::kI64, {}), T(DType::kI64, {})},
-                  {}, ErrorCode::kGraph, {"1 to 2", "got 3"}});
+  c.Add(ErrorCase{"dropout",
+                  "bad training flag",
+                  {T(DType::kF32, {3})},
+                  {{"training", 2}},
+                  ErrorCode::kAttribute,
+                  {"training", "2"}});
+  c.Add(ErrorCase{"dropout",
+                  "float offset",
+                  {T(DType::kF32, {3}), T(DType::kF32, {})},
+                  {},
+                  ErrorCode::kType,
+                  {"offset", "f32", "i64"}});
+  c.Add(ErrorCase{"dropout",
+                  "offset not a scalar",
+                  {T(DType::kF32, {3}), T(DType::kI64, {1})},
+                  {},
+                  ErrorCode::kShape,
+                  {"offset", "(1,)"}});
+  c.Add(
+      ErrorCase{"dropout", "integer input", {T(DType::kI32, {3})}, {}, ErrorCode::kType, {"i32"}});
+  c.Add(ErrorCase{"dropout",
+                  "three inputs",
+                  {T(DType::kF32, {3}), T(DType::kI64, {}), T(DType::kI64, {})},
+                  {},
+                  ErrorCode::kGraph,
+                  {"1 to 2", "got 3"}});
 }
 
 }  // namespace bronze::testing

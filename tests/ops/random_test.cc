@@ -40,8 +40,8 @@ TEST(Philox, MatchesTheRandom123KnownAnswers) {
 // The documented word of element i: block b = i / 1024, r = i % 1024, counter 256 b + r % 256.
 uint32_t Word(uint64_t seed, uint64_t offset, uint64_t i) {
   const uint64_t c = 256 * (i / 1024) + i % 1024 % 256;
-  auto w = Philox({static_cast<uint32_t>(c), static_cast<uint32_t>(c >> 32), static_cast<uint32_t>(offset),
-                   static_cast<uint32_t>(offset >> 32)},
+  auto w = Philox({static_cast<uint32_t>(c), static_cast<uint32_t>(c >> 32),
+                   static_cast<uint32_t>(offset), static_cast<uint32_t>(offset >> 32)},
                   {static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)});
   return w[i % 1024 / 256];
 }
@@ -58,7 +58,9 @@ Tensor RunDropout(const std::string& backend, const AttrMap& attrs, const Tensor
   return Session(SingleOpGraph("dropout", attrs, types), options).Run(in)[0];
 }
 
-Tensor Ones(int64_t n) { return Tensor::FromVector<float>({n}, std::vector<float>(static_cast<size_t>(n), 1.0f)); }
+Tensor Ones(int64_t n) {
+  return Tensor::FromVector<float>({n}, std::vector<float>(static_cast<size_t>(n), 1.0f));
+}
 
 class DropoutTest : public ::testing::TestWithParam<std::string> {};  // the backend
 
@@ -71,7 +73,8 @@ TEST_P(DropoutTest, MaskIsTheDocumentedPhiloxLayout) {
   const uint64_t threshold = static_cast<uint64_t>(std::ceil(p * 4294967296.0));
   const float scale = static_cast<float>(1 / (1 - p));
   for (int64_t i = 0; i < n; ++i) {
-    const bool keep = Word(static_cast<uint64_t>(seed), offset, static_cast<uint64_t>(i)) >= threshold;
+    const bool keep =
+        Word(static_cast<uint64_t>(seed), offset, static_cast<uint64_t>(i)) >= threshold;
     ASSERT_EQ(y.data<float>()[i], keep ? scale : 0.0f) << "element " << i;
   }
   // The known answer for key 0, counter 0: elements 0, 256, 512, 768 get the four words. With
@@ -101,7 +104,8 @@ TEST_P(DropoutTest, KeepsAboutOneMinusPWithTheExactScaleOverAMillionElements) {
         ++kept;
       }
     }
-    for (int64_t i = 0; i + 1 < n; ++i) same_as_next += keep[static_cast<size_t>(i)] == keep[static_cast<size_t>(i + 1)];
+    for (int64_t i = 0; i + 1 < n; ++i)
+      same_as_next += keep[static_cast<size_t>(i)] == keep[static_cast<size_t>(i + 1)];
     // Elements i and i + 256 of one block share a Philox counter (different output words).
     int64_t pairs = 0;
     for (int64_t i = 0; i < n; ++i) {
@@ -116,7 +120,8 @@ TEST_P(DropoutTest, KeepsAboutOneMinusPWithTheExactScaleOverAMillionElements) {
     const double agree = p * p + (1 - p) * (1 - p);
     const double tol = 5 * std::sqrt(agree * (1 - agree) / static_cast<double>(n));
     EXPECT_NEAR(static_cast<double>(same_as_next) / static_cast<double>(n - 1), agree, tol);
-    EXPECT_NEAR(static_cast<double>(same_as_word_neighbour) / static_cast<double>(pairs), agree, 1.2 * tol);
+    EXPECT_NEAR(static_cast<double>(same_as_word_neighbour) / static_cast<double>(pairs), agree,
+                1.2 * tol);
   }
 }
 
@@ -133,7 +138,8 @@ TEST_P(DropoutTest, SameSeedAndOffsetGiveTheSameMaskOthersDoNot) {
   };
   // Independent masks with p = 0.5 differ at half the positions.
   EXPECT_NEAR(differing(a, RunDropout(GetParam(), attrs, Ones(n), 11)), 0.5, 0.01);
-  EXPECT_NEAR(differing(a, RunDropout(GetParam(), {{"p", 0.5}, {"seed", 6}}, Ones(n), 10)), 0.5, 0.01);
+  EXPECT_NEAR(differing(a, RunDropout(GetParam(), {{"p", 0.5}, {"seed", 6}}, Ones(n), 10)), 0.5,
+              0.01);
   // No offset input means offset 0.
   Tensor none = RunDropout(GetParam(), attrs, Ones(n));
   Tensor zero = RunDropout(GetParam(), attrs, Ones(n), 0);
@@ -171,9 +177,12 @@ TEST(DropoutTargets, EveryHighwayTargetMatchesTheReferenceBitwise) {
       if (c.op != "dropout") continue;
       SCOPED_TRACE(c.name);
       std::vector<Tensor> in;
-      for (size_t i = 0; i < c.inputs.size(); ++i) in.push_back(MakeInput(c.inputs[i], CaseSeed(c.op, c.name) + i));
-      const KernelEntry* ref = KernelRegistry::Global().Find("dropout", DeviceKind::kCPU, DType::kF32, "ref");
-      const KernelEntry* fast = KernelRegistry::Global().Find("dropout", DeviceKind::kCPU, DType::kF32, "cpu");
+      for (size_t i = 0; i < c.inputs.size(); ++i)
+        in.push_back(MakeInput(c.inputs[i], CaseSeed(c.op, c.name) + i));
+      const KernelEntry* ref =
+          KernelRegistry::Global().Find("dropout", DeviceKind::kCPU, DType::kF32, "ref");
+      const KernelEntry* fast =
+          KernelRegistry::Global().Find("dropout", DeviceKind::kCPU, DType::kF32, "cpu");
       ASSERT_TRUE(ref && fast);
       const Tensor want = RunKernel(*ref, c.op, c.attrs, in, 1)[0];
       const Tensor got = RunKernel(*fast, c.op, c.attrs, in, 2)[0];
@@ -188,8 +197,7 @@ std::string BackendName(const ::testing::TestParamInfo<std::string>& param) {
   return param.param.empty() ? std::string("fast") : param.param;
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, DropoutTest, ::testing::Values("ref", ""),
-                         BackendName);
+INSTANTIATE_TEST_SUITE_P(Backends, DropoutTest, ::testing::Values("ref", ""), BackendName);
 
 }  // namespace
 }  // namespace bronze::testing
