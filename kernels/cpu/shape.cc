@@ -1,8 +1,9 @@
 // Fast CPU kernels for the data-movement shape ops: reshape, flatten, squeeze, unsqueeze (a
 // parallel memcpy; a later planner may alias them), transpose (cache-blocked tiles), expand,
-// slice, concat, split, stack and pad. Each is a few StridedCopy calls (kernels/cpu/shape_util.h)
-// on element sizes, so every dtype is covered (pad: the six dtypes its fill value converts to).
-// The indexing ops live in shape_index.cc.
+// slice, concat, split and stack, each a few StridedCopy calls (kernels/cpu/shape_util.h), and
+// pad, one pass over the output rows. All work on element sizes, so every dtype is covered (pad:
+// the six dtypes its fill value converts to). The indexing ops live in shape_index.cc.
+#include <algorithm>
 #include <cstring>
 
 #include "graph/ops/common.h"
@@ -95,77 +96,94 @@ void Stack(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> o
   }
 }
 
-// One piece of a padded axis: output positions [out_start, out_start + n) read the input from
-// in_start with step `step` (+1 or -1), or the fill value when `fill`.
-struct Segment {
-  int64_t out_start, n, in_start, step;
-  bool fill;
-};
-
-std::vector<Segment> PadSegments(int64_t n, int64_t before, int64_t after, bool reflect) {
-  const int64_t m = n + before + after;
-  std::vector<Segment> s;
-  if (reflect) {  // [b a | a b c | b]: mirrored without the edge
-    s = {{0, before, before, -1, false}, {before, n, 0, 1, false}, {before + n, after, n - 2, -1, false}};
-  } else {
-    // Positions i with 0 <= i - before < n copy; the rest is fill (negative pads crop).
-    const int64_t lo = std::clamp<int64_t>(before, 0, m);
-    const int64_t hi = std::clamp<int64_t>(before + n, lo, m);
-    s = {{0, lo, 0, 1, true}, {lo, hi - lo, lo - before, 1, false}, {hi, m - hi, 0, 1, true}};
+// For each output index along an axis, the input index it reads, or -1 in a constant border.
+std::vector<int64_t> PadMap(int64_t n, int64_t before, int64_t m, bool reflect) {
+  std::vector<int64_t> map(static_cast<size_t>(m));
+  for (int64_t i = 0; i < m; ++i) {
+    int64_t j = i - before;
+    if (reflect) {  // [b a | a b c | b]: mirrored without the edge
+      if (j < 0) j = -j;
+      if (j >= n) j = 2 * (n - 1) - j;
+    } else if (j < 0 || j >= n) {
+      j = -1;
+    }
+    map[static_cast<size_t>(i)] = j;
   }
-  std::erase_if(s, [](const Segment& g) { return g.n == 0; });
-  return s;
+  return map;
+}
+
+// Pads row by row (a row = the last axis), in parallel over rows, writing each output row once:
+// a row in a constant border of an outer axis is all fill; otherwise its source row is found
+// through the outer axes' maps, its middle is one memcpy and its borders go element by element.
+template <typename U>
+void PadRows(const ExecContext& ctx, const Dims& xd, const Dims& yd, const std::vector<int64_t>& pads,
+             bool reflect, U value, const U* x, U* y) {
+  const size_t rank = xd.size();
+  if (rank == 0) {
+    *y = *x;
+    return;
+  }
+  auto amounts = ops::PadAmounts(pads, static_cast<int64_t>(rank));
+  std::vector<std::vector<int64_t>> maps(rank);
+  for (size_t d = 0; d < rank; ++d) maps[d] = PadMap(xd[d], amounts[d].first, yd[d], reflect);
+  const std::vector<int64_t> xs = ContiguousStrides(xd);
+  const size_t last = rank - 1;
+  const int64_t m = yd[last];
+  const std::vector<int64_t>& row_map = maps[last];
+  // The middle of a row: output [lo, hi) reads input [lo - before, hi - before) in order.
+  const int64_t before = amounts[last].first;
+  const int64_t lo = std::clamp<int64_t>(before, 0, m);
+  const int64_t hi = std::clamp<int64_t>(before + xd[last], lo, m);
+  const int64_t rows = NumElements(yd) / m;
+  const int64_t grain = std::max<int64_t>(1, kCopyGrainBytes / (m * static_cast<int64_t>(sizeof(U))));
+  ParallelFor(ctx, rows, grain, [&](int64_t begin, int64_t end) {
+    std::vector<int64_t> idx(last, 0);
+    for (int64_t r = begin, k = static_cast<int64_t>(last); k-- > 0;) {
+      idx[static_cast<size_t>(k)] = r % yd[static_cast<size_t>(k)];
+      r /= yd[static_cast<size_t>(k)];
+    }
+    for (int64_t r = begin; r < end; ++r) {
+      U* out = y + r * m;
+      int64_t src = 0;
+      bool fill = false;
+      for (size_t d = 0; d < last; ++d) {
+        const int64_t j = maps[d][static_cast<size_t>(idx[d])];
+        fill = fill || j < 0;
+        src += j * xs[d];
+      }
+      if (fill) {
+        FillRun(out, value, m);
+      } else {
+        const U* in = x + src;
+        for (int64_t i = 0; i < lo; ++i) out[i] = row_map[static_cast<size_t>(i)] < 0 ? value : in[row_map[static_cast<size_t>(i)]];
+        std::memcpy(out + lo, in + (lo - before), static_cast<size_t>(hi - lo) * sizeof(U));
+        for (int64_t i = hi; i < m; ++i) out[i] = row_map[static_cast<size_t>(i)] < 0 ? value : in[row_map[static_cast<size_t>(i)]];
+      }
+      for (size_t d = last; d-- > 0;) {  // next row
+        if (++idx[d] < yd[d]) break;
+        idx[d] = 0;
+      }
+    }
+  });
 }
 
 template <typename T>
 void Pad(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out, const ExecContext& ctx) {
-  const Dims& xd = in[0].dims();
-  const Dims& yd = out[0].dims();
-  const size_t rank = xd.size();
   if (out[0].numel() == 0) return;
-  auto amounts = ops::PadAmounts(attrs.at("pads").ints(), static_cast<int64_t>(rank));
-  const bool reflect = attrs.at("mode").s() == "reflect";
+  const double v = attrs.at("value").f();
   T value;
   if constexpr (std::is_same_v<T, bool>) {
-    value = attrs.at("value").f() != 0;
+    value = v != 0;
   } else {
-    value = static_cast<T>(attrs.at("value").f());  // range checked by the shape function
+    value = static_cast<T>(v);  // integers truncate; the shape function checked the range
   }
-  std::vector<std::vector<Segment>> segments(rank);
-  for (size_t d = 0; d < rank; ++d) {
-    segments[d] = PadSegments(xd[d], amounts[d].first, amounts[d].second, reflect);
-  }
-  const std::vector<int64_t> xs = ContiguousStrides(xd), ys = ContiguousStrides(yd);
-  const std::vector<int64_t> zeros(rank, 0);
-  // Every combination of one segment per axis is a block: a copy, or a fill when any axis
-  // of it lies in a constant border.
-  std::vector<size_t> pick(rank, 0);
-  while (true) {
-    Dims dims(rank);
-    std::vector<int64_t> src(rank);
-    int64_t src_off = 0, dst_off = 0;
-    bool fill = false;
-    for (size_t d = 0; d < rank; ++d) {
-      const Segment& g = segments[d][pick[d]];
-      dims[d] = g.n;
-      src[d] = g.step * xs[d];
-      src_off += g.in_start * xs[d];
-      dst_off += g.out_start * ys[d];
-      fill = fill || g.fill;
-    }
-    T* dst = out[0].data<T>() + dst_off;
-    if (fill) {
-      StridedCopy(ctx, dims, zeros, ys, &value, dst, sizeof(T));
-    } else {
-      StridedCopy(ctx, dims, src, ys, in[0].data<T>() + src_off, dst, sizeof(T));
-    }
-    size_t d = rank;
-    while (d-- > 0) {
-      if (++pick[d] < segments[d].size()) break;
-      pick[d] = 0;
-    }
-    if (d == static_cast<size_t>(-1)) break;
-  }
+  using U = std::conditional_t<sizeof(T) == 1, uint8_t,
+            std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>>;
+  static_assert(sizeof(U) == sizeof(T));
+  U bits;
+  std::memcpy(&bits, &value, sizeof(T));
+  PadRows<U>(ctx, in[0].dims(), out[0].dims(), attrs.at("pads").ints(), attrs.at("mode").s() == "reflect",
+             bits, static_cast<const U*>(in[0].raw_data()), static_cast<U*>(out[0].raw_data()));
 }
 
 }  // namespace

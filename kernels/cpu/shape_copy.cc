@@ -4,7 +4,8 @@
 //   memcpy   source and destination contiguous along the inner dim (reshape, concat, slice rows)
 //   fill     source stride 0 along the inner dim (expand of a size-1 last dim, pad borders)
 //   tiles    destination contiguous along the inner dim and the source contiguous along another
-//            dim: a 2-D transpose in cache-sized square tiles (transpose, permute)
+//            dim: a 2-D transpose in square tiles of one cache line a row, transposed in
+//            registers for 4- and 8-byte elements (transpose, permute; shape_transpose.cc)
 //   strided  anything else, one element at a time (negative steps, interleaving stack)
 // Work is split over flat element ranges (or tiles) with ParallelFor; small copies run inline.
 #include <algorithm>
@@ -42,12 +43,33 @@ std::vector<Axis> Simplify(const Dims& dims, const std::vector<int64_t>& src,
   return {rev.rbegin(), rev.rend()};
 }
 
+}  // namespace
+
+template <typename U>
+void FillRun(U* d, U value, int64_t len) {
+  // A few elements one by one, then memcpy doubling what is already filled: memcpy's vector
+  // code does the bulk for every element size.
+  int64_t done = std::min<int64_t>(len, 64 / static_cast<int64_t>(sizeof(U)));
+  for (int64_t i = 0; i < done; ++i) d[i] = value;
+  while (done < len) {
+    const int64_t n = std::min(done, len - done);
+    std::memcpy(d + done, d, static_cast<size_t>(n) * sizeof(U));
+    done += n;
+  }
+}
+template void FillRun(uint8_t*, uint8_t, int64_t);
+template void FillRun(uint16_t*, uint16_t, int64_t);
+template void FillRun(uint32_t*, uint32_t, int64_t);
+template void FillRun(uint64_t*, uint64_t, int64_t);
+
+namespace {
+
 template <typename U>
 void CopyRow(const U* s, int64_t ss, U* d, int64_t ds, int64_t len) {
   if (ss == 1 && ds == 1) {
     std::memcpy(d, s, static_cast<size_t>(len) * sizeof(U));
   } else if (ss == 0 && ds == 1) {
-    std::fill_n(d, len, *s);
+    FillRun(d, *s, len);
   } else if (ds == 1) {
     for (int64_t i = 0; i < len; ++i) d[i] = s[i * ss];
   } else {
@@ -85,13 +107,28 @@ void CopyRange(const std::vector<Axis>& axes, const U* src, U* dst, int64_t begi
   }
 }
 
-// Tile edge of the blocked transpose: a tile of source and one of destination stay in L1.
-constexpr int64_t kTile = 32;
+template <typename U>
+void ScalarTile(const U* s, int64_t ss, U* d, int64_t ds, int64_t na, int64_t nb) {
+  for (int64_t ia = 0; ia < na; ++ia) {
+    for (int64_t ib = 0; ib < nb; ++ib) d[ia * ds + ib] = s[ib * ss + ia];
+  }
+}
+
+template <typename U>
+TileFn<U> SelectTile() {
+  if constexpr (sizeof(U) == 4) return SelectTransposeTile32();
+  if constexpr (sizeof(U) == 8) return SelectTransposeTile64();
+  return &ScalarTile<U>;
+}
 
 // The transpose: axis `a` is contiguous in the source, the last axis in the destination. Work
-// items are (outer index, tile of a, tile of the last axis).
+// items are (outer index, tile of a, tile of the last axis); a tile row is one cache line, so a
+// tile reads and writes whole lines (and 4- and 8-byte elements move through registers in
+// 4x4 / 2x2 blocks, shape_transpose.cc).
 template <typename U>
 void CopyTiles(const ExecContext& ctx, const std::vector<Axis>& axes, size_t a, const U* src, U* dst) {
+  constexpr int64_t kTile = 64 / sizeof(U);
+  const TileFn<U> tile = SelectTile<U>();
   const size_t last = axes.size() - 1;
   std::vector<Axis> outer;
   for (size_t k = 0; k < last; ++k) {
@@ -118,15 +155,9 @@ void CopyTiles(const ExecContext& ctx, const std::vector<Axis>& axes, size_t a, 
         so += i * outer[k].src;
         dof += i * outer[k].dst;
       }
-      const int64_t a0 = ja * kTile, a1 = std::min(A.n, a0 + kTile);
-      const int64_t b0 = jb * kTile, b1 = std::min(B.n, b0 + kTile);
-      // Read the source along its contiguous axis (a) in the inner loop; the tile's
-      // destination lines stay in L1 until they are complete.
-      for (int64_t ib = b0; ib < b1; ++ib) {
-        const U* s = src + so + ib * B.src;
-        U* d = dst + dof + ib;
-        for (int64_t ia = a0; ia < a1; ++ia) d[ia * A.dst] = s[ia];
-      }
+      const int64_t a0 = ja * kTile, b0 = jb * kTile;
+      tile(src + so + a0 + b0 * B.src, B.src, dst + dof + a0 * A.dst + b0, A.dst,
+           std::min(A.n - a0, kTile), std::min(B.n - b0, kTile));
     }
   });
 }

@@ -26,6 +26,17 @@ void StridedCopy(const ExecContext& ctx, const Dims& dims, const std::vector<int
                  const std::vector<int64_t>& dst_strides, const void* src, void* dst,
                  size_t elem_size);
 
+// Sets d[0, len) to `value` (U: an unsigned integer of the element size, 1, 2, 4 or 8 bytes).
+template <typename U>
+void FillRun(U* d, U value, int64_t len);
+
+// A transpose tile kernel: d[ia * ds + ib] = s[ib * ss + ia] for ia < na, ib < nb.
+template <typename U>
+using TileFn = void (*)(const U* s, int64_t ss, U* d, int64_t ds, int64_t na, int64_t nb);
+// The vectorized ones for 4- and 8-byte elements (kernels/cpu/shape_transpose.cc, Highway).
+TileFn<uint32_t> SelectTransposeTile32();
+TileFn<uint64_t> SelectTransposeTile64();
+
 // Row-major strides (in elements) of `dims`.
 std::vector<int64_t> ContiguousStrides(const Dims& dims);
 
