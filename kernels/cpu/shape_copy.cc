@@ -47,12 +47,15 @@ std::vector<Axis> Simplify(const Dims& dims, const std::vector<int64_t>& src,
 
 template <typename U>
 void FillRun(U* d, U value, int64_t len) {
-  // A few elements one by one, then memcpy doubling what is already filled: memcpy's vector
-  // code does the bulk for every element size.
-  int64_t done = std::min<int64_t>(len, 64 / static_cast<int64_t>(sizeof(U)));
+  // A cache line one element at a time, then memcpy doubling what is filled up to 4 KiB, then
+  // copies of that L1-resident block: memcpy's vector code does the bulk for every element
+  // size, and memory sees only the writes.
+  constexpr int64_t kLine = 64 / static_cast<int64_t>(sizeof(U));
+  constexpr int64_t kBlock = 4096 / static_cast<int64_t>(sizeof(U));
+  int64_t done = std::min(len, kLine);
   for (int64_t i = 0; i < done; ++i) d[i] = value;
   while (done < len) {
-    const int64_t n = std::min(done, len - done);
+    const int64_t n = std::min({done, len - done, kBlock});
     std::memcpy(d + done, d, static_cast<size_t>(n) * sizeof(U));
     done += n;
   }
