@@ -46,18 +46,24 @@ void Run(benchmark::State& state, const char* op, AttrMap attrs, std::vector<Ten
 Tensor F32(bronze::Dims dims) { return Tensor::Zeros(DType::kF32, std::move(dims)); }
 bronze::Attribute Ints(std::vector<int64_t> v) { return bronze::Attribute(std::move(v)); }
 
-void BM_Reshape(benchmark::State& s) { Run(s, "reshape", {{"shape", bronze::Shape{-1}}}, {F32({4096, 4096})}); }
+void BM_Reshape(benchmark::State& s) {
+  Run(s, "reshape", {{"shape", bronze::Shape{-1}}}, {F32({4096, 4096})});
+}
 void BM_Transpose2D(benchmark::State& s) { Run(s, "transpose", {}, {F32({4096, 4096})}); }
 void BM_TransposeNchwToNhwc(benchmark::State& s) {
   Run(s, "transpose", {{"perm", Ints({0, 2, 3, 1})}}, {F32({16, 64, 128, 128})});
 }
-void BM_Concat(benchmark::State& s) { Run(s, "concat", {{"axis", 1}}, {F32({4096, 2048}), F32({4096, 2048})}); }
+void BM_Concat(benchmark::State& s) {
+  Run(s, "concat", {{"axis", 1}}, {F32({4096, 2048}), F32({4096, 2048})});
+}
 void BM_SliceReversed(benchmark::State& s) {
   Run(s, "slice", {{"starts", Ints({-1})}, {"stops", Ints({std::numeric_limits<int64_t>::min()})},
                    {"axes", Ints({1})}, {"steps", Ints({-1})}},
       {F32({4096, 4096})});
 }
-void BM_Expand(benchmark::State& s) { Run(s, "expand", {{"shape", bronze::Shape{4096, 4096}}}, {F32({4096, 1})}); }
+void BM_Expand(benchmark::State& s) {
+  Run(s, "expand", {{"shape", bronze::Shape{4096, 4096}}}, {F32({4096, 1})});
+}
 void BM_PadReflect(benchmark::State& s) {
   Run(s, "pad", {{"pads", Ints({1, 1, 1, 1})}, {"mode", "reflect"}}, {F32({16, 64, 126, 126})});
 }
@@ -78,14 +84,24 @@ BENCHMARK(BM_Embedding)->UseRealTime()->Unit(benchmark::kMillisecond);
 int main(int argc, char** argv) {
   using bronze::bench::Metric;
   const char* peer = "BM_Memcpy2Threads/real_time";
-  return bronze::bench::Main(argc, argv, {
-      {"reshape 64 MiB: bandwidth / memcpy", "BM_Reshape/real_time", peer, Metric::kBytesPerSecond},
-      {"transpose 4096^2: bandwidth / memcpy", "BM_Transpose2D/real_time", peer, Metric::kBytesPerSecond},
-      {"transpose NCHW->NHWC: bandwidth / memcpy", "BM_TransposeNchwToNhwc/real_time", peer, Metric::kBytesPerSecond},
-      {"concat axis 1: bandwidth / memcpy", "BM_Concat/real_time", peer, Metric::kBytesPerSecond},
-      {"slice step -1: bandwidth / memcpy", "BM_SliceReversed/real_time", peer, Metric::kBytesPerSecond},
-      {"expand (4096,1): bandwidth / memcpy", "BM_Expand/real_time", peer, Metric::kBytesPerSecond},
-      {"pad reflect: bandwidth / memcpy", "BM_PadReflect/real_time", peer, Metric::kBytesPerSecond},
-      {"embedding rows of 1 KiB: bandwidth / memcpy", "BM_Embedding/real_time", peer, Metric::kBytesPerSecond},
-  });
+  return bronze::bench::Main(
+      argc, argv,
+      {
+          {"reshape 64 MiB: bandwidth / memcpy", "BM_Reshape/real_time", peer,
+           Metric::kBytesPerSecond},
+          {"transpose 4096^2: bandwidth / memcpy", "BM_Transpose2D/real_time", peer,
+           Metric::kBytesPerSecond},
+          {"transpose NCHW->NHWC: bandwidth / memcpy", "BM_TransposeNchwToNhwc/real_time", peer,
+           Metric::kBytesPerSecond},
+          {"concat axis 1: bandwidth / memcpy", "BM_Concat/real_time", peer,
+           Metric::kBytesPerSecond},
+          {"slice step -1: bandwidth / memcpy", "BM_SliceReversed/real_time", peer,
+           Metric::kBytesPerSecond},
+          {"expand (4096,1): bandwidth / memcpy", "BM_Expand/real_time", peer,
+           Metric::kBytesPerSecond},
+          {"pad reflect: bandwidth / memcpy", "BM_PadReflect/real_time", peer,
+           Metric::kBytesPerSecond},
+          {"embedding rows of 1 KiB: bandwidth / memcpy", "BM_Embedding/real_time", peer,
+           Metric::kBytesPerSecond},
+      });
 }

@@ -49,7 +49,9 @@ void ValidateReshape(const AttrMap& attrs) {
       throw AttributeError("reshape target " + s.ToString() + " has a negative dim other than -1");
     }
   }
-  if (wildcards > 1) throw AttributeError("reshape target " + s.ToString() + " has more than one -1");
+  if (wildcards > 1) {
+    throw AttributeError("reshape target " + s.ToString() + " has more than one -1");
+  }
 }
 
 std::vector<int64_t> Permutation(const std::vector<int64_t>& perm, int64_t rank) {
@@ -65,7 +67,9 @@ std::vector<int64_t> Permutation(const std::vector<int64_t>& perm, int64_t rank)
   std::vector<bool> seen(static_cast<size_t>(rank), false);
   for (int64_t a : perm) {
     int64_t n = NormalizeAxis(a, rank, "perm entry");
-    if (seen[static_cast<size_t>(n)]) throw AttributeError("perm repeats axis " + std::to_string(a));
+    if (seen[static_cast<size_t>(n)]) {
+      throw AttributeError("perm repeats axis " + std::to_string(a));
+    }
     seen[static_cast<size_t>(n)] = true;
     p.push_back(n);
   }
@@ -140,7 +144,9 @@ Shape InferUnsqueeze(const Shape& in, const std::vector<int64_t>& axes) {
   }
   std::vector<Dim> out;
   int64_t next = 0;
-  for (int64_t k = 0; k < out_rank; ++k) out.push_back(inserted[static_cast<size_t>(k)] ? Dim(1) : in[next++]);
+  for (int64_t k = 0; k < out_rank; ++k) {
+    out.push_back(inserted[static_cast<size_t>(k)] ? Dim(1) : in[next++]);
+  }
   return Shape(std::move(out));
 }
 
@@ -157,9 +163,9 @@ void ValidateExpand(const AttrMap& attrs) {
 Shape InferExpand(const Shape& in, const Shape& target) {
   const int64_t lead = target.rank() - in.rank();
   if (lead < 0) {
-    throw ShapeError("expand target " + target.ToString() + " has " + std::to_string(target.rank()) +
-                     " dims, fewer than the input " + in.ToString() + " (" +
-                     std::to_string(in.rank()) + ")");
+    throw ShapeError("expand target " + target.ToString() + " has " +
+                     std::to_string(target.rank()) + " dims, fewer than the input " +
+                     in.ToString() + " (" + std::to_string(in.rank()) + ")");
   }
   std::vector<Dim> out;
   for (int64_t k = 0; k < target.rank(); ++k) {
@@ -178,9 +184,9 @@ Shape InferExpand(const Shape& in, const Shape& target) {
     } else if (d == Dim(1)) {
       out.push_back(t);
     } else {
-      throw ShapeError("cannot expand " + in.ToString() + " to " + target.ToString() + ": input dim " +
-                       std::to_string(k - lead) + " has size " + d.ToString() + ", target " +
-                       t.ToString() + " (only size-1 dims expand)");
+      throw ShapeError("cannot expand " + in.ToString() + " to " + target.ToString() +
+                       ": input dim " + std::to_string(k - lead) + " has size " + d.ToString() +
+                       ", target " + t.ToString() + " (only size-1 dims expand)");
     }
   }
   return Shape(std::move(out));
@@ -223,7 +229,9 @@ void RegisterShapeViewOps(OpRegistry& r) {
       "The element counts must match. Any dtype. The kernels copy today; a planner may alias.",
       {{"shape", AttrType::kShape, std::nullopt,
         "target shape; at most one dim may be -1 (inferred); symbolic dims allowed"}},
-      [](const InferContext& ctx) { return InferReshape(ctx.input(0).shape, ctx.attr("shape").shape()); });
+      [](const InferContext& ctx) {
+        return InferReshape(ctx.input(0).shape, ctx.attr("shape").shape());
+      });
   reshape.validate = ValidateReshape;
   r.Register(std::move(reshape));
 
@@ -269,7 +277,9 @@ void RegisterShapeViewOps(OpRegistry& r) {
       {{"axes", AttrType::kInts, Attribute(std::vector<int64_t>{}),
         "axes to remove when they have size 1 (negative count from the end); empty = every "
         "static size-1 dim"}},
-      [](const InferContext& ctx) { return InferSqueeze(ctx.input(0).shape, ctx.attr("axes").ints()); }));
+      [](const InferContext& ctx) {
+        return InferSqueeze(ctx.input(0).shape, ctx.attr("axes").ints());
+      }));
 
   OpSchema unsqueeze = ShapeMap(
       "unsqueeze", 504,
@@ -279,9 +289,13 @@ void RegisterShapeViewOps(OpRegistry& r) {
       "error. Any dtype.",
       {{"axes", AttrType::kInts, std::nullopt,
         "positions of the new size-1 dims in the output (negative count from its end); non-empty"}},
-      [](const InferContext& ctx) { return InferUnsqueeze(ctx.input(0).shape, ctx.attr("axes").ints()); });
+      [](const InferContext& ctx) {
+        return InferUnsqueeze(ctx.input(0).shape, ctx.attr("axes").ints());
+      });
   unsqueeze.validate = [](const AttrMap& attrs) {
-    if (attrs.at("axes").ints().empty()) throw AttributeError("unsqueeze needs at least one axis, got []");
+    if (attrs.at("axes").ints().empty()) {
+      throw AttributeError("unsqueeze needs at least one axis, got []");
+    }
   };
   r.Register(std::move(unsqueeze));
 
@@ -294,7 +308,9 @@ void RegisterShapeViewOps(OpRegistry& r) {
       "N only matches N. Expanding to 0 is allowed (an empty result). Any dtype.",
       {{"shape", AttrType::kShape, std::nullopt,
         "target shape; -1 keeps the input dim; may have more (leading) dims than the input"}},
-      [](const InferContext& ctx) { return InferExpand(ctx.input(0).shape, ctx.attr("shape").shape()); });
+      [](const InferContext& ctx) {
+        return InferExpand(ctx.input(0).shape, ctx.attr("shape").shape());
+      });
   expand.validate = ValidateExpand;
   r.Register(std::move(expand));
 }

@@ -74,10 +74,11 @@ Cost OneHotCost(const AttrMap&, std::span<const TensorType> in, std::span<const 
 
 void ops::ThrowIndexOutOfRange(int64_t index, int64_t position, const std::string& range,
                                int64_t lo, int64_t hi) {
-  throw InvalidArgumentError("index " + std::to_string(index) + " at position " +
-                             std::to_string(position) + " of indices is out of range for " + range +
-                             (hi < lo ? " (no index is valid)"
-                                      : " (valid: " + std::to_string(lo) + " to " + std::to_string(hi) + ")"));
+  throw InvalidArgumentError(
+      "index " + std::to_string(index) + " at position " + std::to_string(position) +
+      " of indices is out of range for " + range +
+      (hi < lo ? " (no index is valid)"
+               : " (valid: " + std::to_string(lo) + " to " + std::to_string(hi) + ")"));
 }
 
 void RegisterShapeIndexOps(OpRegistry& r) {
@@ -109,7 +110,8 @@ void RegisterShapeIndexOps(OpRegistry& r) {
       "output dtype defaults to f32 (torch returns int64: pass dtype=i64 for that), since one-hot "
       "vectors usually feed matmuls and losses; f32, f64, i32, i64, u8 and bool are supported. "
       "Not differentiable.");
-  one_hot.attrs = {{"num_classes", AttrType::kInt, std::nullopt, "number of classes (>= 1): the size of the new last dim"},
+  one_hot.attrs = {{"num_classes", AttrType::kInt, std::nullopt,
+                    "number of classes (>= 1): the size of the new last dim"},
                    {"dtype", AttrType::kDType, Attribute(DType::kF32),
                     "output dtype (default f32; torch's one_hot gives i64)"}};
   one_hot.infer = InferOneHot;

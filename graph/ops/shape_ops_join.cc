@@ -73,10 +73,11 @@ std::vector<TensorType> InferConcat(const InferContext& ctx) {
     const Shape& s = ctx.input(k).shape;
     for (int64_t d = 0; d < s.rank(); ++d) {
       if (d != axis && !(s[d] == first[d])) {
-        throw ShapeError("concat along axis " + std::to_string(axis) + " needs equal sizes in the "
-                         "other dims: input 0 " + first.ToString() + " and input " +
-                         std::to_string(k) + " " + s.ToString() + " differ in dim " +
-                         std::to_string(d) + " (" + first[d].ToString() + " vs " + s[d].ToString() + ")");
+        throw ShapeError("concat along axis " + std::to_string(axis) +
+                         " needs equal sizes in the other dims: input 0 " + first.ToString() +
+                         " and input " + std::to_string(k) + " " + s.ToString() +
+                         " differ in dim " + std::to_string(d) + " (" + first[d].ToString() +
+                         " vs " + s[d].ToString() + ")");
       }
     }
     std::optional<Dim> sum = AddDims(total, s[axis]);
@@ -115,7 +116,10 @@ void ValidateSplit(const AttrMap& attrs) {
   const std::vector<int64_t>& sizes = attrs.at("sizes").ints();
   if (sizes.empty()) throw AttributeError("split needs at least one size, got sizes []");
   for (int64_t s : sizes) {
-    if (s < 0) throw AttributeError("split sizes " + IntsToString(sizes) + " has a negative size " + std::to_string(s));
+    if (s < 0) {
+      throw AttributeError("split sizes " + IntsToString(sizes) + " has a negative size " +
+                           std::to_string(s));
+    }
   }
 }
 
@@ -131,7 +135,9 @@ std::vector<TensorType> InferSplit(const InferContext& ctx) {
   }
   int64_t sum = 0;
   for (int64_t s : sizes) {
-    if (__builtin_add_overflow(sum, s, &sum)) throw ShapeError("split sizes " + IntsToString(sizes) + " overflow int64");
+    if (__builtin_add_overflow(sum, s, &sum)) {
+      throw ShapeError("split sizes " + IntsToString(sizes) + " overflow int64");
+    }
   }
   if (sum != dim.value()) {
     throw ShapeError("split sizes " + IntsToString(sizes) + " sum to " + std::to_string(sum) +
@@ -156,16 +162,19 @@ void ValidateSlice(const AttrMap& attrs) {
   const auto& steps = attrs.at("steps").ints();
   if (starts.empty()) throw AttributeError("slice needs at least one axis, got starts []");
   if (stops.size() != starts.size()) {
-    throw AttributeError("starts " + IntsToString(starts) + " has " + std::to_string(starts.size()) +
-                         " entries, stops " + IntsToString(stops) + " has " + std::to_string(stops.size()));
+    throw AttributeError("starts " + IntsToString(starts) + " has " +
+                         std::to_string(starts.size()) + " entries, stops " + IntsToString(stops) +
+                         " has " + std::to_string(stops.size()));
   }
   if (!axes.empty() && axes.size() != starts.size()) {
     throw AttributeError("axes " + IntsToString(axes) + " has " + std::to_string(axes.size()) +
-                         " entries, starts " + IntsToString(starts) + " has " + std::to_string(starts.size()));
+                         " entries, starts " + IntsToString(starts) + " has " +
+                         std::to_string(starts.size()));
   }
   if (!steps.empty() && steps.size() != starts.size()) {
     throw AttributeError("steps " + IntsToString(steps) + " has " + std::to_string(steps.size()) +
-                         " entries, starts " + IntsToString(starts) + " has " + std::to_string(starts.size()));
+                         " entries, starts " + IntsToString(starts) + " has " +
+                         std::to_string(starts.size()));
   }
   for (int64_t s : steps) {
     if (s == 0) throw AttributeError("steps " + IntsToString(steps) + " has a step of 0");
@@ -191,7 +200,8 @@ std::vector<SliceSpec> SliceSpecs(const AttrMap& attrs, int64_t rank) {
   for (size_t k = 0; k < starts.size(); ++k) {
     int64_t axis = axes.empty() ? static_cast<int64_t>(k) : NormalizeAxis(axes[k], rank, "axis");
     if (seen[static_cast<size_t>(axis)]) {
-      throw AttributeError("axis " + std::to_string(axes[k]) + " appears twice in axes " + IntsToString(axes));
+      throw AttributeError("axis " + std::to_string(axes[k]) + " appears twice in axes " +
+                           IntsToString(axes));
     }
     seen[static_cast<size_t>(axis)] = true;
     specs.push_back({axis, starts[k], stops[k], steps.empty() ? 1 : steps[k]});
@@ -201,7 +211,9 @@ std::vector<SliceSpec> SliceSpecs(const AttrMap& attrs, int64_t rank) {
 
 std::string SliceText(const SliceSpec& s) {
   auto bound = [](int64_t v) {
-    return v == kMax ? std::string("INT64_MAX") : v == kMin ? std::string("INT64_MIN") : std::to_string(v);
+    return v == kMax   ? std::string("INT64_MAX")
+           : v == kMin ? std::string("INT64_MIN")
+                       : std::to_string(v);
   };
   return bound(s.start) + ":" + bound(s.stop) + ":" + std::to_string(s.step);
 }
@@ -242,7 +254,10 @@ void ValidatePad(const AttrMap& attrs) {
   }
   if (mode == "reflect") {
     for (int64_t p : pads) {
-      if (p < 0) throw AttributeError("pads " + IntsToString(pads) + " has a negative pad, which only mode 'constant' allows");
+      if (p < 0) {
+        throw AttributeError("pads " + IntsToString(pads) +
+                             " has a negative pad, which only mode 'constant' allows");
+      }
     }
   }
 }
@@ -270,7 +285,8 @@ std::vector<TensorType> InferPad(const InferContext& ctx) {
   const int64_t rank = x.shape.rank();
   if (static_cast<int64_t>(pads.size()) > 2 * rank) {
     throw ShapeError("pads " + IntsToString(pads) + " cover " + std::to_string(pads.size() / 2) +
-                     " dims, but the input " + x.shape.ToString() + " has rank " + std::to_string(rank));
+                     " dims, but the input " + x.shape.ToString() + " has rank " +
+                     std::to_string(rank));
   }
   if (!reflect) CheckPadValue(ctx.attr("value").f(), x.dtype);
   Shape out = x.shape;
@@ -279,15 +295,16 @@ std::vector<TensorType> InferPad(const InferContext& ctx) {
     auto [before, after] = amounts[static_cast<size_t>(d)];
     if (before == 0 && after == 0) continue;
     const Dim& dim = x.shape[d];
-    std::string what = "pads (" + std::to_string(before) + ", " + std::to_string(after) + ") of axis " +
-                       std::to_string(d);
+    std::string what = "pads (" + std::to_string(before) + ", " + std::to_string(after) +
+                       ") of axis " + std::to_string(d);
     if (!dim.is_static()) {
-      throw ShapeError(what + " of symbolic size " + dim.ToString() + ": padding needs a static size");
+      throw ShapeError(what + " of symbolic size " + dim.ToString() +
+                       ": padding needs a static size");
     }
     const int64_t n = dim.value();
     if (reflect && (before >= n || after >= n)) {
-      throw ShapeError("reflect " + what + " of " + x.shape.ToString() + " must be less than its size " +
-                       std::to_string(n));
+      throw ShapeError("reflect " + what + " of " + x.shape.ToString() +
+                       " must be less than its size " + std::to_string(n));
     }
     int64_t size;
     if (__builtin_add_overflow(n, before, &size) || __builtin_add_overflow(size, after, &size)) {
@@ -349,7 +366,8 @@ std::vector<ops::SliceRange> ops::ResolveSlice(const AttrMap& attrs, const Dims&
   return ranges;
 }
 
-std::vector<std::pair<int64_t, int64_t>> ops::PadAmounts(const std::vector<int64_t>& pads, int64_t rank) {
+std::vector<std::pair<int64_t, int64_t>> ops::PadAmounts(const std::vector<int64_t>& pads,
+                                                         int64_t rank) {
   std::vector<std::pair<int64_t, int64_t>> out(static_cast<size_t>(rank), {0, 0});
   for (size_t k = 0; 2 * k + 1 < pads.size() && static_cast<int64_t>(k) < rank; ++k) {
     out[static_cast<size_t>(rank - 1 - static_cast<int64_t>(k))] = {pads[2 * k], pads[2 * k + 1]};
@@ -379,10 +397,11 @@ void RegisterShapeJoinOps(OpRegistry& r) {
       "torch.split(x, sizes, dim=axis) with a list of sizes: one output per entry of `sizes`, "
       "consecutive pieces of x along `axis`. The sizes must be non-negative and sum to the "
       "axis's size, which must be static (a size-0 piece is an empty tensor). Any dtype.");
-  split.attrs = {{"axis", AttrType::kInt, Attribute(int64_t{0}),
-                  "axis to cut along; negative counts from the end"},
-                 {"sizes", AttrType::kInts, std::nullopt,
-                  "size of each output along axis (non-empty, non-negative, summing to the axis size)"}};
+  split.attrs = {
+      {"axis", AttrType::kInt, Attribute(int64_t{0}),
+       "axis to cut along; negative counts from the end"},
+      {"sizes", AttrType::kInts, std::nullopt,
+       "size of each output along axis (non-empty, non-negative, summing to the axis size)"}};
   split.num_outputs = kVariadic;
   split.infer = InferSplit;
   split.validate = ValidateSplit;
@@ -400,12 +419,14 @@ void RegisterShapeJoinOps(OpRegistry& r) {
       "are kept whole. A symbolic axis may only be sliced whole (0:INT64_MAX:1 or "
       "-1:INT64_MIN:-1). Equivalent to torch's x[..., start:stop:step, ...] for positive steps "
       "(torch has no negative steps; torch.flip covers -1). Any dtype.");
-  slice.attrs = {{"starts", AttrType::kInts, std::nullopt, "first index per listed axis (negative counts from the end)"},
-                 {"stops", AttrType::kInts, std::nullopt, "exclusive end index per listed axis (clamped)"},
-                 {"axes", AttrType::kInts, Attribute(std::vector<int64_t>{}),
-                  "the axes starts/stops/steps refer to; empty = 0, 1, ..., len(starts)-1"},
-                 {"steps", AttrType::kInts, Attribute(std::vector<int64_t>{}),
-                  "step per listed axis (non-zero, may be negative); empty = all 1"}};
+  slice.attrs = {
+      {"starts", AttrType::kInts, std::nullopt,
+       "first index per listed axis (negative counts from the end)"},
+      {"stops", AttrType::kInts, std::nullopt, "exclusive end index per listed axis (clamped)"},
+      {"axes", AttrType::kInts, Attribute(std::vector<int64_t>{}),
+       "the axes starts/stops/steps refer to; empty = 0, 1, ..., len(starts)-1"},
+      {"steps", AttrType::kInts, Attribute(std::vector<int64_t>{}),
+       "step per listed axis (non-zero, may be negative); empty = all 1"}};
   slice.infer = InferSlice;
   slice.validate = ValidateSlice;
   slice.cost = OutputMoveCost;

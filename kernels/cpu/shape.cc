@@ -18,7 +18,8 @@ const char* Bytes(const Tensor& t) { return static_cast<const char*>(t.raw_data(
 char* MutableBytes(const Tensor& t) { return static_cast<char*>(t.raw_data()); }
 
 // reshape, flatten, squeeze, unsqueeze: one contiguous copy, cut into parallel ranges.
-void CopyAll(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out, const ExecContext& ctx) {
+void CopyAll(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out,
+             const ExecContext& ctx) {
   StridedCopy(ctx, {in[0].numel()}, {1}, {1}, in[0].raw_data(), out[0].raw_data(), ElemSize(in[0]));
 }
 
@@ -32,17 +33,20 @@ void Transpose(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tenso
               out[0].raw_data(), ElemSize(in[0]));
 }
 
-void Expand(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out, const ExecContext& ctx) {
+void Expand(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out,
+            const ExecContext& ctx) {
   const Dims& xd = in[0].dims();
   const Dims& yd = out[0].dims();
   std::vector<int64_t> in_strides = ContiguousStrides(xd);
   std::vector<int64_t> src(yd.size(), 0);  // 0 along new and expanded dims
   const size_t lead = yd.size() - xd.size();
   for (size_t d = 0; d < xd.size(); ++d) src[lead + d] = xd[d] == yd[lead + d] ? in_strides[d] : 0;
-  StridedCopy(ctx, yd, src, ContiguousStrides(yd), in[0].raw_data(), out[0].raw_data(), ElemSize(in[0]));
+  StridedCopy(ctx, yd, src, ContiguousStrides(yd), in[0].raw_data(), out[0].raw_data(),
+              ElemSize(in[0]));
 }
 
-void Slice(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out, const ExecContext& ctx) {
+void Slice(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out,
+           const ExecContext& ctx) {
   if (out[0].numel() == 0) return;
   std::vector<ops::SliceRange> ranges = ops::ResolveSlice(attrs, in[0].dims());
   std::vector<int64_t> in_strides = ContiguousStrides(in[0].dims());
@@ -57,42 +61,48 @@ void Slice(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> o
               Bytes(in[0]) + base * static_cast<int64_t>(size), out[0].raw_data(), size);
 }
 
-// concat and stack: input k goes to the output block starting at `offsets[k]` (elements),
-// addressed with `dst` strides.
-void Concat(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out, const ExecContext& ctx) {
+// concat, split and stack: each input (split: each output) is one block of the other side,
+// starting where the previous one ends along the axis, addressed with that side's strides.
+void Concat(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out,
+            const ExecContext& ctx) {
   const int64_t axis = NormalizeAxis(attrs.at("axis").i(), out[0].rank(), "axis");
   std::vector<int64_t> dst = ContiguousStrides(out[0].dims());
   const size_t size = ElemSize(out[0]);
   int64_t at = 0;
   for (const Tensor& x : in) {
-    char* base = MutableBytes(out[0]) + at * dst[static_cast<size_t>(axis)] * static_cast<int64_t>(size);
+    char* base =
+        MutableBytes(out[0]) + at * dst[static_cast<size_t>(axis)] * static_cast<int64_t>(size);
     StridedCopy(ctx, x.dims(), ContiguousStrides(x.dims()), dst, x.raw_data(), base, size);
     at += x.dims()[static_cast<size_t>(axis)];
   }
 }
 
-void Split(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out, const ExecContext& ctx) {
+void Split(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out,
+           const ExecContext& ctx) {
   const int64_t axis = NormalizeAxis(attrs.at("axis").i(), in[0].rank(), "axis");
   std::vector<int64_t> src = ContiguousStrides(in[0].dims());
   const size_t size = ElemSize(in[0]);
   int64_t at = 0;
   for (Tensor& y : out) {
-    const char* base = Bytes(in[0]) + at * src[static_cast<size_t>(axis)] * static_cast<int64_t>(size);
+    const char* base =
+        Bytes(in[0]) + at * src[static_cast<size_t>(axis)] * static_cast<int64_t>(size);
     StridedCopy(ctx, y.dims(), src, ContiguousStrides(y.dims()), base, y.raw_data(), size);
     at += y.dims()[static_cast<size_t>(axis)];
   }
 }
 
-void Stack(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out, const ExecContext& ctx) {
+void Stack(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out,
+           const ExecContext& ctx) {
   const int64_t axis = NormalizeAxis(attrs.at("axis").i(), out[0].rank(), "axis");
   std::vector<int64_t> out_strides = ContiguousStrides(out[0].dims());
   std::vector<int64_t> dst = out_strides;
   dst.erase(dst.begin() + axis);
   const size_t size = ElemSize(out[0]);
+  const int64_t step = out_strides[static_cast<size_t>(axis)] * static_cast<int64_t>(size);
   for (size_t k = 0; k < in.size(); ++k) {
-    char* base = MutableBytes(out[0]) +
-                 static_cast<int64_t>(k) * out_strides[static_cast<size_t>(axis)] * static_cast<int64_t>(size);
-    StridedCopy(ctx, in[k].dims(), ContiguousStrides(in[k].dims()), dst, in[k].raw_data(), base, size);
+    char* base = MutableBytes(out[0]) + static_cast<int64_t>(k) * step;
+    StridedCopy(ctx, in[k].dims(), ContiguousStrides(in[k].dims()), dst, in[k].raw_data(), base,
+                size);
   }
 }
 
@@ -116,8 +126,8 @@ std::vector<int64_t> PadMap(int64_t n, int64_t before, int64_t m, bool reflect) 
 // a row in a constant border of an outer axis is all fill; otherwise its source row is found
 // through the outer axes' maps, its middle is one memcpy and its borders go element by element.
 template <typename U>
-void PadRows(const ExecContext& ctx, const Dims& xd, const Dims& yd, const std::vector<int64_t>& pads,
-             bool reflect, U value, const U* x, U* y) {
+void PadRows(const ExecContext& ctx, const Dims& xd, const Dims& yd,
+             const std::vector<int64_t>& pads, bool reflect, U value, const U* x, U* y) {
   const size_t rank = xd.size();
   if (rank == 0) {
     *y = *x;
@@ -135,7 +145,8 @@ void PadRows(const ExecContext& ctx, const Dims& xd, const Dims& yd, const std::
   const int64_t lo = std::clamp<int64_t>(before, 0, m);
   const int64_t hi = std::clamp<int64_t>(before + xd[last], lo, m);
   const int64_t rows = NumElements(yd) / m;
-  const int64_t grain = std::max<int64_t>(1, kCopyGrainBytes / (m * static_cast<int64_t>(sizeof(U))));
+  const int64_t grain =
+      std::max<int64_t>(1, kCopyGrainBytes / (m * static_cast<int64_t>(sizeof(U))));
   ParallelFor(ctx, rows, grain, [&](int64_t begin, int64_t end) {
     std::vector<int64_t> idx(last, 0);
     for (int64_t r = begin, k = static_cast<int64_t>(last); k-- > 0;) {
@@ -155,9 +166,13 @@ void PadRows(const ExecContext& ctx, const Dims& xd, const Dims& yd, const std::
         FillRun(out, value, m);
       } else {
         const U* in = x + src;
-        for (int64_t i = 0; i < lo; ++i) out[i] = row_map[static_cast<size_t>(i)] < 0 ? value : in[row_map[static_cast<size_t>(i)]];
+        auto border = [&](int64_t i) {
+          const int64_t j = row_map[static_cast<size_t>(i)];
+          out[i] = j < 0 ? value : in[j];
+        };
+        for (int64_t i = 0; i < lo; ++i) border(i);
         std::memcpy(out + lo, in + (lo - before), static_cast<size_t>(hi - lo) * sizeof(U));
-        for (int64_t i = hi; i < m; ++i) out[i] = row_map[static_cast<size_t>(i)] < 0 ? value : in[row_map[static_cast<size_t>(i)]];
+        for (int64_t i = hi; i < m; ++i) border(i);
       }
       for (size_t d = last; d-- > 0;) {  // next row
         if (++idx[d] < yd[d]) break;
@@ -168,7 +183,8 @@ void PadRows(const ExecContext& ctx, const Dims& xd, const Dims& yd, const std::
 }
 
 template <typename T>
-void Pad(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out, const ExecContext& ctx) {
+void Pad(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out,
+         const ExecContext& ctx) {
   if (out[0].numel() == 0) return;
   const double v = attrs.at("value").f();
   T value;
@@ -182,8 +198,9 @@ void Pad(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out
   static_assert(sizeof(U) == sizeof(T));
   U bits;
   std::memcpy(&bits, &value, sizeof(T));
-  PadRows<U>(ctx, in[0].dims(), out[0].dims(), attrs.at("pads").ints(), attrs.at("mode").s() == "reflect",
-             bits, static_cast<const U*>(in[0].raw_data()), static_cast<U*>(out[0].raw_data()));
+  PadRows<U>(ctx, in[0].dims(), out[0].dims(), attrs.at("pads").ints(),
+             attrs.at("mode").s() == "reflect", bits, static_cast<const U*>(in[0].raw_data()),
+             static_cast<U*>(out[0].raw_data()));
 }
 
 }  // namespace
@@ -193,7 +210,9 @@ namespace bronze {
 
 void RegisterCpuShapeKernels(KernelRegistry& r) {
   for (DType d : kAllDTypes) {
-    for (const char* op : {"reshape", "flatten", "squeeze", "unsqueeze"}) cpu::Register(r, op, d, &cpu::CopyAll);
+    for (const char* op : {"reshape", "flatten", "squeeze", "unsqueeze"}) {
+      cpu::Register(r, op, d, &cpu::CopyAll);
+    }
     cpu::Register(r, "transpose", d, &cpu::Transpose);
     cpu::Register(r, "expand", d, &cpu::Expand);
     cpu::Register(r, "slice", d, &cpu::Slice);

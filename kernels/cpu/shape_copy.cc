@@ -129,7 +129,8 @@ TileFn<U> SelectTile() {
 // tile reads and writes whole lines (and 4- and 8-byte elements move through registers in
 // 4x4 / 2x2 blocks, shape_transpose.cc).
 template <typename U>
-void CopyTiles(const ExecContext& ctx, const std::vector<Axis>& axes, size_t a, const U* src, U* dst) {
+void CopyTiles(const ExecContext& ctx, const std::vector<Axis>& axes, size_t a, const U* src,
+               U* dst) {
   constexpr int64_t kTile = 64 / sizeof(U);
   const TileFn<U> tile = SelectTile<U>();
   const size_t last = axes.size() - 1;
@@ -143,7 +144,8 @@ void CopyTiles(const ExecContext& ctx, const std::vector<Axis>& axes, size_t a, 
   const Axis& B = axes[last];
   const int64_t ta = (A.n + kTile - 1) / kTile, tb = (B.n + kTile - 1) / kTile;
   const int64_t items = outer_count * ta * tb;
-  const int64_t grain = std::max<int64_t>(1, kCopyGrainBytes / static_cast<int64_t>(kTile * kTile * sizeof(U)));
+  const int64_t grain =
+      std::max<int64_t>(1, kCopyGrainBytes / static_cast<int64_t>(kTile * kTile * sizeof(U)));
   ParallelFor(ctx, items, grain, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) {
       int64_t rest = item;

@@ -47,8 +47,8 @@ void TakeRows(const ExecContext& ctx, const U* data, const I* idx, U* out, int64
 }
 
 template <typename I>
-void Take(const ExecContext& ctx, const Tensor& data, const Tensor& indices, Tensor& y, int64_t axis,
-          bool wrap, const std::string& range) {
+void Take(const ExecContext& ctx, const Tensor& data, const Tensor& indices, Tensor& y,
+          int64_t axis, bool wrap, const std::string& range) {
   const Dims& dd = data.dims();
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < axis; ++d) outer *= dd[static_cast<size_t>(d)];
@@ -61,16 +61,28 @@ void Take(const ExecContext& ctx, const Tensor& data, const Tensor& indices, Ten
   const void* src = data.raw_data();
   void* dst = y.raw_data();
   switch (DTypeSize(data.dtype())) {
-    case 1: TakeRows(ctx, static_cast<const uint8_t*>(src), idx, static_cast<uint8_t*>(dst), outer, n, m, inner); break;
-    case 2: TakeRows(ctx, static_cast<const uint16_t*>(src), idx, static_cast<uint16_t*>(dst), outer, n, m, inner); break;
-    case 4: TakeRows(ctx, static_cast<const uint32_t*>(src), idx, static_cast<uint32_t*>(dst), outer, n, m, inner); break;
-    case 8: TakeRows(ctx, static_cast<const uint64_t*>(src), idx, static_cast<uint64_t*>(dst), outer, n, m, inner); break;
+    case 1:
+      TakeRows(ctx, static_cast<const uint8_t*>(src), idx, static_cast<uint8_t*>(dst), outer, n, m,
+               inner);
+      break;
+    case 2:
+      TakeRows(ctx, static_cast<const uint16_t*>(src), idx, static_cast<uint16_t*>(dst), outer, n,
+               m, inner);
+      break;
+    case 4:
+      TakeRows(ctx, static_cast<const uint32_t*>(src), idx, static_cast<uint32_t*>(dst), outer, n,
+               m, inner);
+      break;
+    case 8:
+      TakeRows(ctx, static_cast<const uint64_t*>(src), idx, static_cast<uint64_t*>(dst), outer, n,
+               m, inner);
+      break;
     default: ThrowInternal("gather: element size " + std::to_string(DTypeSize(data.dtype())));
   }
 }
 
-void TakeAny(const ExecContext& ctx, const Tensor& data, const Tensor& indices, Tensor& y, int64_t axis,
-             bool wrap, const std::string& range) {
+void TakeAny(const ExecContext& ctx, const Tensor& data, const Tensor& indices, Tensor& y,
+             int64_t axis, bool wrap, const std::string& range) {
   if (indices.dtype() == DType::kI32) {
     Take<int32_t>(ctx, data, indices, y, axis, wrap, range);
   } else {
@@ -78,14 +90,16 @@ void TakeAny(const ExecContext& ctx, const Tensor& data, const Tensor& indices, 
   }
 }
 
-void Gather(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out, const ExecContext& ctx) {
+void Gather(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out,
+            const ExecContext& ctx) {
   const int64_t axis = NormalizeAxis(attrs.at("axis").i(), in[0].rank(), "axis");
   const std::string range = "axis " + std::to_string(axis) + " of size " +
                             std::to_string(in[0].dims()[static_cast<size_t>(axis)]);
   TakeAny(ctx, in[0], in[1], out[0], axis, /*wrap=*/true, range);
 }
 
-void Embedding(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out, const ExecContext& ctx) {
+void Embedding(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out,
+               const ExecContext& ctx) {
   const std::string range = std::to_string(in[0].dims()[0]) + " embeddings (weight " +
                             DimsToString(in[0].dims()) + ")";
   TakeAny(ctx, in[0], in[1], out[0], 0, /*wrap=*/false, range);
@@ -118,7 +132,8 @@ void OneHotIndexed(const ExecContext& ctx, const Tensor& indices, Tensor& y, int
   }
 }
 
-void OneHot(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out, const ExecContext& ctx) {
+void OneHot(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out,
+            const ExecContext& ctx) {
   const int64_t classes = attrs.at("num_classes").i();
   if (in[0].dtype() == DType::kI32) {
     OneHotIndexed<int32_t>(ctx, in[0], out[0], classes);

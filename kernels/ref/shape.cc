@@ -91,7 +91,8 @@ void Stack(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> o
   std::vector<int64_t> strides = out_strides;  // the output strides without the new axis
   strides.erase(strides.begin() + axis);
   for (size_t k = 0; k < in.size(); ++k) {
-    Scatter(in[k], out[0], strides, static_cast<int64_t>(k) * out_strides[static_cast<size_t>(axis)]);
+    Scatter(in[k], out[0], strides,
+            static_cast<int64_t>(k) * out_strides[static_cast<size_t>(axis)]);
   }
 }
 
@@ -100,7 +101,8 @@ T CastValue(double v) {
   if constexpr (std::is_same_v<T, bool>) {
     return v != 0;
   } else {
-    return static_cast<T>(v);  // integers: truncation toward zero (the shape function checked range)
+    // Integers truncate toward zero; the shape function checked the range.
+    return static_cast<T>(v);
   }
 }
 
@@ -144,7 +146,8 @@ int64_t CheckIndex(int64_t k, int64_t pos, int64_t n, bool wrap, const std::stri
 }
 
 int64_t IndexAt(const Tensor& indices, int64_t pos) {
-  return indices.dtype() == DType::kI32 ? indices.data<int32_t>()[pos] : indices.data<int64_t>()[pos];
+  return indices.dtype() == DType::kI32 ? indices.data<int32_t>()[pos]
+                                        : indices.data<int64_t>()[pos];
 }
 
 // out[o, j, i] = data[o, indices[j], i] for data viewed as (outer, n, inner).
@@ -162,7 +165,8 @@ void Take(const Tensor& data, const Tensor& indices, Tensor& y, int64_t axis, bo
     for (int64_t j = 0; j < m; ++j) {
       int64_t k = CheckIndex(IndexAt(indices, j), j, n, wrap, range);
       for (int64_t i = 0; i < inner; ++i) {
-        CopyElement(MutableBytes(y), (o * m + j) * inner + i, Bytes(data), (o * n + k) * inner + i, size);
+        CopyElement(MutableBytes(y), (o * m + j) * inner + i, Bytes(data), (o * n + k) * inner + i,
+                    size);
       }
     }
   }
@@ -200,7 +204,8 @@ void OneHot(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> 
     case DType::kI64: OneHotTyped<int64_t>(in[0], out[0], classes); break;
     case DType::kU8: OneHotTyped<uint8_t>(in[0], out[0], classes); break;
     case DType::kBool: OneHotTyped<bool>(in[0], out[0], classes); break;
-    default: ThrowInternal("one_hot: unexpected output dtype " + std::string(DTypeName(out[0].dtype())));
+    default:
+      ThrowInternal("one_hot: unexpected output dtype " + std::string(DTypeName(out[0].dtype())));
   }
 }
 
@@ -211,7 +216,9 @@ namespace bronze {
 
 void RegisterRefShapeKernels(KernelRegistry& r) {
   for (DType d : kAllDTypes) {
-    for (const char* op : {"reshape", "flatten", "squeeze", "unsqueeze"}) ref::Register(r, op, d, &ref::CopyAll);
+    for (const char* op : {"reshape", "flatten", "squeeze", "unsqueeze"}) {
+      ref::Register(r, op, d, &ref::CopyAll);
+    }
     ref::Register(r, "transpose", d, &ref::Transpose);
     ref::Register(r, "expand", d, &ref::Expand);
     ref::Register(r, "concat", d, &ref::Concat);

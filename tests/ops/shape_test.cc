@@ -42,8 +42,8 @@ std::vector<double> Values(const Tensor& t) {
 }
 
 // Runs `op` on the kernel of `backend` at 2 threads.
-std::vector<Tensor> RunOn(const std::string& backend, const std::string& op, const std::vector<Tensor>& in,
-                          const AttrMap& attrs) {
+std::vector<Tensor> RunOn(const std::string& backend, const std::string& op,
+                          const std::vector<Tensor>& in, const AttrMap& attrs) {
   const OpSchema& schema = OpRegistry::Global().Get(op);
   DType dispatch = in.at(static_cast<size_t>(schema.dispatch_input)).dtype();
   const KernelEntry* e = KernelRegistry::Global().Find(op, DeviceKind::kCPU, dispatch, backend);
@@ -52,8 +52,8 @@ std::vector<Tensor> RunOn(const std::string& backend, const std::string& op, con
 }
 
 // Checks output 0 of `op` on both backends against hand-derived dims and values.
-void Expect(const std::string& op, const std::vector<Tensor>& in, const AttrMap& attrs, const Dims& dims,
-            const std::vector<double>& values, const std::string& what) {
+void Expect(const std::string& op, const std::vector<Tensor>& in, const AttrMap& attrs,
+            const Dims& dims, const std::vector<double>& values, const std::string& what) {
   for (const char* backend : {"ref", "cpu"}) {
     SCOPED_TRACE(std::string(backend) + " " + op + ": " + what);
     std::vector<Tensor> out = RunOn(backend, op, in, attrs);
@@ -64,7 +64,8 @@ void Expect(const std::string& op, const std::vector<Tensor>& in, const AttrMap&
 
 Shape InferredShape(const std::string& op, std::vector<TensorType> in, AttrMap attrs) {
   const OpSchema& schema = OpRegistry::Global().Get(op);
-  return InferOutputTypes(schema, ResolveAttributes(schema, std::move(attrs)), in, "n", "")[0].shape;
+  return InferOutputTypes(schema, ResolveAttributes(schema, std::move(attrs)), in, "n", "")[0]
+      .shape;
 }
 
 AttrMap SliceAttrs(int64_t start, int64_t stop, int64_t step) {
@@ -93,7 +94,8 @@ TEST(ShapeOps, SliceFollowsPythonSlicingRules) {
       {3, -8, -1, {3}},                  // -8 is index 2
   };
   for (const Case& c : cases) {
-    Expect("slice", {x}, SliceAttrs(c.start, c.stop, c.step), {static_cast<int64_t>(c.want.size())}, c.want,
+    Expect("slice", {x}, SliceAttrs(c.start, c.stop, c.step), {static_cast<int64_t>(c.want.size())},
+           c.want,
            std::to_string(c.start) + ":" + std::to_string(c.stop) + ":" + std::to_string(c.step));
   }
 }
@@ -101,7 +103,9 @@ TEST(ShapeOps, SliceFollowsPythonSlicingRules) {
 TEST(ShapeOps, SliceOverSeveralAxesAppliesEachAxisRange) {
   Tensor x = Arange(DType::kI32, {3, 4});  // rows [0..3], [4..7], [8..11]
   // x[::-2, 1:3] = rows 2 and 0, columns 1 and 2
-  AttrMap attrs{{"starts", Ints64({-1, 1})}, {"stops", Ints64({kMin, 3})}, {"axes", Ints64({0, -1})},
+  AttrMap attrs{{"starts", Ints64({-1, 1})},
+                {"stops", Ints64({kMin, 3})},
+                {"axes", Ints64({0, -1})},
                 {"steps", Ints64({-2, 1})}};
   Expect("slice", {x}, attrs, {2, 2}, {9, 10, 1, 2}, "rows reversed by 2, middle columns");
 }
@@ -119,18 +123,19 @@ TEST(ShapeOps, ReflectPadMirrorsWithoutRepeatingTheEdge) {
 
 TEST(ShapeOps, ConstantPadFillsAndNegativePadsCrop) {
   Tensor x = Arange(DType::kF32, {4});  // [0, 1, 2, 3]
-  Expect("pad", {x}, {{"pads", Ints64({-1, 2})}, {"value", 9.0}}, {5}, {1, 2, 3, 9, 9}, "crop left, pad right");
+  Expect("pad", {x}, {{"pads", Ints64({-1, 2})}, {"value", 9.0}}, {5}, {1, 2, 3, 9, 9},
+         "crop left, pad right");
   // pads are last dim first: (1, 0) on the columns, then (0, 1) on the rows.
   Tensor m = Arange(DType::kF32, {2, 3});
   Expect("pad", {m}, {{"pads", Ints64({1, 0, 0, 1})}, {"value", -1.0}}, {3, 4},
          {-1, 0, 1, 2, -1, 3, 4, 5, -1, -1, -1, -1}, "2-D order");
-  Expect("pad", {m}, {{"pads", Ints64({0, 0, 3, -1})}}, {4, 3}, {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2},
-         "pad top 3, crop bottom 1");
+  Expect("pad", {m}, {{"pads", Ints64({0, 0, 3, -1})}}, {4, 3},
+         {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2}, "pad top 3, crop bottom 1");
 }
 
 TEST(ShapeOps, IntegerPadValueTruncatesAndBoolTakesNonZero) {
-  Expect("pad", {Arange(DType::kI32, {2})}, {{"pads", Ints64({1, 1})}, {"value", -7.9}}, {4}, {-7, 0, 1, -7},
-         "i32 truncates toward zero");
+  Expect("pad", {Arange(DType::kI32, {2})}, {{"pads", Ints64({1, 1})}, {"value", -7.9}}, {4},
+         {-7, 0, 1, -7}, "i32 truncates toward zero");
   Tensor b = Tensor::FromVector<bool>({1}, {false});
   Expect("pad", {b}, {{"pads", Ints64({0, 1})}, {"value", 0.5}}, {2}, {0, 1}, "bool");
 }
@@ -150,7 +155,8 @@ TEST(ShapeOps, OneHotMarksTheClass) {
   Tensor idx = Tensor::FromVector<int64_t>({2}, {2, 0});
   Expect("one_hot", {idx}, {{"num_classes", 3}}, {2, 3}, {0, 0, 1, 1, 0, 0}, "f32 default");
   for (const char* backend : {"ref", "cpu"}) {
-    std::vector<Tensor> out = RunOn(backend, "one_hot", {idx}, {{"num_classes", 3}, {"dtype", DType::kBool}});
+    std::vector<Tensor> out =
+        RunOn(backend, "one_hot", {idx}, {{"num_classes", 3}, {"dtype", DType::kBool}});
     EXPECT_EQ(out[0].dtype(), DType::kBool) << backend;
     EXPECT_EQ(OutputTypes("one_hot", {{"num_classes", 3}}, {idx})[0].dtype, DType::kF32);
   }
@@ -166,16 +172,17 @@ TEST(ShapeOps, EmbeddingReadsRowsAndPaddingIdxDoesNotChangeTheForward) {
 
 TEST(ShapeOps, ExpandStackSplitAndConcatPlaceElementsAsTorch) {
   Tensor col = Arange(DType::kF32, {2, 1});  // [[0], [1]]
-  Expect("expand", {col}, {{"shape", Shape{2, -1, 3}}}, {2, 2, 3}, {0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1},
-         "new leading dim, -1 keeps, 1 repeats");
+  Expect("expand", {col}, {{"shape", Shape{2, -1, 3}}}, {2, 2, 3},
+         {0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1}, "new leading dim, -1 keeps, 1 repeats");
   Tensor a = Tensor::FromVector<float>({2}, {1, 2}), b = Tensor::FromVector<float>({2}, {3, 4});
   Expect("stack", {a, b}, {{"axis", -1}}, {2, 2}, {1, 3, 2, 4}, "torch.stack(dim=-1) interleaves");
   Expect("stack", {a, b}, {}, {2, 2}, {1, 2, 3, 4}, "torch.stack(dim=0)");
   Tensor m = Arange(DType::kF32, {2, 2});
-  Expect("concat", {m, Tensor::FromVector<float>({2, 1}, {8, 9})}, {{"axis", 1}}, {2, 3}, {0, 1, 8, 2, 3, 9},
-         "axis 1");
+  Expect("concat", {m, Tensor::FromVector<float>({2, 1}, {8, 9})}, {{"axis", 1}}, {2, 3},
+         {0, 1, 8, 2, 3, 9}, "axis 1");
   for (const char* backend : {"ref", "cpu"}) {
-    std::vector<Tensor> out = RunOn(backend, "split", {Arange(DType::kF32, {5})}, {{"sizes", Ints64({2, 0, 3})}});
+    std::vector<Tensor> out =
+        RunOn(backend, "split", {Arange(DType::kF32, {5})}, {{"sizes", Ints64({2, 0, 3})}});
     ASSERT_EQ(out.size(), 3u);
     EXPECT_EQ(Values(out[0]), (std::vector<double>{0, 1})) << backend;
     EXPECT_EQ(out[1].dims(), Dims{0}) << backend;
@@ -189,12 +196,14 @@ TEST(ShapeOps, SqueezeFlattenAndUnsqueezeShapesMatchTorch) {
     return RunOn("cpu", op, {t}, attrs)[0].dims();
   };
   EXPECT_EQ(dims_of("squeeze", x, {}), (Dims{3, 2}));
-  EXPECT_EQ(dims_of("squeeze", x, {{"axes", Ints64({1, 2})}}), (Dims{1, 3, 2}));  // axis 1 is 3: kept
+  EXPECT_EQ(dims_of("squeeze", x, {{"axes", Ints64({1, 2})}}),
+            (Dims{1, 3, 2}));  // axis 1 is 3: kept
   EXPECT_EQ(dims_of("flatten", x, {}), (Dims{6}));
   EXPECT_EQ(dims_of("flatten", x, {{"start_dim", 1}}), (Dims{1, 6}));
   EXPECT_EQ(dims_of("flatten", Tensor::Scalar<float>(2), {}), (Dims{1}));
   EXPECT_EQ(dims_of("unsqueeze", x, {{"axes", Ints64({-1})}}), (Dims{1, 3, 1, 2, 1}));
-  EXPECT_EQ(dims_of("unsqueeze", Arange(DType::kF32, {3}), {{"axes", Ints64({0, 2})}}), (Dims{1, 3, 1}));
+  EXPECT_EQ(dims_of("unsqueeze", Arange(DType::kF32, {3}), {{"axes", Ints64({0, 2})}}),
+            (Dims{1, 3, 1}));
 }
 
 TEST(ShapeOps, SymbolicDimsFlowThroughShapeFunctions) {
@@ -202,23 +211,31 @@ TEST(ShapeOps, SymbolicDimsFlowThroughShapeFunctions) {
   EXPECT_EQ(InferredShape("flatten", {x}, {{"start_dim", 1}}).ToString(), "(N, 60)");
   EXPECT_EQ(InferredShape("flatten", {x}, {}).ToString(), "(60*N,)");
   EXPECT_EQ(InferredShape("reshape", {x}, {{"shape", Shape{-1, 20}}}).ToString(), "(3*N, 20)");
-  EXPECT_EQ(InferredShape("transpose", {x}, {{"perm", Ints64({1, 0, 2, 3})}}).ToString(), "(3, N, 4, 5)");
+  EXPECT_EQ(InferredShape("transpose", {x}, {{"perm", Ints64({1, 0, 2, 3})}}).ToString(),
+            "(3, N, 4, 5)");
   EXPECT_EQ(InferredShape("squeeze", {{DType::kF32, Shape{kN, 1, 3}}}, {}).ToString(), "(N, 3)");
   EXPECT_EQ(InferredShape("unsqueeze", {x}, {{"axes", Ints64({1})}}).ToString(), "(N, 1, 3, 4, 5)");
-  EXPECT_EQ(InferredShape("expand", {{DType::kF32, Shape{1, 3}}}, {{"shape", Shape{kN, 3}}}).ToString(), "(N, 3)");
+  EXPECT_EQ(
+      InferredShape("expand", {{DType::kF32, Shape{1, 3}}}, {{"shape", Shape{kN, 3}}}).ToString(),
+      "(N, 3)");
   const TensorType rows{DType::kF32, Shape{kN, 2}};
   EXPECT_EQ(InferredShape("concat", {rows, rows}, {}).ToString(), "(2*N, 2)");
   EXPECT_EQ(InferredShape("concat", {{DType::kF32, Shape{0, 2}}, rows}, {}).ToString(), "(N, 2)");
   EXPECT_EQ(InferredShape("concat", {rows, rows}, {{"axis", 1}}).ToString(), "(N, 4)");
   EXPECT_EQ(InferredShape("stack", {rows, rows, rows}, {{"axis", 1}}).ToString(), "(N, 3, 2)");
-  EXPECT_EQ(InferredShape("split", {rows}, {{"axis", 1}, {"sizes", Ints64({1, 1})}}).ToString(), "(N, 1)");
-  EXPECT_EQ(InferredShape("slice", {rows}, {{"starts", Ints64({-1, 1})}, {"stops", Ints64({kMin, 2})}, {"steps", Ints64({-1, 1})}})
-                .ToString(),
+  EXPECT_EQ(InferredShape("split", {rows}, {{"axis", 1}, {"sizes", Ints64({1, 1})}}).ToString(),
             "(N, 1)");
+  EXPECT_EQ(
+      InferredShape(
+          "slice", {rows},
+          {{"starts", Ints64({-1, 1})}, {"stops", Ints64({kMin, 2})}, {"steps", Ints64({-1, 1})}})
+          .ToString(),
+      "(N, 1)");
   EXPECT_EQ(InferredShape("pad", {rows}, {{"pads", Ints64({1, 2})}}).ToString(), "(N, 5)");
   const TensorType idx{DType::kI64, Shape{kN, Dim::Symbol("T")}};
   EXPECT_EQ(InferredShape("gather", {{DType::kF32, Shape{7, 5}}, idx}, {}).ToString(), "(N, T, 5)");
-  EXPECT_EQ(InferredShape("embedding", {{DType::kF32, Shape{100, 16}}, idx}, {}).ToString(), "(N, T, 16)");
+  EXPECT_EQ(InferredShape("embedding", {{DType::kF32, Shape{100, 16}}, idx}, {}).ToString(),
+            "(N, T, 16)");
   EXPECT_EQ(InferredShape("one_hot", {idx}, {{"num_classes", 10}}).ToString(), "(N, T, 10)");
 }
 
@@ -227,8 +244,11 @@ TEST(ShapeOps, ASymbolicGraphRunsAtSeveralBatchSizes) {
   GraphBuilder b(g);
   Value x = b.Placeholder("x", DType::kF32, Shape{kN, 3, 4});
   Value flat = b.Op1("flatten", {x}, {{"start_dim", 1}});
-  Value cols = b.Op1("slice", {flat}, {{"starts", Ints64({2})}, {"stops", Ints64({kMax})}, {"axes", Ints64({1})},
-                                      {"steps", Ints64({5})}});
+  Value cols = b.Op1("slice", {flat},
+                     {{"starts", Ints64({2})},
+                      {"stops", Ints64({kMax})},
+                      {"axes", Ints64({1})},
+                      {"steps", Ints64({5})}});
   b.Output("y", cols);
   SessionOptions options;
   options.threads = 2;
@@ -251,7 +271,9 @@ TEST(ShapeOps, FastTransposeMatchesItsDefinitionOnOddSizes) {
     ASSERT_EQ(y.dims(), (Dims{dims[1], dims[0]}));
     bool ok = true;
     for (int64_t i = 0; i < dims[0] && ok; ++i) {
-      for (int64_t j = 0; j < dims[1] && ok; ++j) ok = y.data<float>()[j * dims[0] + i] == x.data<float>()[i * dims[1] + j];
+      for (int64_t j = 0; j < dims[1] && ok; ++j) {
+        ok = y.data<float>()[j * dims[0] + i] == x.data<float>()[i * dims[1] + j];
+      }
     }
     EXPECT_TRUE(ok) << DimsToString(dims);
   }
@@ -260,11 +282,13 @@ TEST(ShapeOps, FastTransposeMatchesItsDefinitionOnOddSizes) {
   Tensor y = RunOn("cpu", "transpose", {x}, {{"perm", Ints64({3, 1, 0, 2})}})[0];
   ASSERT_EQ(y.dims(), (Dims{9, 5, 3, 7}));
   int64_t bad = 0;
-  for (int64_t a = 0; a < 3; ++a)
+  for (int64_t a = 0; a < 3; ++a) {
     for (int64_t b = 0; b < 5; ++b)
       for (int64_t c = 0; c < 7; ++c)
         for (int64_t d = 0; d < 9; ++d) {
-          bad += y.data<int64_t>()[((d * 5 + b) * 3 + a) * 7 + c] != x.data<int64_t>()[((a * 5 + b) * 7 + c) * 9 + d];
+          bad += y.data<int64_t>()[((d * 5 + b) * 3 + a) * 7 + c] !=
+                 x.data<int64_t>()[((a * 5 + b) * 7 + c) * 9 + d];
+  }
         }
   EXPECT_EQ(bad, 0);
 }
@@ -278,12 +302,14 @@ TEST(ShapeOps, OutOfRangeIndexErrorNamesTheFirstBadIndexWhateverTheThreads) {
   Tensor data = Arange(DType::kF32, {4, 2});
   for (const char* backend : {"ref", "cpu"}) {
     for (int threads : {1, 2}) {
-      const KernelEntry* e = KernelRegistry::Global().Find("embedding", DeviceKind::kCPU, DType::kF32, backend);
+      const KernelEntry* e =
+          KernelRegistry::Global().Find("embedding", DeviceKind::kCPU, DType::kF32, backend);
       try {
         RunKernel(*e, "embedding", {}, {data, idx}, threads);
         ADD_FAILURE() << backend << " did not throw";
       } catch (const InvalidArgumentError& err) {
-        EXPECT_NE(std::string(err.what()).find("index 9 at position 123456"), std::string::npos) << err.what();
+        EXPECT_NE(std::string(err.what()).find("index 9 at position 123456"), std::string::npos)
+            << err.what();
       }
     }
   }
