@@ -50,10 +50,18 @@ void BM_Op(benchmark::State& state, const char* op, int64_t rows, int64_t cols) 
   for (auto _ : state) k.Run();
   state.SetBytesProcessed(state.iterations() * k.bytes());
 }
-BENCHMARK_CAPTURE(BM_Op, softmax_4096x4096, "softmax", 4096, 4096)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Op, log_softmax_4096x4096, "log_softmax", 4096, 4096)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Op, softmax_65536x256, "softmax", 65536, 256)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Op, log_softmax_65536x256, "log_softmax", 65536, 256)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Op, softmax_4096x4096, "softmax", 4096, 4096)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Op, log_softmax_4096x4096, "log_softmax", 4096, 4096)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Op, softmax_65536x256, "softmax", 65536, 256)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Op, log_softmax_65536x256, "log_softmax", 65536, 256)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 void BM_ReduceSum16M(benchmark::State& state) {
   bronze::bench::KernelRunner k("reduce_sum", {}, {Input({kFloats})}, 2);
@@ -68,11 +76,18 @@ int main(int argc, char** argv) {
   using bronze::bench::Comparison;
   using bronze::bench::Metric;
   const std::string memcpy_name = "BM_Memcpy2Threads/real_time";
-  return bronze::bench::Main(argc, argv, {
-      {"softmax [4096, 4096], 2 threads: bandwidth / memcpy", "BM_Op/softmax_4096x4096/real_time", memcpy_name, Metric::kBytesPerSecond},
-      {"log_softmax [4096, 4096], 2 threads: bandwidth / memcpy", "BM_Op/log_softmax_4096x4096/real_time", memcpy_name, Metric::kBytesPerSecond},
-      {"softmax [65536, 256], 2 threads: bandwidth / memcpy", "BM_Op/softmax_65536x256/real_time", memcpy_name, Metric::kBytesPerSecond},
-      {"log_softmax [65536, 256], 2 threads: bandwidth / memcpy", "BM_Op/log_softmax_65536x256/real_time", memcpy_name, Metric::kBytesPerSecond},
-      {"reduce_sum 16M (read only), 2 threads: bandwidth / memcpy", "BM_ReduceSum16M/real_time", memcpy_name, Metric::kBytesPerSecond},
-  });
+  return bronze::bench::Main(
+      argc, argv,
+      {
+          {"softmax [4096, 4096], 2 threads: bandwidth / memcpy",
+           "BM_Op/softmax_4096x4096/real_time", memcpy_name, Metric::kBytesPerSecond},
+          {"log_softmax [4096, 4096], 2 threads: bandwidth / memcpy",
+           "BM_Op/log_softmax_4096x4096/real_time", memcpy_name, Metric::kBytesPerSecond},
+          {"softmax [65536, 256], 2 threads: bandwidth / memcpy",
+           "BM_Op/softmax_65536x256/real_time", memcpy_name, Metric::kBytesPerSecond},
+          {"log_softmax [65536, 256], 2 threads: bandwidth / memcpy",
+           "BM_Op/log_softmax_65536x256/real_time", memcpy_name, Metric::kBytesPerSecond},
+          {"reduce_sum 16M (read only), 2 threads: bandwidth / memcpy", "BM_ReduceSum16M/real_time",
+           memcpy_name, Metric::kBytesPerSecond},
+      });
 }

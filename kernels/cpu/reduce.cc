@@ -94,7 +94,8 @@ HWY_INLINE float ExtremeRow(const float* HWY_RESTRICT x, size_t n) {
   for (; i + N <= n; i += N) b0 = Better<kMax>(b0, hn::LoadU(d, x + i));
   b0 = Better<kMax>(Better<kMax>(b0, b1), Better<kMax>(b2, b3));
   float r = std::numeric_limits<float>::quiet_NaN();
-  if (hn::AllFalse(d, hn::IsNaN(b0))) r = hn::GetLane(kMax ? hn::MaxOfLanes(d, b0) : hn::MinOfLanes(d, b0));
+  if (hn::AllFalse(d, hn::IsNaN(b0)))
+    r = hn::GetLane(kMax ? hn::MaxOfLanes(d, b0) : hn::MinOfLanes(d, b0));
   for (; i < n; ++i) r = BetterScalar<kMax>(r, x[i]);
   return r;
 }
@@ -115,7 +116,8 @@ double SumExpRowF32(const float* HWY_RESTRICT x, size_t n, float m) {
     a0 = hn::Add(a0, hn::PromoteTo(dd, hn::Exp(dh, hn::Sub(hn::LoadU(dh, x + i), vm))));
     a1 = hn::Add(a1, hn::PromoteTo(dd, hn::Exp(dh, hn::Sub(hn::LoadU(dh, x + i + N), vm))));
   }
-  for (; i + N <= n; i += N) a0 = hn::Add(a0, hn::PromoteTo(dd, hn::Exp(dh, hn::Sub(hn::LoadU(dh, x + i), vm))));
+  for (; i + N <= n; i += N)
+    a0 = hn::Add(a0, hn::PromoteTo(dd, hn::Exp(dh, hn::Sub(hn::LoadU(dh, x + i), vm))));
   double r = hn::GetLane(hn::SumOfLanes(dd, hn::Add(a0, a1)));
   for (; i < n; ++i) r += std::exp(static_cast<double>(x[i]) - m);
   return r;
@@ -152,8 +154,10 @@ HWY_INLINE int64_t ArgRow(const float* HWY_RESTRICT x, size_t n, float* value) {
     const float v = lane_v[k];
     const int64_t j = lane_i[k];
     bool take;
-    if (std::isnan(v)) take = !std::isnan(bv) || j < bi;
-    else take = !std::isnan(bv) && ((kMax ? v > bv : v < bv) || (v == bv && j < bi));
+    if (std::isnan(v))
+      take = !std::isnan(bv) || j < bi;
+    else
+      take = !std::isnan(bv) && ((kMax ? v > bv : v < bv) || (v == bv && j < bi));
     if (take) bv = v, bi = j;
   }
   for (; i < n; ++i) {
@@ -186,8 +190,10 @@ HWY_INLINE void SumOrProdCols(const float* HWY_RESTRICT x, size_t stride, size_t
     const float* p3 = p2 + stride;
     size_t j = 0;
     for (; j + N <= width; j += N) {
-      const auto v01 = op(hn::PromoteTo(dd, hn::LoadU(dh, p0 + j)), hn::PromoteTo(dd, hn::LoadU(dh, p1 + j)));
-      const auto v23 = op(hn::PromoteTo(dd, hn::LoadU(dh, p2 + j)), hn::PromoteTo(dd, hn::LoadU(dh, p3 + j)));
+      const auto v01 =
+          op(hn::PromoteTo(dd, hn::LoadU(dh, p0 + j)), hn::PromoteTo(dd, hn::LoadU(dh, p1 + j)));
+      const auto v23 =
+          op(hn::PromoteTo(dd, hn::LoadU(dh, p2 + j)), hn::PromoteTo(dd, hn::LoadU(dh, p3 + j)));
       hn::StoreU(op(hn::LoadU(dd, acc + j), op(v01, v23)), dd, acc + j);
     }
     for (; j < width; ++j) {
@@ -267,8 +273,8 @@ HWY_INLINE void ArgCols(const float* HWY_RESTRICT x, size_t stride, size_t rows,
     for (; j + N <= width; j += N) {
       const auto b = hn::LoadU(d, best + j);
       const auto v = hn::LoadU(d, p + j);
-      const auto take = hn::Or(kMax ? hn::Gt(v, b) : hn::Lt(v, b),
-                               hn::And(hn::IsNaN(v), hn::Not(hn::IsNaN(b))));
+      const auto take =
+          hn::Or(kMax ? hn::Gt(v, b) : hn::Lt(v, b), hn::And(hn::IsNaN(v), hn::Not(hn::IsNaN(b))));
       hn::StoreU(hn::IfThenElse(take, v, b), d, best + j);
       hn::StoreU(hn::IfThenElse(hn::RebindMask(di, take), vr, hn::LoadU(di, at + j)), di, at + j);
     }
@@ -340,7 +346,8 @@ struct Layout {
   int64_t run = 1;      // columns: rows `width` apart (the innermost reduced group's size)
   std::vector<int64_t> out_sizes, out_strides, red_sizes, red_strides;
 
-  static int64_t Offset(int64_t idx, const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides) {
+  static int64_t Offset(int64_t idx, const std::vector<int64_t>& sizes,
+                        const std::vector<int64_t>& strides) {
     int64_t off = 0;
     for (size_t k = sizes.size(); k-- > 0;) {
       off += (idx % sizes[k]) * strides[k];
@@ -402,13 +409,14 @@ void RunRows(const Layout& l, const float* x, const P& p, const ExecContext& ctx
     }
   };
   if (l.outputs >= kReduceMinTasks || total <= kReduceChunk) {
-    ParallelFor(ctx, l.outputs, std::max<int64_t>(1, kParallelGrain / total), [&](int64_t b, int64_t e) {
-      for (int64_t o = b; o < e; ++o) {
-        typename P::Row s = p.RowInit();
-        reduce_range(s, o, 0, total);
-        p.RowFinish(s, o);
-      }
-    });
+    ParallelFor(ctx, l.outputs, std::max<int64_t>(1, kParallelGrain / total),
+                [&](int64_t b, int64_t e) {
+                  for (int64_t o = b; o < e; ++o) {
+                    typename P::Row s = p.RowInit();
+                    reduce_range(s, o, 0, total);
+                    p.RowFinish(s, o);
+                  }
+                });
     return;
   }
   const int64_t chunks = NumChunks(total, kReduceChunk);
@@ -449,16 +457,17 @@ void RunCols(const Layout& l, const float* x, const P& p, const ExecContext& ctx
     *tw = std::min(tile, w - *j0);
   };
   if (tasks >= kReduceMinTasks || l.reduced * tile <= kReduceChunk) {
-    ParallelFor(ctx, tasks, std::max<int64_t>(1, kParallelGrain / (l.reduced * tile)), [&](int64_t b, int64_t e) {
-      typename P::Col acc;
-      for (int64_t t = b; t < e; ++t) {
-        int64_t o, j0, tw;
-        lanes(t, &o, &j0, &tw);
-        p.ColInit(acc, tw);
-        fold(acc, o, j0, tw, 0, l.reduced);
-        p.ColFinish(acc, tw, o * w + j0);
-      }
-    });
+    ParallelFor(ctx, tasks, std::max<int64_t>(1, kParallelGrain / (l.reduced * tile)),
+                [&](int64_t b, int64_t e) {
+                  typename P::Col acc;
+                  for (int64_t t = b; t < e; ++t) {
+                    int64_t o, j0, tw;
+                    lanes(t, &o, &j0, &tw);
+                    p.ColInit(acc, tw);
+                    fold(acc, o, j0, tw, 0, l.reduced);
+                    p.ColFinish(acc, tw, o * w + j0);
+                  }
+                });
     return;
   }
   const int64_t rows_per_chunk = std::max<int64_t>(1, kReduceChunk / tile);
@@ -489,8 +498,10 @@ void RunCols(const Layout& l, const float* x, const P& p, const ExecContext& ctx
 
 template <class P>
 void Run(const Layout& l, const float* x, const P& p, const ExecContext& ctx) {
-  if (l.rows) RunRows(l, x, p, ctx);
-  else RunCols(l, x, p, ctx);
+  if (l.rows)
+    RunRows(l, x, p, ctx);
+  else
+    RunCols(l, x, p, ctx);
 }
 
 // --- Policies: how one output is reduced. Row is the state of a row reduction (or of one chunk
@@ -500,7 +511,9 @@ void Run(const Layout& l, const float* x, const P& p, const ExecContext& ctx) {
 // reduce_sum, reduce_mean (divide by `count`) and reduce_prod, in f64.
 struct SumPolicy {
   using Row = double;
-  struct Col { double v[kTile]; };
+  struct Col {
+    double v[kTile];
+  };
   bool prod = false;
   bool mean = false;
   double count = 1;
@@ -517,7 +530,8 @@ struct SumPolicy {
   float Final(double s) const { return static_cast<float>(mean ? s / count : s); }
   void RowFinish(const Row& s, int64_t o) const { y[o] = Final(s); }
   void ColInit(Col& c, int64_t tw) const { std::fill(c.v, c.v + tw, prod ? 1.0 : 0.0); }
-  void ColPiece(Col& c, const float* x, int64_t stride, int64_t rows, int64_t tw, int64_t, int64_t) const {
+  void ColPiece(Col& c, const float* x, int64_t stride, int64_t rows, int64_t tw, int64_t,
+                int64_t) const {
     cols(x, static_cast<size_t>(stride), static_cast<size_t>(rows), static_cast<size_t>(tw), c.v);
   }
   void ColMerge(Col& a, const Col& b, int64_t tw, int64_t) const {
@@ -531,13 +545,17 @@ struct SumPolicy {
 // reduce_max / reduce_min (NaN propagates).
 struct ExtremePolicy {
   using Row = float;
-  struct Col { float v[kTile]; };
+  struct Col {
+    float v[kTile];
+  };
   bool max = true;
   ExtremeRowFn row;
   ExtremeColsFn cols;
   float* y;
 
-  float Pick(float best, float v) const { return (max ? v > best : v < best) || std::isnan(v) ? v : best; }
+  float Pick(float best, float v) const {
+    return (max ? v > best : v < best) || std::isnan(v) ? v : best;
+  }
   Row RowInit() const { return max ? -kInf : kInf; }
   void RowPiece(Row& s, const float* x, int64_t n, int64_t, int64_t) const {
     s = Pick(s, row(x, static_cast<size_t>(n)));
@@ -545,7 +563,8 @@ struct ExtremePolicy {
   void RowMerge(Row& a, const Row& b) const { a = Pick(a, b); }
   void RowFinish(const Row& s, int64_t o) const { y[o] = s; }
   void ColInit(Col& c, int64_t tw) const { std::fill(c.v, c.v + tw, RowInit()); }
-  void ColPiece(Col& c, const float* x, int64_t stride, int64_t rows, int64_t tw, int64_t, int64_t) const {
+  void ColPiece(Col& c, const float* x, int64_t stride, int64_t rows, int64_t tw, int64_t,
+                int64_t) const {
     cols(x, static_cast<size_t>(stride), static_cast<size_t>(rows), static_cast<size_t>(tw), c.v);
   }
   void ColMerge(Col& a, const Col& b, int64_t tw, int64_t) const {
@@ -559,7 +578,9 @@ struct ExtremePolicy {
 // what torch's formula gives (all -inf: -inf; any +inf: +inf; any NaN: NaN).
 struct SumExpPolicy {
   using Row = double;
-  struct Col { double v[kTile]; };
+  struct Col {
+    double v[kTile];
+  };
   double (*row)(const float*, size_t, float);
   void (*cols)(const float*, size_t, size_t, size_t, const float*, double*);
   const float* m;
@@ -575,8 +596,10 @@ struct SumExpPolicy {
   }
   void RowFinish(const Row& s, int64_t o) const { y[o] = Final(s, m[o]); }
   void ColInit(Col& c, int64_t tw) const { std::fill(c.v, c.v + tw, 0.0); }
-  void ColPiece(Col& c, const float* x, int64_t stride, int64_t rows, int64_t tw, int64_t, int64_t at) const {
-    cols(x, static_cast<size_t>(stride), static_cast<size_t>(rows), static_cast<size_t>(tw), m + at, c.v);
+  void ColPiece(Col& c, const float* x, int64_t stride, int64_t rows, int64_t tw, int64_t,
+                int64_t at) const {
+    cols(x, static_cast<size_t>(stride), static_cast<size_t>(rows), static_cast<size_t>(tw), m + at,
+         c.v);
   }
   void ColMerge(Col& a, const Col& b, int64_t tw, int64_t) const {
     for (int64_t j = 0; j < tw; ++j) a.v[j] += b.v[j];
@@ -626,13 +649,15 @@ struct ArgPolicy {
     std::fill(c.v, c.v + tw, max ? -kInf : kInf);
     std::fill(c.i, c.i + tw, 0);
   }
-  void ColPiece(Col& c, const float* x, int64_t stride, int64_t rows, int64_t tw, int64_t row0, int64_t) const {
+  void ColPiece(Col& c, const float* x, int64_t stride, int64_t rows, int64_t tw, int64_t row0,
+                int64_t) const {
     cols(x, static_cast<size_t>(stride), static_cast<size_t>(rows), static_cast<size_t>(tw),
          static_cast<int32_t>(row0), c.v, c.i);
   }
   void ColMerge(Col& a, const Col& b, int64_t tw, int64_t row_offset) const {
     for (int64_t j = 0; j < tw; ++j) {
-      if (Later(a.v[j], b.v[j])) a.v[j] = b.v[j], a.i[j] = static_cast<int32_t>(row_offset + b.i[j]);
+      if (Later(a.v[j], b.v[j]))
+        a.v[j] = b.v[j], a.i[j] = static_cast<int32_t>(row_offset + b.i[j]);
     }
   }
   void ColFinish(const Col& c, int64_t tw, int64_t at) const {
@@ -656,7 +681,10 @@ void ReduceF32(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tenso
     if (K == Kind::kMax || K == Kind::kMin) {
       throw InvalidArgumentError("reduction over an empty axis has no identity");
     }
-    const float identity = K == Kind::kSum ? 0.0f : K == Kind::kProd ? 1.0f : K == Kind::kMean ? kNaN : -kInf;
+    const float identity = K == Kind::kSum    ? 0.0f
+                           : K == Kind::kProd ? 1.0f
+                           : K == Kind::kMean ? kNaN
+                                              : -kInf;
     std::fill(y, y + outputs, identity);
     return;
   }

@@ -129,7 +129,8 @@ HWY_INLINE void WriteRow(float* HWY_RESTRICT y, size_t n, bool stream, VecAt vec
   const size_t N = hn::Lanes(d);
   size_t i = 0;
   if (stream) {
-    for (; i < n && reinterpret_cast<uintptr_t>(y + i) % (N * sizeof(float)) != 0; ++i) y[i] = scalar(i);
+    for (; i < n && reinterpret_cast<uintptr_t>(y + i) % (N * sizeof(float)) != 0; ++i)
+      y[i] = scalar(i);
     for (; i + N <= n; i += N) hn::Stream(vec(i), d, y + i);
   } else {
     for (; i + N <= n; i += N) hn::StoreU(vec(i), d, y + i);
@@ -142,8 +143,8 @@ constexpr size_t kScratch = 8192;
 
 // One whole row: the three passes (kLog: log_softmax).
 template <bool kLog>
-HWY_INLINE void SoftmaxRow(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t n, bool stream,
-                           float* HWY_RESTRICT scratch) {
+HWY_INLINE void SoftmaxRow(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t n,
+                           bool stream, float* HWY_RESTRICT scratch) {
   const DF d;
   const float m = MaxF32(x, n);
   if (!std::isfinite(m)) {
@@ -153,13 +154,15 @@ HWY_INLINE void SoftmaxRow(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, s
   if (kLog) {
     const float ls = std::log(ExpSumF32(x, nullptr, n, m));
     const auto vm = hn::Set(d, m), vls = hn::Set(d, ls);
-    WriteRow(y, n, stream, [&](size_t i) { return hn::Sub(hn::Sub(hn::LoadU(d, x + i), vm), vls); },
-             [&](size_t i) { return (x[i] - m) - ls; });
+    WriteRow(
+        y, n, stream, [&](size_t i) { return hn::Sub(hn::Sub(hn::LoadU(d, x + i), vm), vls); },
+        [&](size_t i) { return (x[i] - m) - ls; });
   } else if (stream && n <= kScratch) {
     const float inv = 1.0f / ExpSumF32(x, scratch, n, m);
     const auto vinv = hn::Set(d, inv);
-    WriteRow(y, n, true, [&](size_t i) { return hn::Mul(hn::LoadU(d, scratch + i), vinv); },
-             [&](size_t i) { return scratch[i] * inv; });
+    WriteRow(
+        y, n, true, [&](size_t i) { return hn::Mul(hn::LoadU(d, scratch + i), vinv); },
+        [&](size_t i) { return scratch[i] * inv; });
   } else {
     ScaleF32(y, n, 1.0f / ExpSumF32(x, y, n, m));
   }
@@ -193,7 +196,8 @@ HWY_INLINE void SoftmaxCols(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, 
   for (size_t r = 0; r < n; ++r) {  // pass 1: max
     const float* p = x + r * stride;
     size_t j = 0;
-    for (; j + N <= width; j += N) hn::Store(MaxNaN(hn::Load(d, m + j), hn::LoadU(d, p + j)), d, m + j);
+    for (; j + N <= width; j += N)
+      hn::Store(MaxNaN(hn::Load(d, m + j), hn::LoadU(d, p + j)), d, m + j);
     for (; j < width; ++j) m[j] = MaxNaNScalar(m[j], p[j]);
   }
   for (size_t r = 0; r < n; ++r) {  // pass 2: exp and sum
@@ -219,7 +223,8 @@ HWY_INLINE void SoftmaxCols(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, 
     size_t j = 0;
     for (; j + N <= width; j += N) {
       if (kLog) {
-        hn::StoreU(hn::Sub(hn::Sub(hn::LoadU(d, p + j), hn::Load(d, m + j)), hn::Load(d, s + j)), d, q + j);
+        hn::StoreU(hn::Sub(hn::Sub(hn::LoadU(d, p + j), hn::Load(d, m + j)), hn::Load(d, s + j)), d,
+                   q + j);
       } else {
         hn::StoreU(hn::Mul(hn::LoadU(d, q + j), hn::Load(d, s + j)), d, q + j);
       }
@@ -299,14 +304,16 @@ void LongRows(const float* x, float* y, int64_t rows, int64_t n, const ExecConte
       range(t, &off, &len);
       const float mr = m[static_cast<size_t>(t / chunks)];
       if (!std::isfinite(mr)) continue;
-      part[static_cast<size_t>(t)] = exp_sum_fn(x + off, kLog ? nullptr : y + off, static_cast<size_t>(len), mr);
+      part[static_cast<size_t>(t)] =
+          exp_sum_fn(x + off, kLog ? nullptr : y + off, static_cast<size_t>(len), mr);
     }
   });
   std::vector<float> coef(static_cast<size_t>(rows));
   for (int64_t r = 0; r < rows; ++r) {
     double s = 0;
     for (int64_t c = 0; c < chunks; ++c) s += part[static_cast<size_t>(r * chunks + c)];
-    coef[static_cast<size_t>(r)] = kLog ? static_cast<float>(std::log(s)) : static_cast<float>(1.0 / s);
+    coef[static_cast<size_t>(r)] =
+        kLog ? static_cast<float>(std::log(s)) : static_cast<float>(1.0 / s);
   }
   const auto scale_fn = &HWY_DYNAMIC_DISPATCH(ScaleF32);
   const auto shift_fn = &HWY_DYNAMIC_DISPATCH(ShiftF32);
@@ -345,23 +352,27 @@ void SoftmaxF32(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tens
       LongRows<kLog>(x, y, outer, n, ctx);
       return;
     }
-    const auto rows_fn = kLog ? &HWY_DYNAMIC_DISPATCH(LogSoftmaxRowsF32) : &HWY_DYNAMIC_DISPATCH(SoftmaxRowsF32);
+    const auto rows_fn =
+        kLog ? &HWY_DYNAMIC_DISPATCH(LogSoftmaxRowsF32) : &HWY_DYNAMIC_DISPATCH(SoftmaxRowsF32);
     const bool stream = out[0].nbytes() >= kStreamBytes;
-    ParallelFor(ctx, outer, std::max<int64_t>(1, kParallelGrain / (4 * n)), [&](int64_t b, int64_t e) {
-      rows_fn(x + b * n, y + b * n, static_cast<size_t>(e - b), static_cast<size_t>(n), stream);
-    });
+    ParallelFor(
+        ctx, outer, std::max<int64_t>(1, kParallelGrain / (4 * n)), [&](int64_t b, int64_t e) {
+          rows_fn(x + b * n, y + b * n, static_cast<size_t>(e - b), static_cast<size_t>(n), stream);
+        });
     return;
   }
   const int64_t tile = std::min(inner, kTile), tiles = (inner + tile - 1) / tile;
-  const auto cols_fn = kLog ? &HWY_DYNAMIC_DISPATCH(LogSoftmaxColsF32) : &HWY_DYNAMIC_DISPATCH(SoftmaxColsF32);
-  ParallelFor(ctx, outer * tiles, std::max<int64_t>(1, kParallelGrain / (4 * n * tile)), [&](int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; ++t) {
-      const int64_t o = t / tiles, j0 = (t % tiles) * tile;
-      const int64_t off = o * n * inner + j0;
-      cols_fn(x + off, y + off, static_cast<size_t>(inner), static_cast<size_t>(n),
-              static_cast<size_t>(std::min(tile, inner - j0)));
-    }
-  });
+  const auto cols_fn =
+      kLog ? &HWY_DYNAMIC_DISPATCH(LogSoftmaxColsF32) : &HWY_DYNAMIC_DISPATCH(SoftmaxColsF32);
+  ParallelFor(ctx, outer * tiles, std::max<int64_t>(1, kParallelGrain / (4 * n * tile)),
+              [&](int64_t b, int64_t e) {
+                for (int64_t t = b; t < e; ++t) {
+                  const int64_t o = t / tiles, j0 = (t % tiles) * tile;
+                  const int64_t off = o * n * inner + j0;
+                  cols_fn(x + off, y + off, static_cast<size_t>(inner), static_cast<size_t>(n),
+                          static_cast<size_t>(std::min(tile, inner - j0)));
+                }
+              });
 }
 
 }  // namespace

@@ -73,7 +73,8 @@ void ReduceMean(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tens
   ForEachReduced<T>(in[0], r.kept, [&](int64_t o, T v) { acc[static_cast<size_t>(o)] += v; });
   T* y = out[0].data<T>();
   // An empty reduction is 0 / 0 = NaN, as torch.mean.
-  for (size_t i = 0; i < acc.size(); ++i) y[i] = static_cast<T>(acc[i] / static_cast<double>(r.count));
+  for (size_t i = 0; i < acc.size(); ++i)
+    y[i] = static_cast<T>(acc[i] / static_cast<double>(r.count));
 }
 
 template <typename T>
@@ -145,9 +146,12 @@ AxisView ViewAround(const Dims& dims, int64_t axis) {
   AxisView v;
   for (int64_t k = 0; k < static_cast<int64_t>(dims.size()); ++k) {
     int64_t d = dims[static_cast<size_t>(k)];
-    if (k < axis) v.outer *= d;
-    else if (k == axis) v.n = d;
-    else v.inner *= d;
+    if (k < axis)
+      v.outer *= d;
+    else if (k == axis)
+      v.n = d;
+    else
+      v.inner *= d;
   }
   return v;
 }

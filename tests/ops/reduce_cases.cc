@@ -18,11 +18,11 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 
 // Rows of special values: NaN, +inf, all -inf, some -inf, mixed.
 Tensor SpecialRows() {
-  return Tensor::FromVector<float>({5, 4}, {1, kNaN, 3, -2,           //
-                                            1, kInf, 3, -2,           //
+  return Tensor::FromVector<float>({5, 4}, {1,     kNaN,  3,     -2,     //
+                                            1,     kInf,  3,     -2,     //
                                             -kInf, -kInf, -kInf, -kInf,  //
-                                            -kInf, 2, -kInf, 0.5f,    //
-                                            kNaN, kInf, -kInf, 0});
+                                            -kInf, 2,     -kInf, 0.5f,   //
+                                            kNaN,  kInf,  -kInf, 0});
 }
 
 // n floats with many ties (values 0..4), so "first occurrence" matters across lanes and chunks.
@@ -38,40 +38,61 @@ void AddAxesReduction(OpCases& c, const std::string& op, bool has_identity, bool
   // Value ranges keep products representable; other ops use the same ranges (harmless).
   auto X = [&](Dims dims) { return Uniform(DType::kF32, std::move(dims), lo, hi); };
   c.Add(ConformanceCase{op, "all axes", {X({3, 4, 5})}, {}});
-  c.Add(ConformanceCase{op, "last axis keepdims", {X({3, 4, 5})}, {{"axes", Axes({-1})}, {"keepdims", 1}}});
+  c.Add(ConformanceCase{
+      op, "last axis keepdims", {X({3, 4, 5})}, {{"axes", Axes({-1})}, {"keepdims", 1}}});
   c.Add(ConformanceCase{op, "first axis (columns)", {X({6, 37})}, {{"axes", Axes({0})}}});
   c.Add(ConformanceCase{op, "middle axis", {X({3, 7, 19})}, {{"axes", Axes({1})}}});
   c.Add(ConformanceCase{op, "outer and inner axes", {X({5, 3, 33})}, {{"axes", Axes({0, -1})}}});
-  c.Add(ConformanceCase{op, "alternating axes 1 and 3 keepdims", {X({2, 3, 4, 5})},
+  c.Add(ConformanceCase{op,
+                        "alternating axes 1 and 3 keepdims",
+                        {X({2, 3, 4, 5})},
                         {{"axes", Axes({3, 1})}, {"keepdims", 1}}});
-  c.Add(ConformanceCase{op, "alternating axes 0 and 2", {X({4, 3, 5, 6})}, {{"axes", Axes({0, 2})}}});
+  c.Add(
+      ConformanceCase{op, "alternating axes 0 and 2", {X({4, 3, 5, 6})}, {{"axes", Axes({0, 2})}}});
   c.Add(ConformanceCase{op, "size-1 dims", {X({1, 5, 1, 3})}, {{"axes", Axes({0, 1})}}});
   c.Add(ConformanceCase{op, "only a size-1 axis", {X({4, 1, 3})}, {{"axes", Axes({1})}}});
   c.Add(ConformanceCase{op, "scalar", {X({})}, {}});
   c.Add(ConformanceCase{op, "empty output", {X({0, 4})}, {{"axes", Axes({1})}}});
   if (has_identity) {
     c.Add(ConformanceCase{op, "empty reduced axis", {X({3, 0})}, {{"axes", Axes({1})}}});
-    c.Add(ConformanceCase{op, "empty reduced axis keepdims", {X({2, 0, 3})}, {{"axes", Axes({1})}, {"keepdims", 1}}});
+    c.Add(ConformanceCase{
+        op, "empty reduced axis keepdims", {X({2, 0, 3})}, {{"axes", Axes({1})}, {"keepdims", 1}}});
   }
   c.Add(ConformanceCase{op, "large rows", {X({64, 5000})}, {{"axes", Axes({1})}}});
   c.Add(ConformanceCase{op, "large middle axis", {X({8, 1000, 40})}, {{"axes", Axes({1})}}});
-  c.Add(ConformanceCase{op, "large outer and inner axes", {X({50, 2, 2000})}, {{"axes", Axes({0, 2})}}});
-  c.Add(ConformanceCase{op, "large alternating groups", {X({30, 4, 40, 50})}, {{"axes", Axes({0, 2})}}});
+  c.Add(ConformanceCase{
+      op, "large outer and inner axes", {X({50, 2, 2000})}, {{"axes", Axes({0, 2})}}});
+  c.Add(ConformanceCase{
+      op, "large alternating groups", {X({30, 4, 40, 50})}, {{"axes", Axes({0, 2})}}});
   // Few outputs, long reductions: cut into fixed chunks (bitwise equal at 1 and 2 threads).
   c.Add(ConformanceCase{op, "one long reduction (chunked)", {X({300001})}, {}});
   c.Add(ConformanceCase{op, "few long rows (chunked)", {X({3, 200003})}, {{"axes", Axes({-1})}}});
   c.Add(ConformanceCase{op, "tall columns (chunked)", {X({100003, 3})}, {{"axes", Axes({0})}}});
   c.Add(ConformanceCase{op, "wide columns (chunked)", {X({200, 1500})}, {{"axes", Axes({0})}}});
   if (integers) {
-    c.Add(ConformanceCase{op, "i32 columns", {Ints(DType::kI32, {4, 6}, -9, 9)}, {{"axes", Axes({0})}}});
-    c.Add(ConformanceCase{op, "i64 rows", {Ints(DType::kI64, {5, 7}, -3, 4)}, {{"axes", Axes({1})}}});
+    c.Add(ConformanceCase{
+        op, "i32 columns", {Ints(DType::kI32, {4, 6}, -9, 9)}, {{"axes", Axes({0})}}});
+    c.Add(
+        ConformanceCase{op, "i64 rows", {Ints(DType::kI64, {5, 7}, -3, 4)}, {{"axes", Axes({1})}}});
   }
-  c.Add(ErrorCase{op, "axis out of range", {T(DType::kF32, {3, 4})}, {{"axes", Axes({2})}},
-                  ErrorCode::kShape, {"axis 2", "rank 2", "f32[3, 4]"}});
-  c.Add(ErrorCase{op, "repeated axis", {T(DType::kF32, {3, 4})}, {{"axes", Axes({1, -1})}},
-                  ErrorCode::kAttribute, {"axis -1 appears twice"}});
-  c.Add(ErrorCase{op, "bad keepdims", {T(DType::kF32, {3, 4})}, {{"keepdims", int64_t{2}}},
-                  ErrorCode::kAttribute, {"keepdims", "2"}});
+  c.Add(ErrorCase{op,
+                  "axis out of range",
+                  {T(DType::kF32, {3, 4})},
+                  {{"axes", Axes({2})}},
+                  ErrorCode::kShape,
+                  {"axis 2", "rank 2", "f32[3, 4]"}});
+  c.Add(ErrorCase{op,
+                  "repeated axis",
+                  {T(DType::kF32, {3, 4})},
+                  {{"axes", Axes({1, -1})}},
+                  ErrorCode::kAttribute,
+                  {"axis -1 appears twice"}});
+  c.Add(ErrorCase{op,
+                  "bad keepdims",
+                  {T(DType::kF32, {3, 4})},
+                  {{"keepdims", int64_t{2}}},
+                  ErrorCode::kAttribute,
+                  {"keepdims", "2"}});
   c.Add(ErrorCase{op, "bool input", {T(DType::kBool, {3})}, {}, ErrorCode::kType, {"bool", "f32"}});
 }
 
@@ -97,29 +118,46 @@ BRONZE_OP_CASES(reduce) {
   AddAxesReduction(c, "reduce_prod", true, true, 0.995, 1.005);
   AddAxesReduction(c, "logsumexp", true, false, -3, 3);
   c.Add(ConformanceCase{"reduce_prod", "signs and zeros", {F32({6, 9})}, {{"axes", Axes({1})}}});
-  c.Add(ConformanceCase{"logsumexp", "large values (stable)", {Uniform(DType::kF32, {4, 300}, 80, 120)},
+  c.Add(ConformanceCase{"logsumexp",
+                        "large values (stable)",
+                        {Uniform(DType::kF32, {4, 300}, 80, 120)},
                         {{"axes", Axes({1})}}});
-  c.Add(ConformanceCase{"logsumexp", "large values columns", {Uniform(DType::kF32, {300, 20}, -120, 120)},
+  c.Add(ConformanceCase{"logsumexp",
+                        "large values columns",
+                        {Uniform(DType::kF32, {300, 20}, -120, 120)},
                         {{"axes", Axes({0})}}});
-  for (const char* op : {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "logsumexp"}) {
-    c.Add(ConformanceCase{op, "special values rows", {Given(SpecialRows())}, {{"axes", Axes({1})}}});
-    c.Add(ConformanceCase{op, "special values columns", {Given(SpecialRows())}, {{"axes", Axes({0})}}});
+  for (const char* op :
+       {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "logsumexp"}) {
+    c.Add(
+        ConformanceCase{op, "special values rows", {Given(SpecialRows())}, {{"axes", Axes({1})}}});
+    c.Add(ConformanceCase{
+        op, "special values columns", {Given(SpecialRows())}, {{"axes", Axes({0})}}});
   }
   for (const char* op : {"reduce_mean", "logsumexp"}) {
-    c.Add(ErrorCase{op, "integer input", {T(DType::kI32, {3, 4})}, {}, ErrorCode::kType, {"i32", "f32, f64"}});
+    c.Add(ErrorCase{
+        op, "integer input", {T(DType::kI32, {3, 4})}, {}, ErrorCode::kType, {"i32", "f32, f64"}});
   }
   for (const char* op : {"reduce_max", "reduce_min"}) {
-    c.Add(ErrorCase{op, "empty reduced axis", {T(DType::kF32, {3, 0})}, {{"axes", Axes({1})}},
-                    ErrorCode::kShape, {"axis 1 of size 0", "(3, 0)"}});
-    c.Add(ErrorCase{op, "symbolic axis bound to 0", {T(DType::kF32, Shape{Dim::Symbol("N"), 3})},
-                    {{"axes", Axes({0})}}, ErrorCode::kShape, {"axis 0 of size 0", "(0, 3)"},
+    c.Add(ErrorCase{op,
+                    "empty reduced axis",
+                    {T(DType::kF32, {3, 0})},
+                    {{"axes", Axes({1})}},
+                    ErrorCode::kShape,
+                    {"axis 1 of size 0", "(3, 0)"}});
+    c.Add(ErrorCase{op,
+                    "symbolic axis bound to 0",
+                    {T(DType::kF32, Shape{Dim::Symbol("N"), 3})},
+                    {{"axes", Axes({0})}},
+                    ErrorCode::kShape,
+                    {"axis 0 of size 0", "(0, 3)"},
                     std::vector<Tensor>{Tensor::Zeros(DType::kF32, {0, 3})}});
   }
 
   // --- argmax, argmin ---
   for (const char* op : {"argmax", "argmin"}) {
     c.Add(ConformanceCase{op, "last axis", {Distinct({5, 7})}, {{"axis", -1}}});
-    c.Add(ConformanceCase{op, "first axis keepdims", {Distinct({6, 37})}, {{"axis", 0}, {"keepdims", 1}}});
+    c.Add(ConformanceCase{
+        op, "first axis keepdims", {Distinct({6, 37})}, {{"axis", 0}, {"keepdims", 1}}});
     c.Add(ConformanceCase{op, "middle axis", {Distinct({3, 9, 21})}, {{"axis", 1}}});
     c.Add(ConformanceCase{op, "size-1 axis", {Distinct({4, 1, 3})}, {{"axis", 1}}});
     c.Add(ConformanceCase{op, "rank 1", {Distinct({50})}, {{"axis", 0}}});
@@ -135,14 +173,31 @@ BRONZE_OP_CASES(reduce) {
     c.Add(ConformanceCase{op, "tall columns (chunked)", {Given(Ties({100003, 3}))}, {{"axis", 0}}});
     c.Add(ConformanceCase{op, "i32 ties", {Ints(DType::kI32, {6, 10}, 0, 3)}, {{"axis", 1}}});
     c.Add(ConformanceCase{op, "i64", {Ints(DType::kI64, {6, 10}, -50, 50)}, {{"axis", 0}}});
-    c.Add(ErrorCase{op, "missing axis", {T(DType::kF32, {3, 4})}, {}, ErrorCode::kAttribute,
+    c.Add(ErrorCase{op,
+                    "missing axis",
+                    {T(DType::kF32, {3, 4})},
+                    {},
+                    ErrorCode::kAttribute,
                     {"missing required attribute 'axis'"}});
-    c.Add(ErrorCase{op, "axis out of range", {T(DType::kF32, {3, 4})}, {{"axis", -3}}, ErrorCode::kShape,
+    c.Add(ErrorCase{op,
+                    "axis out of range",
+                    {T(DType::kF32, {3, 4})},
+                    {{"axis", -3}},
+                    ErrorCode::kShape,
                     {"axis -3", "rank 2", "f32[3, 4]"}});
-    c.Add(ErrorCase{op, "empty axis", {T(DType::kF32, {3, 0})}, {{"axis", 1}}, ErrorCode::kShape,
+    c.Add(ErrorCase{op,
+                    "empty axis",
+                    {T(DType::kF32, {3, 0})},
+                    {{"axis", 1}},
+                    ErrorCode::kShape,
                     {"axis 1 of size 0", "(3, 0)"}});
-    c.Add(ErrorCase{op, "bool input", {T(DType::kBool, {3})}, {{"axis", 0}}, ErrorCode::kType, {"bool"}});
-    c.Add(ErrorCase{op, "list axis", {T(DType::kF32, {3})}, {{"axis", Axes({0})}}, ErrorCode::kAttribute,
+    c.Add(ErrorCase{
+        op, "bool input", {T(DType::kBool, {3})}, {{"axis", 0}}, ErrorCode::kType, {"bool"}});
+    c.Add(ErrorCase{op,
+                    "list axis",
+                    {T(DType::kF32, {3})},
+                    {{"axis", Axes({0})}},
+                    ErrorCode::kAttribute,
                     {"axis"}});
   }
 
@@ -156,7 +211,8 @@ BRONZE_OP_CASES(reduce) {
     c.Add(ConformanceCase{op, "rank 1", {F32({9})}, {}});
     c.Add(ConformanceCase{op, "empty", {F32({0, 5})}, {}});
     c.Add(ConformanceCase{op, "empty axis", {F32({5, 0})}, {{"axis", 1}}});
-    c.Add(ConformanceCase{op, "large values (stable)", {Uniform(DType::kF32, {6, 50}, -200, 200)}, {}});
+    c.Add(ConformanceCase{
+        op, "large values (stable)", {Uniform(DType::kF32, {6, 50}, -200, 200)}, {}});
     c.Add(ConformanceCase{op, "special values rows", {Given(SpecialRows())}, {{"axis", 1}}});
     c.Add(ConformanceCase{op, "special values columns", {Given(SpecialRows())}, {{"axis", 0}}});
     c.Add(ConformanceCase{op, "large rows", {F32({64, 4096})}, {}});
@@ -164,11 +220,20 @@ BRONZE_OP_CASES(reduce) {
     c.Add(ConformanceCase{op, "one long row (chunked)", {F32({1, 200003})}, {}});
     c.Add(ConformanceCase{op, "large columns", {F32({300, 400})}, {{"axis", 0}}});
     c.Add(ConformanceCase{op, "large middle axis", {F32({8, 50, 300})}, {{"axis", 1}}});
-    c.Add(ErrorCase{op, "axis out of range", {T(DType::kF32, {3, 4})}, {{"axis", 2}}, ErrorCode::kShape,
+    c.Add(ErrorCase{op,
+                    "axis out of range",
+                    {T(DType::kF32, {3, 4})},
+                    {{"axis", 2}},
+                    ErrorCode::kShape,
                     {"axis 2", "rank 2", "f32[3, 4]"}});
-    c.Add(ErrorCase{op, "integer input", {T(DType::kI32, {3, 4})}, {}, ErrorCode::kType, {"i32", "f32, f64"}});
+    c.Add(ErrorCase{
+        op, "integer input", {T(DType::kI32, {3, 4})}, {}, ErrorCode::kType, {"i32", "f32, f64"}});
     c.Add(ErrorCase{op, "scalar input", {T(DType::kF32, {})}, {}, ErrorCode::kShape, {"rank 0"}});
-    c.Add(ErrorCase{op, "unknown attribute", {T(DType::kF32, {3})}, {{"axes", Axes({0})}}, ErrorCode::kAttribute,
+    c.Add(ErrorCase{op,
+                    "unknown attribute",
+                    {T(DType::kF32, {3})},
+                    {{"axes", Axes({0})}},
+                    ErrorCode::kAttribute,
                     {"axes"}});
   }
 }

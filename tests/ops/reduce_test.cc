@@ -67,7 +67,8 @@ TEST(ReduceOps, SumMeanMaxMinOverAxisSetsMatchClosedForms) {
   // Over axes (0, 2): sum_i sum_k (100 i + 10 j + k) = 4*100 + 8*10 j + 2*6 = 412 + 80 j.
   ExpectValues("reduce_sum", {{"axes", Axes({0, 2})}}, x, {3}, {412, 492, 572});
   ExpectValues("reduce_mean", {{"axes", Axes({0, -1})}}, x, {3}, {51.5, 61.5, 71.5});
-  ExpectValues("reduce_max", {{"axes", Axes({0, 2})}, {"keepdims", 1}}, x, {1, 3, 1}, {103, 113, 123});
+  ExpectValues("reduce_max", {{"axes", Axes({0, 2})}, {"keepdims", 1}}, x, {1, 3, 1},
+               {103, 113, 123});
   ExpectValues("reduce_min", {{"axes", Axes({1})}}, x, {2, 4}, {0, 1, 2, 3, 100, 101, 102, 103});
   // Every axis: mean = 100 * 0.5 + 10 * 1 + 1.5 = 61.5, sum = 24 * 61.5.
   ExpectValues("reduce_sum", {}, x, {}, {1476});
@@ -86,7 +87,8 @@ TEST(ReduceOps, ProdAndLogSumExpFollowTheirDefinitions) {
   ExpectValues("logsumexp", {{"axes", Axes({1})}}, x, {2}, {lse({1, 2, 3}), lse({-1, 0.5, 4})});
   // Stable for large inputs: log(2 e^1000) = 1000 + log 2, where exp itself overflows.
   Tensor big = Tensor::FromVector<float>({2, 2}, {1000, 1000, -1000, -1000});
-  ExpectValues("logsumexp", {{"axes", Axes({1})}}, big, {2}, {1000 + std::log(2.0), -1000 + std::log(2.0)});
+  ExpectValues("logsumexp", {{"axes", Axes({1})}}, big, {2},
+               {1000 + std::log(2.0), -1000 + std::log(2.0)});
   // torch.logsumexp: all -inf gives -inf, +inf gives +inf, NaN gives NaN.
   Tensor special = Tensor::FromVector<float>({3, 2}, {-kInf, -kInf, kInf, 1, kNaN, kInf});
   ExpectValues("logsumexp", {{"axes", Axes({1})}}, special, {3}, {-kInf, kInf, kNaN});
@@ -166,8 +168,10 @@ TEST(ReduceOps, F32SumsAccumulateInDouble) {
   const int64_t n = int64_t{1} << 20;
   Tensor x = Tensor::FromVector<float>({n}, std::vector<float>(static_cast<size_t>(n), 0.1f));
   const float want = static_cast<float>(static_cast<double>(n) * static_cast<double>(0.1f));
-  for (const auto& [backend, y] : RunAll("reduce_sum", {}, x)) EXPECT_EQ(y.data<float>()[0], want) << backend;
-  for (const auto& [backend, y] : RunAll("reduce_mean", {}, x)) EXPECT_EQ(y.data<float>()[0], 0.1f) << backend;
+  for (const auto& [backend, y] : RunAll("reduce_sum", {}, x))
+    EXPECT_EQ(y.data<float>()[0], want) << backend;
+  for (const auto& [backend, y] : RunAll("reduce_mean", {}, x))
+    EXPECT_EQ(y.data<float>()[0], 0.1f) << backend;
 }
 
 TEST(ReduceOps, IntegerSumsAndProductsWrapInTheInputDType) {
@@ -188,10 +192,12 @@ TEST(ReduceOps, ShapesKeepSymbolicDims) {
   };
   TensorType x{DType::kF32, Shape{n, 3, t}};
   EXPECT_EQ(infer("reduce_sum", {{"axes", Axes({1})}}, x).shape, (Shape{n, t}));
-  EXPECT_EQ(infer("reduce_mean", {{"axes", Axes({1})}, {"keepdims", 1}}, x).shape, (Shape{n, 1, t}));
+  EXPECT_EQ(infer("reduce_mean", {{"axes", Axes({1})}, {"keepdims", 1}}, x).shape,
+            (Shape{n, 1, t}));
   EXPECT_EQ(infer("logsumexp", {{"axes", Axes({0, 2})}}, x).shape, (Shape{3}));
   EXPECT_EQ(infer("reduce_max", {{"axes", Axes({-1})}}, x).shape, (Shape{n, 3}));
-  EXPECT_EQ(infer("argmax", {{"axis", 0}, {"keepdims", 1}}, x), (TensorType{DType::kI64, Shape{1, 3, t}}));
+  EXPECT_EQ(infer("argmax", {{"axis", 0}, {"keepdims", 1}}, x),
+            (TensorType{DType::kI64, Shape{1, 3, t}}));
   EXPECT_EQ(infer("softmax", {}, x), x);
   EXPECT_EQ(infer("log_softmax", {{"axis", 0}}, x), x);
 }
@@ -218,7 +224,8 @@ TEST(ReduceOps, CpuMatchesTheReferenceOnRandomShapesAndAxisSets) {
     }
     const AttrMap attrs = {{"axes", Axes(axes)}, {"keepdims", static_cast<int64_t>(rng() % 2)}};
     const Tensor x = MakeInput(Uniform(DType::kF32, dims, 0.9, 1.1), trial);
-    for (const char* op : {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "logsumexp"}) {
+    for (const char* op :
+         {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "logsumexp"}) {
       SCOPED_TRACE(std::string(op) + " on " + DimsToString(dims) + " axes " + Axes(axes).ToText());
       auto outs = RunAll(op, attrs, x, 2);
       ASSERT_EQ(outs.size(), 2u);
@@ -228,7 +235,8 @@ TEST(ReduceOps, CpuMatchesTheReferenceOnRandomShapesAndAxisSets) {
     if (rank > 0) {
       const AttrMap one = {{"axis", static_cast<int64_t>(rng() % rank)}};
       for (const char* op : {"argmax", "argmin", "softmax", "log_softmax"}) {
-        SCOPED_TRACE(std::string(op) + " on " + DimsToString(dims) + " axis " + one.at("axis").ToText());
+        SCOPED_TRACE(std::string(op) + " on " + DimsToString(dims) + " axis " +
+                     one.at("axis").ToText());
         auto outs = RunAll(op, one, x, 2);
         ASSERT_EQ(outs.size(), 2u);
         EXPECT_EQ(Compare(outs[1].second, outs[0].second, 1e-5, 1e-6), "");
@@ -260,9 +268,12 @@ TEST(ReduceOps, ChunkedAndMixedLayoutsAreBitwiseIdenticalAt1And2Threads) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.op);
-    Tensor x = MakeInput(c.op == std::string("reduce_prod") ? Uniform(DType::kF32, c.dims, 0.999, 1.001)
-                                                            : F32(c.dims), 3);
-    const KernelEntry* e = KernelRegistry::Global().Find(c.op, DeviceKind::kCPU, DType::kF32, "cpu");
+    Tensor x =
+        MakeInput(c.op == std::string("reduce_prod") ? Uniform(DType::kF32, c.dims, 0.999, 1.001)
+                                                     : F32(c.dims),
+                  3);
+    const KernelEntry* e =
+        KernelRegistry::Global().Find(c.op, DeviceKind::kCPU, DType::kF32, "cpu");
     ASSERT_NE(e, nullptr);
     Tensor one = RunKernel(*e, c.op, c.attrs, {x}, 1)[0];
     Tensor two = RunKernel(*e, c.op, c.attrs, {x}, 2)[0];
