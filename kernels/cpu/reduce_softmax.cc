@@ -12,6 +12,9 @@
 // inner > 1: tiles of up to kTile lanes of the inner dim are normalized down the axis with the
 // same three passes, vectorized across the inner lanes (no chunking: one task per tile).
 //
+// The exponentials use ExpNonPositive (Cephes' expf for x - max <= 0, half the work of hn::Exp,
+// relative error about 2e-7), since exp dominates the arithmetic.
+//
 // Special values follow torch's x - max: a slice whose max is not finite (it holds NaN or +inf,
 // or is all -inf) becomes all NaN; otherwise x - m is in [-inf, 0] and exp never overflows.
 #include <cmath>
@@ -39,6 +42,30 @@ HWY_INLINE V MaxNaN(V best, V v) {  // max that propagates NaN
 }
 HWY_INLINE float MaxNaNScalar(float best, float v) { return v > best || std::isnan(v) ? v : best; }
 
+// exp(x) for x <= 0 (softmax's x - max), about half the work of hn::Exp: Cephes' expf
+// (round x / ln 2 to n with the 1.5 * 2^23 trick, reduce with ln 2 split in two, a degree-5
+// polynomial, scale by 2^n through the exponent bits; peak relative error about 2e-7). Inputs
+// below -87 (down to -inf) give exactly 0, so 2^n stays a normal float.
+template <class D, class V>
+HWY_INLINE V ExpNonPositive(D d, V x) {
+  const hn::RebindToSigned<D> di;
+  const V magic = hn::Set(d, 12582912.0f);  // 1.5 * 2^23
+  const V t = hn::MulAdd(x, hn::Set(d, 1.44269504088896341f), magic);
+  const V n = hn::Sub(t, magic);
+  V r = hn::NegMulAdd(n, hn::Set(d, 0.693359375f), x);
+  r = hn::NegMulAdd(n, hn::Set(d, -2.12194440e-4f), r);
+  V p = hn::MulAdd(hn::Set(d, 1.9875691500e-4f), r, hn::Set(d, 1.3981999507e-3f));
+  p = hn::MulAdd(p, r, hn::Set(d, 8.3334519073e-3f));
+  p = hn::MulAdd(p, r, hn::Set(d, 4.1665795894e-2f));
+  p = hn::MulAdd(p, r, hn::Set(d, 1.6666665459e-1f));
+  p = hn::MulAdd(p, r, hn::Set(d, 5.0000001201e-1f));
+  p = hn::MulAdd(p, hn::Mul(r, r), hn::Add(r, hn::Set(d, 1.0f)));
+  // t's bits are those of 1.5 * 2^23 (0x4B400000) plus n; 2^n has exponent bits n + 127.
+  const auto e = hn::Add(hn::BitCast(di, t), hn::Set(di, 127 - 0x4B400000));
+  const V scale = hn::BitCast(d, hn::ShiftLeft<23>(e));
+  return hn::IfThenZeroElse(hn::Lt(x, hn::Set(d, -87.0f)), hn::Mul(p, scale));
+}
+
 // Max of n floats, NaN propagating (-inf for n = 0).
 float MaxF32(const float* HWY_RESTRICT x, size_t n) {
   const DF d;
@@ -60,16 +87,23 @@ float MaxF32(const float* HWY_RESTRICT x, size_t n) {
 }
 
 // Sum of e = exp(x - m) for a finite m, in four f32 vector accumulators; stores e to y when y is
-// not null.
-float ExpSumF32(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t n, float m) {
+// not null. When `ahead` is not null, ahead[0, n) is prefetched meanwhile (the next row, so its
+// reads from memory overlap this row's arithmetic).
+float ExpSumF32(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t n, float m,
+                const float* ahead) {
   const DF d;
   const size_t N = hn::Lanes(d);
   const auto vm = hn::Set(d, m);
   auto s0 = hn::Zero(d), s1 = s0, s2 = s0, s3 = s0;
   size_t i = 0;
-  auto exp_at = [&](size_t k) { return hn::Exp(d, hn::Sub(hn::LoadU(d, x + k), vm)); };
+  auto exp_at = [&](size_t k) { return ExpNonPositive(d, hn::Sub(hn::LoadU(d, x + k), vm)); };
+  auto prefetch = [&](size_t k) {
+    if (!ahead) return;
+    for (size_t j = 0; j < 4 * N; j += 64 / sizeof(float)) __builtin_prefetch(ahead + k + j, 0, 3);
+  };
   if (y) {
     for (; i + 4 * N <= n; i += 4 * N) {
+      prefetch(i);
       const auto e0 = exp_at(i), e1 = exp_at(i + N), e2 = exp_at(i + 2 * N), e3 = exp_at(i + 3 * N);
       hn::StoreU(e0, d, y + i);
       hn::StoreU(e1, d, y + i + N);
@@ -84,6 +118,7 @@ float ExpSumF32(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t n, fl
     }
   } else {
     for (; i + 4 * N <= n; i += 4 * N) {
+      prefetch(i);
       s0 = hn::Add(s0, exp_at(i));
       s1 = hn::Add(s1, exp_at(i + N));
       s2 = hn::Add(s2, exp_at(i + 2 * N));
@@ -141,30 +176,32 @@ HWY_INLINE void WriteRow(float* HWY_RESTRICT y, size_t n, bool stream, VecAt vec
 // Rows up to this long keep softmax's exponentials in a stack scratch row when streaming.
 constexpr size_t kScratch = 8192;
 
-// One whole row: the three passes (kLog: log_softmax).
+// One whole row: the three passes (kLog: log_softmax). With `stream` (an input too large for the
+// caches), the next row is prefetched during the exponentials.
 template <bool kLog>
 HWY_INLINE void SoftmaxRow(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, size_t n,
                            bool stream, float* HWY_RESTRICT scratch) {
   const DF d;
+  const float* ahead = stream && n <= kScratch ? x + n : nullptr;
   const float m = MaxF32(x, n);
   if (!std::isfinite(m)) {
     for (size_t i = 0; i < n; ++i) y[i] = std::numeric_limits<float>::quiet_NaN();
     return;
   }
   if (kLog) {
-    const float ls = std::log(ExpSumF32(x, nullptr, n, m));
+    const float ls = std::log(ExpSumF32(x, nullptr, n, m, ahead));
     const auto vm = hn::Set(d, m), vls = hn::Set(d, ls);
     WriteRow(
         y, n, stream, [&](size_t i) { return hn::Sub(hn::Sub(hn::LoadU(d, x + i), vm), vls); },
         [&](size_t i) { return (x[i] - m) - ls; });
   } else if (stream && n <= kScratch) {
-    const float inv = 1.0f / ExpSumF32(x, scratch, n, m);
+    const float inv = 1.0f / ExpSumF32(x, scratch, n, m, ahead);
     const auto vinv = hn::Set(d, inv);
     WriteRow(
         y, n, true, [&](size_t i) { return hn::Mul(hn::LoadU(d, scratch + i), vinv); },
         [&](size_t i) { return scratch[i] * inv; });
   } else {
-    ScaleF32(y, n, 1.0f / ExpSumF32(x, y, n, m));
+    ScaleF32(y, n, 1.0f / ExpSumF32(x, y, n, m, ahead));
   }
 }
 
@@ -205,7 +242,7 @@ HWY_INLINE void SoftmaxCols(const float* HWY_RESTRICT x, float* HWY_RESTRICT y, 
     float* q = y + r * stride;
     size_t j = 0;
     for (; j + N <= width; j += N) {
-      const auto e = hn::Exp(d, hn::Sub(hn::LoadU(d, p + j), hn::Load(d, m + j)));
+      const auto e = ExpNonPositive(d, hn::Sub(hn::LoadU(d, p + j), hn::Load(d, m + j)));
       if (!kLog) hn::StoreU(e, d, q + j);
       hn::Store(hn::Add(hn::Load(d, s + j), e), d, s + j);
     }
@@ -305,7 +342,7 @@ void LongRows(const float* x, float* y, int64_t rows, int64_t n, const ExecConte
       const float mr = m[static_cast<size_t>(t / chunks)];
       if (!std::isfinite(mr)) continue;
       part[static_cast<size_t>(t)] =
-          exp_sum_fn(x + off, kLog ? nullptr : y + off, static_cast<size_t>(len), mr);
+          exp_sum_fn(x + off, kLog ? nullptr : y + off, static_cast<size_t>(len), mr, nullptr);
     }
   });
   std::vector<float> coef(static_cast<size_t>(rows));
