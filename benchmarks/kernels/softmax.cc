@@ -1,0 +1,93 @@
+// softmax and log_softmax over [4096, 4096] and [65536, 256] f32 (64 MiB each way) and
+// reduce_sum of 16M f32 at 2 threads, as effective bandwidth (input + output bytes per second)
+// against a plain 2-thread memcpy of 64 MiB (the same bytes: read once, written once) measured
+// in the same run. Each kernel is bound once with its output preallocated (bench::KernelRunner).
+// reduce_sum only reads, so its ratio to memcpy can exceed 1.
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+
+#include "benchmarks/bench_util.h"
+#include "bronze/bronze.h"
+#include "kernels/parallel.h"
+
+namespace {
+
+constexpr int64_t kFloats = 16 << 20;  // 64 MiB
+
+// Values in [-4, 4): a cheap deterministic pseudo-random fill (no special values).
+bronze::Tensor Input(bronze::Dims dims) {
+  bronze::Tensor t = bronze::Tensor::Empty(bronze::DType::kF32, std::move(dims));
+  float* p = t.data<float>();
+  uint32_t s = 12345;
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    s = s * 1664525u + 1013904223u;
+    p[i] = static_cast<float>(s >> 8) * (8.0f / 16777216.0f) - 4.0f;
+  }
+  return t;
+}
+
+void BM_Memcpy2Threads(benchmark::State& state) {
+  bronze::Tensor x = Input({kFloats});
+  bronze::Tensor y = bronze::Tensor::Zeros(bronze::DType::kF32, {kFloats});
+  bronze::ThreadPool pool(2);
+  bronze::ExecContext ctx = pool.context();
+  for (auto _ : state) {
+    pool.Run([&] {
+      bronze::ParallelFor(ctx, kFloats, 1 << 18, [&](int64_t b, int64_t e) {
+        std::memcpy(y.data<float>() + b, x.data<float>() + b, static_cast<size_t>(e - b) * 4);
+      });
+    });
+    benchmark::DoNotOptimize(y.data<float>());
+  }
+  state.SetBytesProcessed(state.iterations() * kFloats * 8);
+}
+BENCHMARK(BM_Memcpy2Threads)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void BM_Op(benchmark::State& state, const char* op, int64_t rows, int64_t cols) {
+  bronze::AttrMap attrs;
+  bronze::bench::KernelRunner k(op, attrs, {Input({rows, cols})}, 2);
+  for (auto _ : state) k.Run();
+  state.SetBytesProcessed(state.iterations() * k.bytes());
+}
+BENCHMARK_CAPTURE(BM_Op, softmax_4096x4096, "softmax", 4096, 4096)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Op, log_softmax_4096x4096, "log_softmax", 4096, 4096)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Op, softmax_65536x256, "softmax", 65536, 256)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Op, log_softmax_65536x256, "log_softmax", 65536, 256)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+void BM_ReduceSum16M(benchmark::State& state) {
+  bronze::bench::KernelRunner k("reduce_sum", {}, {Input({kFloats})}, 2);
+  for (auto _ : state) k.Run();
+  state.SetBytesProcessed(state.iterations() * k.bytes());
+}
+BENCHMARK(BM_ReduceSum16M)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using bronze::bench::Comparison;
+  using bronze::bench::Metric;
+  const std::string memcpy_name = "BM_Memcpy2Threads/real_time";
+  return bronze::bench::Main(
+      argc, argv,
+      {
+          {"softmax [4096, 4096], 2 threads: bandwidth / memcpy",
+           "BM_Op/softmax_4096x4096/real_time", memcpy_name, Metric::kBytesPerSecond},
+          {"log_softmax [4096, 4096], 2 threads: bandwidth / memcpy",
+           "BM_Op/log_softmax_4096x4096/real_time", memcpy_name, Metric::kBytesPerSecond},
+          {"softmax [65536, 256], 2 threads: bandwidth / memcpy",
+           "BM_Op/softmax_65536x256/real_time", memcpy_name, Metric::kBytesPerSecond},
+          {"log_softmax [65536, 256], 2 threads: bandwidth / memcpy",
+           "BM_Op/log_softmax_65536x256/real_time", memcpy_name, Metric::kBytesPerSecond},
+          {"reduce_sum 16M (read only), 2 threads: bandwidth / memcpy", "BM_ReduceSum16M/real_time",
+           memcpy_name, Metric::kBytesPerSecond},
+      });
+}
