@@ -230,6 +230,9 @@ HWY_AFTER_NAMESPACE();
 
 namespace bronze {
 void RegisterCpuUnaryIntKernels(KernelRegistry& r);  // kernels/cpu/unary_int.cc
+namespace cpu {
+float NarrowToF32(double x);  // kernels/cpu/unary_int.cc: IEEE double -> float, no UB
+}  // namespace cpu
 }  // namespace bronze
 
 namespace bronze::cpu {
@@ -298,7 +301,7 @@ void RunGelu(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor>
 
 void RunLeakyRelu(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out,
                   const ExecContext& ctx) {
-  const float slope = static_cast<float>(attrs.at("negative_slope").f());  // as PyTorch rounds it
+  const float slope = NarrowToF32(attrs.at("negative_slope").f());  // as PyTorch rounds it
   const auto fn = &HWY_DYNAMIC_DISPATCH(LeakyReluF32);
   ForRanges(in, out, ctx, [&](const float* x, float* y, size_t n) { fn(x, y, n, slope); });
 }
@@ -311,7 +314,7 @@ void RunClip(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor>
     std::fill(y, y + out[0].numel(), std::numeric_limits<float>::quiet_NaN());
     return;
   }
-  const float lo = static_cast<float>(min), hi = static_cast<float>(max);
+  const float lo = NarrowToF32(min), hi = NarrowToF32(max);
   const auto fn = &HWY_DYNAMIC_DISPATCH(ClipF32);
   ForRanges(in, out, ctx, [&](const float* x, float* y, size_t n) { fn(x, y, n, lo, hi); });
 }

@@ -22,6 +22,18 @@
 #define BRONZE_KERNELS_CPU_UNARY_INT_SCALAR_
 namespace bronze::cpu {
 
+inline constexpr double kHalfwayToInf = 3.4028235677973366e38;  // FLT_MAX + half an ulp
+
+// double -> float, rounding to nearest and overflowing to +-inf as IEEE 754 does, without the
+// out-of-range conversion that C++ leaves undefined (as in kernels/ref/unary.cc).
+float NarrowToF32(double x) {
+  constexpr double kMax = std::numeric_limits<float>::max();
+  if (x > kMax || x < -kMax) {
+    return static_cast<float>(std::copysign(std::fabs(x) >= kHalfwayToInf ? HUGE_VAL : kMax, x));
+  }
+  return static_cast<float>(x);  // in range, or NaN
+}
+
 // One element of cast, as the reference kernel defines it (see kernels/ref/unary.cc).
 template <typename To, typename From>
 To CastValue(From x) {
@@ -36,6 +48,8 @@ To CastValue(From x) {
     if (x <= lo) return std::numeric_limits<To>::lowest();
     if (x >= hi_excl) return std::numeric_limits<To>::max();
     return static_cast<To>(x);
+  } else if constexpr (std::is_same_v<From, double> && std::is_same_v<To, float>) {
+    return NarrowToF32(x);
   } else {
     return static_cast<To>(x);  // int -> int wraps (C++20), to float rounds to nearest
   }
@@ -179,7 +193,14 @@ void CastF32ToBool(const float* x, uint8_t* y, size_t n) {
 void CastF64ToF32(const double* x, float* y, size_t n) {
   const hn::ScalableTag<double> d64;
   const hn::Rebind<float, decltype(d64)> d32;
-  MapConvert(d32, d64, x, y, n, [&](auto v) { return hn::DemoteTo(d32, v); });
+  MapConvert(d32, d64, x, y, n, [&](auto v) {
+    // x86 rounds past FLT_MAX to +-inf, but the emulated targets clamp to +-FLT_MAX: demote a
+    // +-1 marker of the lanes that must become +-inf along, and set them after.
+    const auto to_inf = hn::Ge(hn::Abs(v), hn::Set(d64, kHalfwayToInf));
+    const auto marker = hn::DemoteTo(d32, hn::IfThenElseZero(to_inf, hn::CopySign(hn::Set(d64, 1.0), v)));
+    const auto y32 = hn::DemoteTo(d32, v);
+    return hn::IfThenElse(hn::Eq(marker, hn::Zero(d32)), y32, hn::Mul(marker, hn::Inf(d32)));
+  });
 }
 
 void CastI32ToF32(const int32_t* x, float* y, size_t n) {

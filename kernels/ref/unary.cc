@@ -21,10 +21,32 @@ void Map(const Tensor& x, Tensor& y, F f) {
   for (int64_t i = 0; i < x.numel(); ++i) out[i] = f(in[i]);
 }
 
-// A float op: y = T(f(double(x))).
+
+// double -> float, rounding to nearest and overflowing to +-inf as IEEE 754 does, without the
+// out-of-range conversion that C++ leaves undefined (and sanitizers may flag).
+float NarrowToF32(double x) {
+  constexpr double kMax = std::numeric_limits<float>::max();
+  constexpr double kHalfwayToInf = 3.4028235677973366e38;  // FLT_MAX + half an ulp: rounds to inf
+  if (x > kMax || x < -kMax) {
+    return static_cast<float>(std::copysign(std::fabs(x) >= kHalfwayToInf ? HUGE_VAL : kMax, x));
+  }
+  return static_cast<float>(x);  // in range, or NaN
+}
+
+// An attribute value in the input dtype (PyTorch rounds scalars to the tensor's dtype).
+template <typename T>
+T ToDType(double v) {
+  if constexpr (std::is_same_v<T, float>) {
+    return NarrowToF32(v);
+  } else {
+    return static_cast<T>(v);
+  }
+}
+
+// A float op: y = T(f(double(x))), rounded once (f32 results overflow to +-inf).
 template <typename T, typename F>
 void MapFloat(const Tensor& x, Tensor& y, F f) {
-  Map<T, T>(x, y, [&](T v) { return static_cast<T>(f(static_cast<Acc<T>>(v))); });
+  Map<T, T>(x, y, [&](T v) { return ToDType<T>(f(static_cast<Acc<T>>(v))); });
 }
 
 // -x modulo 2^bits for integers (no signed overflow: the arithmetic is unsigned).
@@ -80,7 +102,7 @@ template <typename T>
 void LeakyRelu(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out) {
   // PyTorch rounds the slope to the input dtype; the double product of two T values is exact
   // for f32, so the result is the correctly rounded T product.
-  const double slope = static_cast<T>(attrs.at("negative_slope").f());
+  const double slope = ToDType<T>(attrs.at("negative_slope").f());
   MapFloat<T>(in[0], out[0], [slope](double x) { return x > 0 ? x : x * slope; });
 }
 
@@ -107,7 +129,7 @@ void Clip(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> ou
       Map<T, T>(in[0], out[0], [](T) { return std::numeric_limits<T>::quiet_NaN(); });
       return;
     }
-    const T lo = static_cast<T>(min), hi = static_cast<T>(max);
+    const T lo = ToDType<T>(min), hi = ToDType<T>(max);
     Map<T, T>(in[0], out[0], [lo, hi](T x) {
       T y = x < lo ? lo : x;  // NaN stays NaN
       return y > hi ? hi : y;
@@ -142,9 +164,10 @@ To CastValue(From x) {
     if (x <= lo) return std::numeric_limits<To>::lowest();
     if (x >= hi_excl) return std::numeric_limits<To>::max();
     return static_cast<To>(x);
+  } else if constexpr (std::is_same_v<From, double> && std::is_same_v<To, float>) {
+    return NarrowToF32(x);  // overflows to +-inf
   } else {
-    // int -> int wraps modulo 2^bits (defined in C++20), int -> float rounds to nearest,
-    // float -> float is IEEE (f64 -> f32 overflows to +-inf).
+    // int -> int wraps modulo 2^bits (defined in C++20), int -> float rounds to nearest.
     return static_cast<To>(x);
   }
 }

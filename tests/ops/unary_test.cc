@@ -11,6 +11,7 @@
 #include <limits>
 #include <numbers>
 
+#include "hwy/targets.h"
 #include "tests/ops/op_cases.h"
 
 namespace bronze::testing {
@@ -94,6 +95,21 @@ void ExpectAccurate(const std::string& op, const std::vector<float>& xs,
   ::testing::Test::RecordProperty(op + "_cpu_max_ulp", std::to_string(cpu.max_ulp));
 }
 
+// The checks that run kernels: each is a test of its own (on the best Highway target of this
+// machine), and all of them run again on every Highway target compiled in and supported here,
+// see EveryKernelCheckPassesOnEveryCompiledHighwayTarget below.
+std::vector<std::pair<const char*, void (*)()>>& KernelChecks() {
+  static auto* checks = new std::vector<std::pair<const char*, void (*)()>>();
+  return *checks;
+}
+
+#define KERNEL_CHECK(Name)                                                     \
+  void Name();                                                                 \
+  [[maybe_unused]] const bool kernel_check_##Name =                            \
+      (KernelChecks().emplace_back(#Name, &Name), true);                       \
+  TEST(UnaryOps, Name) { Name(); }                                             \
+  void Name()
+
 const double kSqrt2OverPi = std::sqrt(2.0 / std::numbers::pi);
 
 // The torch definitions, evaluated in double in a form without cancellation for x < 0 (in
@@ -114,7 +130,7 @@ TEST(UnaryOps, GeluReferenceFormsEqualTheTorchFormulas) {
 double Sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 double Silu(double x) { return x / (1.0 + std::exp(-x)); }
 
-TEST(UnaryOps, SigmoidIsAccurateInBothTailsAndSaturates) {
+KERNEL_CHECK(SigmoidIsAccurateInBothTailsAndSaturates) {
   // Relative accuracy also far in the left tail (e^x down to the denormals).
   ExpectAccurate("sigmoid", Grid(110, 0.0137), Sigmoid, 3.0);
   Tensor y = RunOp("sigmoid", "cpu", Tensor::FromVector<float>({4}, {20.0f, 40.0f, -200.0f, -kInf}));
@@ -124,7 +140,7 @@ TEST(UnaryOps, SigmoidIsAccurateInBothTailsAndSaturates) {
   EXPECT_EQ(y.data<float>()[3], 0.0f);
 }
 
-TEST(UnaryOps, TanhIsAccurateAndSaturatesToExactlyOne) {
+KERNEL_CHECK(TanhIsAccurateAndSaturatesToExactlyOne) {
   ExpectAccurate("tanh", Grid(30, 0.0031), [](double x) { return std::tanh(x); }, 4.0);
   for (const char* backend : {"ref", "cpu"}) {
     Tensor y = RunOp("tanh", backend, Tensor::FromVector<float>({4}, {9.5f, -9.5f, 1e30f, -kInf}));
@@ -135,7 +151,7 @@ TEST(UnaryOps, TanhIsAccurateAndSaturatesToExactlyOne) {
   }
 }
 
-TEST(UnaryOps, ErfIsWithinOnePointOneUlpEverywhere) {
+KERNEL_CHECK(ErfIsWithinOnePointOneUlpEverywhere) {
   ExpectAccurate("erf", Grid(6, 0.00071), [](double x) { return std::erf(x); }, 1.1);
 }
 
@@ -144,12 +160,12 @@ TEST(UnaryOps, ErfIsWithinOnePointOneUlpEverywhere) {
 // formula returns -0 for all x < -88.7, where e^-x overflows.)
 double DenormalProduct(double x) { return std::fabs(x) * std::ldexp(1.0, -149); }
 
-TEST(UnaryOps, SiluMatchesXTimesSigmoid) {
+KERNEL_CHECK(SiluMatchesXTimesSigmoid) {
   // x / (1 + e^-x) is accurate to a few ulps everywhere, also where it is tiny (x << 0).
   ExpectAccurate("silu", Grid(110, 0.0137), Silu, 3.0, {}, DenormalProduct);
 }
 
-TEST(UnaryOps, GeluErfFormMatchesTorchDefinition) {
+KERNEL_CHECK(GeluErfFormMatchesTorchDefinition) {
   // PyTorch's f32 formula 0.5 * x * (1 + erf(x / sqrt 2)) cancels for negative x: the error there
   // is about |x| * 2^-25 absolute (the rounding of 1 + erf near 0), which the test allows on
   // top of the ulps.
@@ -158,7 +174,7 @@ TEST(UnaryOps, GeluErfFormMatchesTorchDefinition) {
   ExpectAccurate("gelu", Grid(12, 0.0023), GeluErf, 3.0, {{"approximate", "none"}}, cancellation);
 }
 
-TEST(UnaryOps, GeluTanhFormMatchesTorchDefinitionWithoutCancellation) {
+KERNEL_CHECK(GeluTanhFormMatchesTorchDefinitionWithoutCancellation) {
   // The cpu kernel evaluates x / (1 + e^(-2u)), the same function as 0.5 x (1 + tanh u) but
   // accurate to a few ulps also for negative x.
   // For x < 0 the result is x e^(-|2u|) / (1 + e^(-|2u|)) and the kernel rounds 2u to f32 before
@@ -176,7 +192,7 @@ TEST(UnaryOps, GeluTanhFormMatchesTorchDefinitionWithoutCancellation) {
   EXPECT_GT(std::fabs(want - GeluErf(1.0)), 1e-4) << "the two forms are different functions";
 }
 
-TEST(UnaryOps, GeluAndSiluOfInfinitiesFollowTorchFormulas) {
+KERNEL_CHECK(GeluAndSiluOfInfinitiesFollowTorchFormulas) {
   for (const char* backend : {"ref", "cpu"}) {
     SCOPED_TRACE(backend);
     for (const char* form : {"none", "tanh"}) {
@@ -195,7 +211,7 @@ TEST(UnaryOps, GeluAndSiluOfInfinitiesFollowTorchFormulas) {
   }
 }
 
-TEST(UnaryOps, ExpLogSinCosAreAccurateOverTheirRanges) {
+KERNEL_CHECK(ExpLogSinCosAreAccurateOverTheirRanges) {
   ExpectAccurate("exp", Grid(88, 0.0071), [](double x) { return std::exp(x); }, 2.0);
   std::vector<float> positive;
   for (float v : Grid(1e30, 1e27)) {
@@ -214,7 +230,7 @@ TEST(UnaryOps, ExpLogSinCosAreAccurateOverTheirRanges) {
   ExpectAccurate("cos", big, [](double x) { return std::cos(x); }, 0.501);
 }
 
-TEST(UnaryOps, SqrtReciprocalAreCorrectlyRoundedAndRsqrtWithinOneAndAHalfUlps) {
+KERNEL_CHECK(SqrtReciprocalAreCorrectlyRoundedAndRsqrtWithinOneAndAHalfUlps) {
   std::vector<float> positive;
   for (float v : Grid(1e30, 1e27)) {
     if (v > 0) positive.push_back(v);
@@ -226,7 +242,7 @@ TEST(UnaryOps, SqrtReciprocalAreCorrectlyRoundedAndRsqrtWithinOneAndAHalfUlps) {
 }
 
 // Special values, hand-derived from IEEE and the PyTorch definitions; both backends.
-TEST(UnaryOps, SpecialValuesFollowIeeeAndTorch) {
+KERNEL_CHECK(SpecialValuesFollowIeeeAndTorch) {
   const float denorm = 1e-40f;
   struct Expect {
     const char* op;
@@ -271,7 +287,7 @@ TEST(UnaryOps, SpecialValuesFollowIeeeAndTorch) {
   }
 }
 
-TEST(UnaryOps, LeakyReluMultipliesBySlopeRoundedToF32) {
+KERNEL_CHECK(LeakyReluMultipliesBySlopeRoundedToF32) {
   for (double slope : {0.01, 0.2, -1.5, 3.0, 0.0}) {
     const float s = static_cast<float>(slope);
     std::vector<float> xs = {-3.0f, -0.1f, -1e-40f, 0.0f, 0.1f, 7.0f, -1e30f};
@@ -288,7 +304,7 @@ TEST(UnaryOps, LeakyReluMultipliesBySlopeRoundedToF32) {
   EXPECT_EQ(y.data<float>()[0], -2.0f * 0.01f);
 }
 
-TEST(UnaryOps, ClipFollowsTorchClamp) {
+KERNEL_CHECK(ClipFollowsTorchClamp) {
   const std::vector<float> xs = {-2.0f, -1.0f, -0.5f, 0.3f, 1.0f, 2.0f, kNaN, kInf, -kInf};
   auto check = [&](const AttrMap& attrs, const std::vector<float>& want, const std::string& what) {
     for (const char* backend : {"ref", "cpu"}) {
@@ -333,7 +349,7 @@ std::vector<To> CastVia(const std::string& backend, const std::vector<From>& xs)
   return std::vector<To>(p, p + xs.size());
 }
 
-TEST(UnaryOps, CastTruncatesSaturatesAndWrapsAsDocumented) {
+KERNEL_CHECK(CastTruncatesSaturatesAndWrapsAsDocumented) {
   for (const char* b : {"ref", "cpu"}) {
     SCOPED_TRACE(b);
     // Float to int: toward zero; NaN -> 0; beyond the range (and +-inf) -> max / min.
@@ -368,7 +384,7 @@ TEST(UnaryOps, CastTruncatesSaturatesAndWrapsAsDocumented) {
   }
 }
 
-TEST(UnaryOps, IntegerNegAndAbsWrapLikeTorch) {
+KERNEL_CHECK(IntegerNegAndAbsWrapLikeTorch) {
   const int32_t min32 = std::numeric_limits<int32_t>::min();
   const int64_t min64 = std::numeric_limits<int64_t>::min();
   for (const char* b : {"ref", "cpu"}) {
@@ -387,6 +403,31 @@ TEST(UnaryOps, IntegerNegAndAbsWrapLikeTorch) {
     Tensor l = RunOp("logical_not", b, Tensor::FromVector<bool>({3}, {true, false, true}));
     EXPECT_EQ(std::vector<bool>(l.data<bool>(), l.data<bool>() + 3), (std::vector<bool>{false, true, false})) << b;
   }
+}
+
+// Sets Highway's dispatch to one target for its lifetime (tests only).
+class TargetOverride {
+ public:
+  explicit TargetOverride(int64_t target) { hwy::SetSupportedTargetsForTest(target); }
+  ~TargetOverride() { hwy::SetSupportedTargetsForTest(0); }
+  TargetOverride(const TargetOverride&) = delete;
+  TargetOverride& operator=(const TargetOverride&) = delete;
+};
+
+TEST(UnaryOps, EveryKernelCheckPassesOnEveryCompiledHighwayTarget) {
+  // The conformance cases run the dispatcher's best target only; the others (SSSE3 and SSE4
+  // without FMA, AVX2, AVX-512) are what other machines run.
+  const std::vector<int64_t> targets = hwy::SupportedAndGeneratedTargets();
+  ASSERT_FALSE(targets.empty());
+  for (int64_t target : targets) {
+    TargetOverride only(target);
+    SCOPED_TRACE(std::string("Highway target ") + hwy::TargetName(target));
+    for (const auto& [name, check] : KernelChecks()) {
+      SCOPED_TRACE(name);
+      check();
+    }
+  }
+  RecordProperty("targets", static_cast<int>(targets.size()));
 }
 
 TEST(UnaryOps, ShapeFunctionsKeepSymbolicDims) {
