@@ -13,7 +13,8 @@
 namespace bronze {
 namespace {
 
-// The dtypes with kernels (named constants: Unary() keeps the list, so its array must be static): no op here accepts f16 or bf16 (no kernels yet).
+// The dtypes with kernels: no op here accepts f16 or bf16 (no kernels yet). Named constants,
+// because Unary() keeps the list and so needs a static array behind it.
 constexpr std::initializer_list<DType> kFloat = {DType::kF32, DType::kF64};
 constexpr std::initializer_list<DType> kNumeric = {DType::kF32, DType::kF64, DType::kI32,
                                                    DType::kI64, DType::kU8};
@@ -29,14 +30,16 @@ std::string DTypeList(std::initializer_list<DType> dtypes) {
 
 OpSchema Unary(std::string name, uint32_t id, std::initializer_list<DType> dtypes, double flops,
                std::string doc) {
-  OpSchema s = ops::MakeSchema(std::move(name), id, {"x"}, FusionKind::kElementwise, std::move(doc));
+  OpSchema s =
+      ops::MakeSchema(std::move(name), id, {"x"}, FusionKind::kElementwise, std::move(doc));
   s.infer = [dtypes](const InferContext& ctx) {
     ops::RequireDType(ctx.input(0).dtype, dtypes, "input x");
     return std::vector<TensorType>{ctx.input(0)};
   };
   s.validate = ValidateNothing;
   s.differentiability = Differentiability::kDifferentiable;
-  s.cost = [flops](const AttrMap&, std::span<const TensorType> in, std::span<const TensorType> out) {
+  s.cost = [flops](const AttrMap&, std::span<const TensorType> in,
+                   std::span<const TensorType> out) {
     return ops::ElementwiseCost(in, out, flops);
   };
   return s;
@@ -118,7 +121,8 @@ OpSchema Gelu() {
   s.validate = [](const AttrMap& attrs) {
     const std::string& a = attrs.at("approximate").s();
     if (a != "none" && a != "tanh") {
-      throw AttributeError("attribute 'approximate' must be \"none\" or \"tanh\", got \"" + a + "\"");
+      throw AttributeError("attribute 'approximate' must be \"none\" or \"tanh\", got \"" + a +
+                           "\"");
     }
   };
   return s;

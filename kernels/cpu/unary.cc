@@ -105,7 +105,9 @@ template <class D, class V, typename F>
 HWY_NOINLINE V ScalarTrig(D d, V x, F f) {
   HWY_ALIGN float xs[hn::MaxLanes(d)];
   hn::Store(x, d, xs);
-  for (size_t i = 0; i < hn::Lanes(d); ++i) xs[i] = static_cast<float>(f(static_cast<double>(xs[i])));
+  for (size_t i = 0; i < hn::Lanes(d); ++i) {
+    xs[i] = static_cast<float>(f(static_cast<double>(xs[i])));  // |f| <= 1: no overflow
+  }
   return hn::Load(d, xs);
 }
 
@@ -152,14 +154,18 @@ void ReciprocalF32(const float* x, float* y, size_t n) {
 
 void SinF32(const float* x, float* y, size_t n) {
   MapUnary(x, y, n, [](auto d, auto v) {
-    if (HWY_UNLIKELY(!AllInTrigRange(d, v))) return ScalarTrig(d, v, [](double a) { return std::sin(a); });
+    if (HWY_UNLIKELY(!AllInTrigRange(d, v))) {
+      return ScalarTrig(d, v, [](double a) { return std::sin(a); });
+    }
     return hn::IfThenElse(hn::Eq(v, hn::Zero(d)), v, hn::Sin(d, v));  // hn::Sin(-0) is +0
   });
 }
 
 void CosF32(const float* x, float* y, size_t n) {
   MapUnary(x, y, n, [](auto d, auto v) {
-    if (HWY_UNLIKELY(!AllInTrigRange(d, v))) return ScalarTrig(d, v, [](double a) { return std::cos(a); });
+    if (HWY_UNLIKELY(!AllInTrigRange(d, v))) {
+      return ScalarTrig(d, v, [](double a) { return std::cos(a); });
+    }
     return hn::Cos(d, v);
   });
 }
@@ -296,7 +302,8 @@ BRONZE_SELECT(ErfOpF32)
 void RunGelu(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out,
              const ExecContext& ctx) {
   const bool tanh_form = attrs.at("approximate").s() == "tanh";
-  ForRanges(in, out, ctx, tanh_form ? &HWY_DYNAMIC_DISPATCH(GeluTanhF32) : &HWY_DYNAMIC_DISPATCH(GeluErfF32));
+  ForRanges(in, out, ctx,
+            tanh_form ? &HWY_DYNAMIC_DISPATCH(GeluTanhF32) : &HWY_DYNAMIC_DISPATCH(GeluErfF32));
 }
 
 void RunLeakyRelu(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out,

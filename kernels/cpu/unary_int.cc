@@ -107,7 +107,9 @@ void ReluInt(const T* x, T* y, size_t n) {
 }
 template <typename T>
 void ClipInt(const T* x, T* y, size_t n, T lo, T hi) {
-  MapSame(x, y, n, [lo, hi](auto d, auto v) { return hn::Min(hn::Max(v, hn::Set(d, lo)), hn::Set(d, hi)); });
+  MapSame(x, y, n, [lo, hi](auto d, auto v) {
+    return hn::Min(hn::Max(v, hn::Set(d, lo)), hn::Set(d, hi));  // lo > hi gives hi
+  });
 }
 
 void NegI32(const int32_t* x, int32_t* y, size_t n) { NegInt(x, y, n); }
@@ -117,9 +119,15 @@ void AbsI32(const int32_t* x, int32_t* y, size_t n) { AbsInt(x, y, n); }
 void AbsI64(const int64_t* x, int64_t* y, size_t n) { AbsInt(x, y, n); }
 void ReluI32(const int32_t* x, int32_t* y, size_t n) { ReluInt(x, y, n); }
 void ReluI64(const int64_t* x, int64_t* y, size_t n) { ReluInt(x, y, n); }
-void ClipI32(const int32_t* x, int32_t* y, size_t n, int32_t lo, int32_t hi) { ClipInt(x, y, n, lo, hi); }
-void ClipI64(const int64_t* x, int64_t* y, size_t n, int64_t lo, int64_t hi) { ClipInt(x, y, n, lo, hi); }
-void ClipU8(const uint8_t* x, uint8_t* y, size_t n, uint8_t lo, uint8_t hi) { ClipInt(x, y, n, lo, hi); }
+void ClipI32(const int32_t* x, int32_t* y, size_t n, int32_t lo, int32_t hi) {
+  ClipInt(x, y, n, lo, hi);
+}
+void ClipI64(const int64_t* x, int64_t* y, size_t n, int64_t lo, int64_t hi) {
+  ClipInt(x, y, n, lo, hi);
+}
+void ClipU8(const uint8_t* x, uint8_t* y, size_t n, uint8_t lo, uint8_t hi) {
+  ClipInt(x, y, n, lo, hi);
+}
 
 // bool is one byte holding 0 or 1; any nonzero byte reads as true.
 void LogicalNotU8(const uint8_t* x, uint8_t* y, size_t n) {
@@ -169,7 +177,8 @@ void CastF32ToU8(const float* x, uint8_t* y, size_t n) {
   const hn::Rebind<int32_t, decltype(df)> di;
   const hn::Rebind<uint8_t, decltype(df)> du8;
   MapConvert(du8, df, x, y, n, [&](auto v) {
-    const auto c = hn::Min(hn::Max(hn::IfThenZeroElse(hn::IsNaN(v), v), hn::Zero(df)), hn::Set(df, 255.0f));
+    const auto v0 = hn::IfThenZeroElse(hn::IsNaN(v), v);
+    const auto c = hn::Min(hn::Max(v0, hn::Zero(df)), hn::Set(df, 255.0f));
     return hn::DemoteTo(du8, hn::ConvertTo(di, c));
   });
 }
@@ -197,7 +206,8 @@ void CastF64ToF32(const double* x, float* y, size_t n) {
     // x86 rounds past FLT_MAX to +-inf, but the emulated targets clamp to +-FLT_MAX: demote a
     // +-1 marker of the lanes that must become +-inf along, and set them after.
     const auto to_inf = hn::Ge(hn::Abs(v), hn::Set(d64, kHalfwayToInf));
-    const auto marker = hn::DemoteTo(d32, hn::IfThenElseZero(to_inf, hn::CopySign(hn::Set(d64, 1.0), v)));
+    const auto sign = hn::CopySign(hn::Set(d64, 1.0), v);
+    const auto marker = hn::DemoteTo(d32, hn::IfThenElseZero(to_inf, sign));
     const auto y32 = hn::DemoteTo(d32, v);
     return hn::IfThenElse(hn::Eq(marker, hn::Zero(d32)), y32, hn::Mul(marker, hn::Inf(d32)));
   });
@@ -256,8 +266,13 @@ void ForRanges(const Tensor& in, Tensor& out, const ExecContext& ctx, F fn) {
   });
 }
 
+template <typename T>
+using UnaryFn = void (*)(const T*, T*, size_t);
+template <typename T>
+using ClipFn = void (*)(const T*, T*, size_t, T, T);
+
 // An op whose kernel is the exported function `Select()` returns, T -> T.
-template <typename T, void (*(*Select)())(const T*, T*, size_t)>
+template <typename T, UnaryFn<T> (*Select)()>
 void RunSame(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out,
              const ExecContext& ctx) {
   ForRanges<T, T>(in[0], out[0], ctx, Select());
@@ -272,7 +287,7 @@ void RunCopyU8(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out
 }
 
 #define BRONZE_SELECT(T, Fn) \
-  void (*Select##Fn())(const T*, T*, size_t) { return &HWY_DYNAMIC_DISPATCH(Fn); }
+  UnaryFn<T> Select##Fn() { return &HWY_DYNAMIC_DISPATCH(Fn); }
 BRONZE_SELECT(int32_t, NegI32)
 BRONZE_SELECT(int64_t, NegI64)
 BRONZE_SELECT(uint8_t, NegU8)
@@ -291,7 +306,7 @@ T IntBound(double v) {
   return static_cast<T>(v);
 }
 
-template <typename T, void (*(*Select)())(const T*, T*, size_t, T, T)>
+template <typename T, ClipFn<T> (*Select)()>
 void RunClipInt(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out,
                 const ExecContext& ctx) {
   const T lo = IntBound<T>(attrs.at("min").f()), hi = IntBound<T>(attrs.at("max").f());
@@ -299,9 +314,9 @@ void RunClipInt(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tens
   ForRanges<T, T>(in[0], out[0], ctx, [&](const T* x, T* y, size_t n) { fn(x, y, n, lo, hi); });
 }
 
-void (*SelectClipI32())(const int32_t*, int32_t*, size_t, int32_t, int32_t) { return &HWY_DYNAMIC_DISPATCH(ClipI32); }
-void (*SelectClipI64())(const int64_t*, int64_t*, size_t, int64_t, int64_t) { return &HWY_DYNAMIC_DISPATCH(ClipI64); }
-void (*SelectClipU8())(const uint8_t*, uint8_t*, size_t, uint8_t, uint8_t) { return &HWY_DYNAMIC_DISPATCH(ClipU8); }
+ClipFn<int32_t> SelectClipI32() { return &HWY_DYNAMIC_DISPATCH(ClipI32); }
+ClipFn<int64_t> SelectClipI64() { return &HWY_DYNAMIC_DISPATCH(ClipI64); }
+ClipFn<uint8_t> SelectClipU8() { return &HWY_DYNAMIC_DISPATCH(ClipU8); }
 
 // One range of cast From -> To: the vectorized loop where there is one (bool tensors are
 // bytes holding 0 or 1, so their vector paths are the u8 ones), else the scalar loop.
@@ -333,16 +348,21 @@ void CastRange(const From* x, To* y, size_t n) {
   }
 }
 
+template <typename From, typename To>
+void CastTo(const Tensor& in, Tensor& out, const ExecContext& ctx) {
+  ForRanges<From, To>(in, out, ctx, &CastRange<From, To>);
+}
+
 template <typename From>
 void RunCast(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out,
              const ExecContext& ctx) {
   switch (attrs.at("dtype").dtype()) {
-    case DType::kF32: return ForRanges<From, float>(in[0], out[0], ctx, &CastRange<From, float>);
-    case DType::kF64: return ForRanges<From, double>(in[0], out[0], ctx, &CastRange<From, double>);
-    case DType::kI32: return ForRanges<From, int32_t>(in[0], out[0], ctx, &CastRange<From, int32_t>);
-    case DType::kI64: return ForRanges<From, int64_t>(in[0], out[0], ctx, &CastRange<From, int64_t>);
-    case DType::kU8: return ForRanges<From, uint8_t>(in[0], out[0], ctx, &CastRange<From, uint8_t>);
-    case DType::kBool: return ForRanges<From, bool>(in[0], out[0], ctx, &CastRange<From, bool>);
+    case DType::kF32: return CastTo<From, float>(in[0], out[0], ctx);
+    case DType::kF64: return CastTo<From, double>(in[0], out[0], ctx);
+    case DType::kI32: return CastTo<From, int32_t>(in[0], out[0], ctx);
+    case DType::kI64: return CastTo<From, int64_t>(in[0], out[0], ctx);
+    case DType::kU8: return CastTo<From, uint8_t>(in[0], out[0], ctx);
+    case DType::kBool: return CastTo<From, bool>(in[0], out[0], ctx);
     default: ThrowInternal("cast: unsupported output dtype");
   }
 }

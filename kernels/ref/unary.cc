@@ -117,7 +117,8 @@ void Gelu(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> ou
       return x / (1.0 + std::exp(-2.0 * k * (x + 0.044715 * x * x * x)));
     });
   } else {
-    MapFloat<T>(in[0], out[0], [](double x) { return 0.5 * x * std::erfc(-x / std::numbers::sqrt2); });
+    MapFloat<T>(in[0], out[0],
+                [](double x) { return 0.5 * x * std::erfc(-x / std::numbers::sqrt2); });
   }
 }
 

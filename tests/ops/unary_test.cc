@@ -21,7 +21,8 @@ constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
 // Runs `op` on `x` with the kernel of `backend` ("ref" or "cpu") at 2 threads.
-Tensor RunOp(const std::string& op, const std::string& backend, const Tensor& x, const AttrMap& attrs = {}) {
+Tensor RunOp(const std::string& op, const std::string& backend, const Tensor& x,
+             const AttrMap& attrs = {}) {
   const KernelEntry* e = KernelRegistry::Global().Find(op, DeviceKind::kCPU, x.dtype(), backend);
   if (!e) throw std::runtime_error("no " + backend + " kernel for " + op);
   return RunKernel(*e, op, attrs, {x}, 2)[0];
@@ -85,7 +86,8 @@ Accuracy Measure(const std::string& op, const std::string& backend, const std::v
 
 void ExpectAccurate(const std::string& op, const std::vector<float>& xs,
                     const std::function<double(double)>& exact, double cpu_ulps,
-                    const AttrMap& attrs = {}, const std::function<double(double)>& abs_allow = nullptr) {
+                    const AttrMap& attrs = {},
+                    const std::function<double(double)>& abs_allow = nullptr) {
   // The reference kernel evaluates the formula in double and rounds once: within 0.5 ulp (plus
   // libm's error in double).
   Accuracy ref = Measure(op, "ref", xs, exact, attrs, abs_allow);
@@ -103,11 +105,11 @@ std::vector<std::pair<const char*, void (*)()>>& KernelChecks() {
   return *checks;
 }
 
-#define KERNEL_CHECK(Name)                                                     \
-  void Name();                                                                 \
-  [[maybe_unused]] const bool kernel_check_##Name =                            \
-      (KernelChecks().emplace_back(#Name, &Name), true);                       \
-  TEST(UnaryOps, Name) { Name(); }                                             \
+#define KERNEL_CHECK(Name)                               \
+  void Name();                                           \
+  [[maybe_unused]] const bool kernel_check_##Name =      \
+      (KernelChecks().emplace_back(#Name, &Name), true); \
+  TEST(UnaryOps, Name) { Name(); }                       \
   void Name()
 
 const double kSqrt2OverPi = std::sqrt(2.0 / std::numbers::pi);
@@ -133,7 +135,8 @@ double Silu(double x) { return x / (1.0 + std::exp(-x)); }
 KERNEL_CHECK(SigmoidIsAccurateInBothTailsAndSaturates) {
   // Relative accuracy also far in the left tail (e^x down to the denormals).
   ExpectAccurate("sigmoid", Grid(110, 0.0137), Sigmoid, 3.0);
-  Tensor y = RunOp("sigmoid", "cpu", Tensor::FromVector<float>({4}, {20.0f, 40.0f, -200.0f, -kInf}));
+  Tensor y =
+      RunOp("sigmoid", "cpu", Tensor::FromVector<float>({4}, {20.0f, 40.0f, -200.0f, -kInf}));
   EXPECT_EQ(y.data<float>()[0], 1.0f);  // 1 - 2e-9 rounds to 1
   EXPECT_EQ(y.data<float>()[1], 1.0f);
   EXPECT_EQ(y.data<float>()[2], 0.0f);
@@ -141,7 +144,8 @@ KERNEL_CHECK(SigmoidIsAccurateInBothTailsAndSaturates) {
 }
 
 KERNEL_CHECK(TanhIsAccurateAndSaturatesToExactlyOne) {
-  ExpectAccurate("tanh", Grid(30, 0.0031), [](double x) { return std::tanh(x); }, 4.0);
+  ExpectAccurate(
+      "tanh", Grid(30, 0.0031), [](double x) { return std::tanh(x); }, 4.0);
   for (const char* backend : {"ref", "cpu"}) {
     Tensor y = RunOp("tanh", backend, Tensor::FromVector<float>({4}, {9.5f, -9.5f, 1e30f, -kInf}));
     EXPECT_EQ(y.data<float>()[0], 1.0f) << backend;
@@ -152,7 +156,8 @@ KERNEL_CHECK(TanhIsAccurateAndSaturatesToExactlyOne) {
 }
 
 KERNEL_CHECK(ErfIsWithinOnePointOneUlpEverywhere) {
-  ExpectAccurate("erf", Grid(6, 0.00071), [](double x) { return std::erf(x); }, 1.1);
+  ExpectAccurate(
+      "erf", Grid(6, 0.00071), [](double x) { return std::erf(x); }, 1.1);
 }
 
 // Where e^-|x| is denormal (x < -87) the cpu kernels' product x * e^x keeps the denormal's
@@ -181,13 +186,16 @@ KERNEL_CHECK(GeluTanhFormMatchesTorchDefinitionWithoutCancellation) {
   // the exp: a relative error of about 2|2u| ulps (it reaches ~170 ulps at x = -10, where the
   // result is 1e-36). That is allowed on top, as is the denormal product.
   auto rounded_exponent = [](double x) {
-    return x < 0 ? std::fabs(GeluTanh(x) * 2.0 * GeluTanhU(x)) * std::ldexp(1.0, -22) + DenormalProduct(x)
+    return x < 0 ? std::fabs(GeluTanh(x) * 2.0 * GeluTanhU(x)) * std::ldexp(1.0, -22) +
+                       DenormalProduct(x)
                  : 0.0;
   };
-  ExpectAccurate("gelu", Grid(14, 0.0023), GeluTanh, 4.0, {{"approximate", "tanh"}}, rounded_exponent);
+  ExpectAccurate("gelu", Grid(14, 0.0023), GeluTanh, 4.0, {{"approximate", "tanh"}},
+                 rounded_exponent);
   // sqrt(2/pi) and 0.044715 are the torch constants: gelu_tanh(1) = 0.5 (1 + tanh(0.8343...)).
   const double want = 0.5 * (1.0 + std::tanh(std::sqrt(2.0 / std::numbers::pi) * 1.044715));
-  Tensor y = RunOp("gelu", "cpu", Tensor::FromVector<float>({1}, {1.0f}), {{"approximate", "tanh"}});
+  Tensor y =
+      RunOp("gelu", "cpu", Tensor::FromVector<float>({1}, {1.0f}), {{"approximate", "tanh"}});
   EXPECT_NEAR(y.data<float>()[0], want, 1e-7);
   EXPECT_GT(std::fabs(want - GeluErf(1.0)), 1e-4) << "the two forms are different functions";
 }
@@ -197,7 +205,7 @@ KERNEL_CHECK(GeluAndSiluOfInfinitiesFollowTorchFormulas) {
     SCOPED_TRACE(backend);
     for (const char* form : {"none", "tanh"}) {
       Tensor y = RunOp("gelu", backend, Tensor::FromVector<float>({4}, {kInf, -kInf, -1e20f, kNaN}),
-                     {{"approximate", form}});
+                       {{"approximate", form}});
       EXPECT_EQ(y.data<float>()[0], kInf) << form;
       EXPECT_TRUE(std::isnan(y.data<float>()[1])) << form << ": -inf * 0";
       EXPECT_EQ(y.data<float>()[2], 0.0f) << form;
@@ -212,22 +220,28 @@ KERNEL_CHECK(GeluAndSiluOfInfinitiesFollowTorchFormulas) {
 }
 
 KERNEL_CHECK(ExpLogSinCosAreAccurateOverTheirRanges) {
-  ExpectAccurate("exp", Grid(88, 0.0071), [](double x) { return std::exp(x); }, 2.0);
+  ExpectAccurate(
+      "exp", Grid(88, 0.0071), [](double x) { return std::exp(x); }, 2.0);
   std::vector<float> positive;
   for (float v : Grid(1e30, 1e27)) {
     if (v > 0) positive.push_back(v);
   }
   for (float v = 0.5f; v < 2.0f; v += 0.000123f) positive.push_back(v);  // log near 1
-  ExpectAccurate("log", positive, [](double x) { return std::log(x); }, 4.0);
+  ExpectAccurate(
+      "log", positive, [](double x) { return std::log(x); }, 4.0);
   // Highway's sin/cos reduce the argument with pi in four float parts: accurate to a few ulps
   // of 1 (not of the result near its zeros); the test allows 2^-24 absolute on top.
   auto tiny_abs = [](double) { return std::ldexp(1.0, -24); };
-  ExpectAccurate("sin", Grid(39000, 0.37), [](double x) { return std::sin(x); }, 4.0, {}, tiny_abs);
-  ExpectAccurate("cos", Grid(39000, 0.37), [](double x) { return std::cos(x); }, 4.0, {}, tiny_abs);
+  ExpectAccurate(
+      "sin", Grid(39000, 0.37), [](double x) { return std::sin(x); }, 4.0, {}, tiny_abs);
+  ExpectAccurate(
+      "cos", Grid(39000, 0.37), [](double x) { return std::cos(x); }, 4.0, {}, tiny_abs);
   // Beyond the vector range the scalar libm takes over: exact to the rounding.
   std::vector<float> big = {39001.0f, -1e6f, 1e20f, std::numeric_limits<float>::max()};
-  ExpectAccurate("sin", big, [](double x) { return std::sin(x); }, 0.501);
-  ExpectAccurate("cos", big, [](double x) { return std::cos(x); }, 0.501);
+  ExpectAccurate(
+      "sin", big, [](double x) { return std::sin(x); }, 0.501);
+  ExpectAccurate(
+      "cos", big, [](double x) { return std::cos(x); }, 0.501);
 }
 
 KERNEL_CHECK(SqrtReciprocalAreCorrectlyRoundedAndRsqrtWithinOneAndAHalfUlps) {
@@ -235,10 +249,13 @@ KERNEL_CHECK(SqrtReciprocalAreCorrectlyRoundedAndRsqrtWithinOneAndAHalfUlps) {
   for (float v : Grid(1e30, 1e27)) {
     if (v > 0) positive.push_back(v);
   }
-  ExpectAccurate("sqrt", positive, [](double x) { return std::sqrt(x); }, 0.5);
-  ExpectAccurate("reciprocal", Grid(1e30, 1e27), [](double x) { return 1.0 / x; }, 0.5);
+  ExpectAccurate(
+      "sqrt", positive, [](double x) { return std::sqrt(x); }, 0.5);
+  ExpectAccurate(
+      "reciprocal", Grid(1e30, 1e27), [](double x) { return 1.0 / x; }, 0.5);
   // Two correctly rounded operations (as PyTorch's 1 / sqrt(x)): below 1.5 ulps.
-  ExpectAccurate("rsqrt", positive, [](double x) { return 1.0 / std::sqrt(x); }, 1.5);
+  ExpectAccurate(
+      "rsqrt", positive, [](double x) { return 1.0 / std::sqrt(x); }, 1.5);
 }
 
 // Special values, hand-derived from IEEE and the PyTorch definitions; both backends.
@@ -250,23 +267,23 @@ KERNEL_CHECK(SpecialValuesFollowIeeeAndTorch) {
     float want;  // NaN: want NaN; zeros compare with their sign
   };
   const Expect cases[] = {
-      {"exp", -kInf, 0.0f},       {"exp", kInf, kInf},          {"exp", 89.0f, kInf},
-      {"exp", -200.0f, 0.0f},     {"exp", kNaN, kNaN},          {"exp", denorm, 1.0f},
-      {"log", 0.0f, -kInf},       {"log", -0.0f, -kInf},        {"log", -1.0f, kNaN},
-      {"log", kInf, kInf},        {"log", 1.0f, 0.0f},          {"log", kNaN, kNaN},
-      {"log", -kInf, kNaN},       {"sqrt", -0.0f, -0.0f},       {"sqrt", -1.0f, kNaN},
-      {"sqrt", kInf, kInf},       {"rsqrt", 0.0f, kInf},        {"rsqrt", -0.0f, -kInf},
-      {"rsqrt", kInf, 0.0f},      {"rsqrt", -4.0f, kNaN},       {"reciprocal", -0.0f, -kInf},
-      {"reciprocal", -kInf, -0.0f}, {"sin", -0.0f, -0.0f},      {"sin", kInf, kNaN},
-      {"sin", kNaN, kNaN},        {"cos", -kInf, kNaN},         {"cos", -0.0f, 1.0f},
-      {"tanh", -0.0f, -0.0f},     {"tanh", kNaN, kNaN},         {"tanh", denorm, denorm},
-      {"sigmoid", kNaN, kNaN},    {"sigmoid", kInf, 1.0f},      {"sigmoid", 0.0f, 0.5f},
-      {"erf", -0.0f, -0.0f},      {"erf", kInf, 1.0f},          {"erf", -kInf, -1.0f},
-      {"erf", kNaN, kNaN},        {"erf", 4.0f, 1.0f},          {"silu", -0.0f, -0.0f},
-      {"neg", 0.0f, -0.0f},       {"neg", kNaN, kNaN},          {"abs", -0.0f, 0.0f},
-      {"abs", -kInf, kInf},       {"relu", -0.0f, -0.0f},       {"relu", kNaN, kNaN},
-      {"relu", -kInf, 0.0f},      {"leaky_relu", -0.0f, -0.0f}, {"leaky_relu", kNaN, kNaN},
-      {"leaky_relu", -kInf, -kInf}, {"clip", kNaN, kNaN},       {"clip", -kInf, -kInf},
+      {"exp", -kInf, 0.0f},         {"exp", kInf, kInf},          {"exp", 89.0f, kInf},
+      {"exp", -200.0f, 0.0f},       {"exp", kNaN, kNaN},          {"exp", denorm, 1.0f},
+      {"log", 0.0f, -kInf},         {"log", -0.0f, -kInf},        {"log", -1.0f, kNaN},
+      {"log", kInf, kInf},          {"log", 1.0f, 0.0f},          {"log", kNaN, kNaN},
+      {"log", -kInf, kNaN},         {"sqrt", -0.0f, -0.0f},       {"sqrt", -1.0f, kNaN},
+      {"sqrt", kInf, kInf},         {"rsqrt", 0.0f, kInf},        {"rsqrt", -0.0f, -kInf},
+      {"rsqrt", kInf, 0.0f},        {"rsqrt", -4.0f, kNaN},       {"reciprocal", -0.0f, -kInf},
+      {"reciprocal", -kInf, -0.0f}, {"sin", -0.0f, -0.0f},        {"sin", kInf, kNaN},
+      {"sin", kNaN, kNaN},          {"cos", -kInf, kNaN},         {"cos", -0.0f, 1.0f},
+      {"tanh", -0.0f, -0.0f},       {"tanh", kNaN, kNaN},         {"tanh", denorm, denorm},
+      {"sigmoid", kNaN, kNaN},      {"sigmoid", kInf, 1.0f},      {"sigmoid", 0.0f, 0.5f},
+      {"erf", -0.0f, -0.0f},        {"erf", kInf, 1.0f},          {"erf", -kInf, -1.0f},
+      {"erf", kNaN, kNaN},          {"erf", 4.0f, 1.0f},          {"silu", -0.0f, -0.0f},
+      {"neg", 0.0f, -0.0f},         {"neg", kNaN, kNaN},          {"abs", -0.0f, 0.0f},
+      {"abs", -kInf, kInf},         {"relu", -0.0f, -0.0f},       {"relu", kNaN, kNaN},
+      {"relu", -kInf, 0.0f},        {"leaky_relu", -0.0f, -0.0f}, {"leaky_relu", kNaN, kNaN},
+      {"leaky_relu", -kInf, -kInf}, {"clip", kNaN, kNaN},         {"clip", -kInf, -kInf},
   };
   for (const char* backend : {"ref", "cpu"}) {
     for (const Expect& c : cases) {
@@ -276,7 +293,8 @@ KERNEL_CHECK(SpecialValuesFollowIeeeAndTorch) {
         EXPECT_TRUE(std::isnan(got)) << backend << " " << c.op << "(" << c.x << ") = " << got;
       } else {
         EXPECT_EQ(got, c.want) << backend << " " << c.op << "(" << c.x << ")";
-        EXPECT_EQ(std::signbit(got), std::signbit(c.want)) << backend << " " << c.op << "(" << c.x << ") sign";
+        EXPECT_EQ(std::signbit(got), std::signbit(c.want))
+            << backend << " " << c.op << "(" << c.x << ") sign";
       }
     }
     // erf and sin of a denormal: 2/sqrt(pi) x and x.
@@ -292,7 +310,8 @@ KERNEL_CHECK(LeakyReluMultipliesBySlopeRoundedToF32) {
     const float s = static_cast<float>(slope);
     std::vector<float> xs = {-3.0f, -0.1f, -1e-40f, 0.0f, 0.1f, 7.0f, -1e30f};
     for (const char* backend : {"ref", "cpu"}) {
-      Tensor y = RunOp("leaky_relu", backend, Tensor::FromVector<float>({7}, xs), {{"negative_slope", slope}});
+      Tensor y = RunOp("leaky_relu", backend, Tensor::FromVector<float>({7}, xs),
+                       {{"negative_slope", slope}});
       for (size_t i = 0; i < xs.size(); ++i) {
         const float want = xs[i] > 0 ? xs[i] : xs[i] * s;  // torch: x if x > 0 else x * slope
         EXPECT_EQ(y.data<float>()[i], want) << backend << " slope " << slope << " x " << xs[i];
@@ -322,20 +341,26 @@ KERNEL_CHECK(ClipFollowsTorchClamp) {
   check({{"min", -1.0}, {"max", 1.0}}, {-1, -1, -0.5f, 0.3f, 1, 1, kNaN, 1, -1}, "[-1, 1]");
   check({{"min", 0.0}}, {0, 0, 0, 0.3f, 1, 2, kNaN, kInf, 0}, "min only");
   check({{"max", 0.0}}, {-2, -1, -0.5f, 0, 0, 0, kNaN, 0, -kInf}, "max only");
-  check({{"min", 1.0}, {"max", -1.0}}, {-1, -1, -1, -1, -1, -1, kNaN, -1, -1}, "min > max: all max");
-  check({{"min", std::numeric_limits<double>::quiet_NaN()}},
-        std::vector<float>(9, kNaN), "NaN bound: all NaN");
+  check({{"min", 1.0}, {"max", -1.0}}, {-1, -1, -1, -1, -1, -1, kNaN, -1, -1},
+        "min > max: all max");
+  check({{"min", std::numeric_limits<double>::quiet_NaN()}}, std::vector<float>(9, kNaN),
+        "NaN bound: all NaN");
 
   // Integers keep their dtype; bounds at the dtype's edges and the no-bound infinities work.
   for (const char* backend : {"ref", "cpu"}) {
-    Tensor i = RunOp("clip", backend, Tensor::FromVector<int32_t>({5}, {-7, -3, 0, 4, 9}), {{"min", -3}, {"max", 4}});
+    Tensor i = RunOp("clip", backend, Tensor::FromVector<int32_t>({5}, {-7, -3, 0, 4, 9}),
+                     {{"min", -3}, {"max", 4}});
     EXPECT_EQ(std::vector<int32_t>(i.data<int32_t>(), i.data<int32_t>() + 5),
-              (std::vector<int32_t>{-3, -3, 0, 4, 4})) << backend;
-    Tensor u = RunOp("clip", backend, Tensor::FromVector<uint8_t>({4}, {0, 17, 200, 255}), {{"min", 10}, {"max", 255}});
+              (std::vector<int32_t>{-3, -3, 0, 4, 4}))
+        << backend;
+    Tensor u = RunOp("clip", backend, Tensor::FromVector<uint8_t>({4}, {0, 17, 200, 255}),
+                     {{"min", 10}, {"max", 255}});
     EXPECT_EQ(std::vector<uint8_t>(u.data<uint8_t>(), u.data<uint8_t>() + 4),
-              (std::vector<uint8_t>{10, 17, 200, 255})) << backend;
-    Tensor l = RunOp("clip", backend, Tensor::FromVector<int64_t>({2}, {std::numeric_limits<int64_t>::min(), 5}),
-                   {{"min", -9223372036854775808.0}});
+              (std::vector<uint8_t>{10, 17, 200, 255}))
+        << backend;
+    Tensor l = RunOp("clip", backend,
+                     Tensor::FromVector<int64_t>({2}, {std::numeric_limits<int64_t>::min(), 5}),
+                     {{"min", -9223372036854775808.0}});
     EXPECT_EQ(l.data<int64_t>()[0], std::numeric_limits<int64_t>::min()) << backend;
     EXPECT_EQ(l.data<int64_t>()[1], 5) << backend;
   }
@@ -344,7 +369,7 @@ KERNEL_CHECK(ClipFollowsTorchClamp) {
 template <typename To, typename From>
 std::vector<To> CastVia(const std::string& backend, const std::vector<From>& xs) {
   Tensor y = RunOp("cast", backend, Tensor::FromVector<From>({static_cast<int64_t>(xs.size())}, xs),
-                 {{"dtype", DTypeOf<To>::value}});
+                   {{"dtype", DTypeOf<To>::value}});
   const To* p = y.data<To>();
   return std::vector<To>(p, p + xs.size());
 }
@@ -353,12 +378,15 @@ KERNEL_CHECK(CastTruncatesSaturatesAndWrapsAsDocumented) {
   for (const char* b : {"ref", "cpu"}) {
     SCOPED_TRACE(b);
     // Float to int: toward zero; NaN -> 0; beyond the range (and +-inf) -> max / min.
-    const std::vector<float> f = {2.7f, -2.7f, -0.5f, kNaN, kInf, -kInf, 3e9f, -3e9f, 2147483520.0f};
-    EXPECT_EQ(CastVia<int32_t>(b, f), (std::vector<int32_t>{2, -2, 0, 0, 2147483647, -2147483647 - 1,
-                                                             2147483647, -2147483647 - 1, 2147483520}));
-    EXPECT_EQ(CastVia<int64_t>(b, f), (std::vector<int64_t>{2, -2, 0, 0, std::numeric_limits<int64_t>::max(),
-                                                             std::numeric_limits<int64_t>::min(), 3000000000,
-                                                             -3000000000, 2147483520}));
+    const std::vector<float> f = {2.7f,  -2.7f, -0.5f, kNaN,         kInf,
+                                  -kInf, 3e9f,  -3e9f, 2147483520.0f};
+    EXPECT_EQ(CastVia<int32_t>(b, f),
+              (std::vector<int32_t>{2, -2, 0, 0, 2147483647, -2147483647 - 1, 2147483647,
+                                    -2147483647 - 1, 2147483520}));
+    EXPECT_EQ(CastVia<int64_t>(b, f),
+              (std::vector<int64_t>{2, -2, 0, 0, std::numeric_limits<int64_t>::max(),
+                                    std::numeric_limits<int64_t>::min(), 3000000000, -3000000000,
+                                    2147483520}));
     EXPECT_EQ(CastVia<uint8_t>(b, std::vector<float>{-1.0f, 300.0f, 255.9f, 0.99f, kNaN, 17.2f}),
               (std::vector<uint8_t>{0, 255, 255, 0, 0, 17}));
     EXPECT_EQ(CastVia<int32_t>(b, std::vector<double>{2147483647.9, -2147483648.9, 1e300}),
@@ -366,21 +394,26 @@ KERNEL_CHECK(CastTruncatesSaturatesAndWrapsAsDocumented) {
     // To bool: x != 0, so NaN is true and -0 false; from bool: 0 or 1.
     EXPECT_EQ(CastVia<bool>(b, std::vector<float>{0.0f, -0.0f, kNaN, 1e-40f, -3.0f}),
               (std::vector<bool>{false, false, true, true, true}));
-    EXPECT_EQ(CastVia<bool>(b, std::vector<int64_t>{0, 256, -1}), (std::vector<bool>{false, true, true}));
-    EXPECT_EQ(CastVia<float>(b, std::vector<bool>{true, false, true}), (std::vector<float>{1, 0, 1}));
+    EXPECT_EQ(CastVia<bool>(b, std::vector<int64_t>{0, 256, -1}),
+              (std::vector<bool>{false, true, true}));
+    EXPECT_EQ(CastVia<float>(b, std::vector<bool>{true, false, true}),
+              (std::vector<float>{1, 0, 1}));
     EXPECT_EQ(CastVia<int64_t>(b, std::vector<bool>{true, false}), (std::vector<int64_t>{1, 0}));
     // Integer to integer wraps modulo 2^bits, as PyTorch (C) conversions do.
-    EXPECT_EQ(CastVia<uint8_t>(b, std::vector<int64_t>{300, -1, 256, 255}), (std::vector<uint8_t>{44, 255, 0, 255}));
+    EXPECT_EQ(CastVia<uint8_t>(b, std::vector<int64_t>{300, -1, 256, 255}),
+              (std::vector<uint8_t>{44, 255, 0, 255}));
     EXPECT_EQ(CastVia<int32_t>(b, std::vector<int64_t>{4294967297, 2147483648}),
               (std::vector<int32_t>{1, -2147483647 - 1}));
     EXPECT_EQ(CastVia<int32_t>(b, std::vector<uint8_t>{200, 0}), (std::vector<int32_t>{200, 0}));
     // To float: round to nearest even; f64 -> f32 overflows to inf and underflows to 0.
     EXPECT_EQ(CastVia<float>(b, std::vector<int64_t>{16777217, 16777219, -16777217}),
               (std::vector<float>{16777216.0f, 16777220.0f, -16777216.0f}));
-    EXPECT_EQ(CastVia<float>(b, std::vector<int32_t>{16777217, -7}), (std::vector<float>{16777216.0f, -7.0f}));
+    EXPECT_EQ(CastVia<float>(b, std::vector<int32_t>{16777217, -7}),
+              (std::vector<float>{16777216.0f, -7.0f}));
     EXPECT_EQ(CastVia<float>(b, std::vector<double>{1e300, -1e300, 1e-300, 0.1}),
               (std::vector<float>{kInf, -kInf, 0.0f, 0.1f}));
-    EXPECT_EQ(CastVia<double>(b, std::vector<float>{0.1f, -kInf}), (std::vector<double>{0.1f, -kInf}));
+    EXPECT_EQ(CastVia<double>(b, std::vector<float>{0.1f, -kInf}),
+              (std::vector<double>{0.1f, -kInf}));
   }
 }
 
@@ -390,18 +423,24 @@ KERNEL_CHECK(IntegerNegAndAbsWrapLikeTorch) {
   for (const char* b : {"ref", "cpu"}) {
     Tensor n = RunOp("neg", b, Tensor::FromVector<int32_t>({3}, {min32, 5, -5}));
     EXPECT_EQ(std::vector<int32_t>(n.data<int32_t>(), n.data<int32_t>() + 3),
-              (std::vector<int32_t>{min32, -5, 5})) << b;
+              (std::vector<int32_t>{min32, -5, 5}))
+        << b;
     Tensor a = RunOp("abs", b, Tensor::FromVector<int64_t>({3}, {min64, -5, 5}));
     EXPECT_EQ(std::vector<int64_t>(a.data<int64_t>(), a.data<int64_t>() + 3),
-              (std::vector<int64_t>{min64, 5, 5})) << b;
+              (std::vector<int64_t>{min64, 5, 5}))
+        << b;
     Tensor u = RunOp("neg", b, Tensor::FromVector<uint8_t>({3}, {0, 1, 200}));
     EXPECT_EQ(std::vector<uint8_t>(u.data<uint8_t>(), u.data<uint8_t>() + 3),
-              (std::vector<uint8_t>{0, 255, 56})) << b;
+              (std::vector<uint8_t>{0, 255, 56}))
+        << b;
     Tensor r = RunOp("relu", b, Tensor::FromVector<int64_t>({3}, {min64, 0, 3}));
     EXPECT_EQ(std::vector<int64_t>(r.data<int64_t>(), r.data<int64_t>() + 3),
-              (std::vector<int64_t>{0, 0, 3})) << b;
+              (std::vector<int64_t>{0, 0, 3}))
+        << b;
     Tensor l = RunOp("logical_not", b, Tensor::FromVector<bool>({3}, {true, false, true}));
-    EXPECT_EQ(std::vector<bool>(l.data<bool>(), l.data<bool>() + 3), (std::vector<bool>{false, true, false})) << b;
+    EXPECT_EQ(std::vector<bool>(l.data<bool>(), l.data<bool>() + 3),
+              (std::vector<bool>{false, true, false}))
+        << b;
   }
 }
 
@@ -445,16 +484,18 @@ TEST(UnaryOps, ShapeFunctionsKeepSymbolicDims) {
 }
 
 TEST(UnaryOps, SchemasAreDocumentedAndDeclareDifferentiability) {
-  for (const char* op : {"relu", "exp", "neg", "abs", "log", "sqrt", "rsqrt", "reciprocal", "sin",
-                         "cos", "tanh", "sigmoid", "leaky_relu", "gelu", "silu", "erf", "clip",
-                         "cast", "logical_not"}) {
+  for (const char* op :
+       {"relu", "exp", "neg", "abs", "log", "sqrt", "rsqrt", "reciprocal", "sin", "cos", "tanh",
+        "sigmoid", "leaky_relu", "gelu", "silu", "erf", "clip", "cast", "logical_not"}) {
     const OpSchema& s = OpRegistry::Global().Get(op);
-    EXPECT_NE(s.doc.find("torch"), std::string::npos) << op << ": the doc names the PyTorch equivalent";
+    EXPECT_NE(s.doc.find("torch"), std::string::npos)
+        << op << ": the doc names the PyTorch equivalent";
     EXPECT_EQ(s.fusion, FusionKind::kElementwise) << op;
     EXPECT_NE(s.differentiability, Differentiability::kUnspecified) << op;
     for (const AttrSpec& a : s.attrs) EXPECT_FALSE(a.doc.empty()) << op << "." << a.name;
   }
-  EXPECT_EQ(OpRegistry::Global().Get("logical_not").differentiability, Differentiability::kNotDifferentiable);
+  EXPECT_EQ(OpRegistry::Global().Get("logical_not").differentiability,
+            Differentiability::kNotDifferentiable);
   const std::vector<TensorType> in = {{DType::kF32, Shape::FromDims({1000})}};
   const std::vector<TensorType> out = in;
   Cost c = OpRegistry::Global().Get("gelu").cost({}, in, out);
