@@ -155,9 +155,10 @@ KERNEL_CHECK(TanhIsAccurateAndSaturatesToExactlyOne) {
   }
 }
 
-KERNEL_CHECK(ErfIsWithinOnePointOneUlpEverywhere) {
+KERNEL_CHECK(ErfIsWithinOnePointThreeUlpsEverywhere) {
+  // 1.1 ulps with FMA, 1.3 on the targets without (their MulAdd rounds twice).
   ExpectAccurate(
-      "erf", Grid(6, 0.00071), [](double x) { return std::erf(x); }, 1.1);
+      "erf", Grid(6, 0.00071), [](double x) { return std::erf(x); }, 1.3);
 }
 
 // Where e^-|x| is denormal (x < -87) the cpu kernels' product x * e^x keeps the denormal's
