@@ -37,11 +37,20 @@ HWY_INLINE void MapUnary(const T* HWY_RESTRICT x, T* HWY_RESTRICT y, size_t n, F
 }
 
 // --- Building blocks: Highway's math made total (every float input, NaN propagated). ---
+// Highway's functions convert their argument to int32 on the way (the exponent or quadrant);
+// NaN, inf or huge arguments make that conversion out of range (undefined on the emulated
+// targets), so they only ever see finite arguments in their valid range.
 
-// e^x. hn::Exp is valid up to 104 (+inf and larger inputs give garbage) and maps NaN to 0.
+// x with NaN lanes replaced by 0, clamped to [lo, hi].
+template <class D, class V>
+HWY_INLINE V Clamped(D d, V x, float lo, float hi) {
+  return hn::Min(hn::Max(hn::IfThenZeroElse(hn::IsNaN(x), x), hn::Set(d, lo)), hn::Set(d, hi));
+}
+
+// e^x. hn::Exp is valid on [-FLT_MAX, 104], gives 0 below -104 and +inf above 88.72.
 template <class D, class V>
 HWY_INLINE V ExpAll(D d, V x) {
-  const V y = hn::Exp(d, hn::Min(x, hn::Set(d, 104.0f)));  // e^88.8.. and above: +inf
+  const V y = hn::Exp(d, Clamped(d, x, -110.0f, 104.0f));
   return hn::IfThenElse(hn::IsNaN(x), x, y);
 }
 
@@ -60,7 +69,7 @@ HWY_INLINE V LogAll(D d, V x) {
 // num * e / (1 + e). Gives sigmoid (num = 1), silu (num = z = x) and gelu's tanh form.
 template <class D, class V>
 HWY_INLINE V DivOnePlusExpNeg(D d, V num, V z) {
-  const V e = hn::Exp(d, hn::Neg(hn::Abs(z)));  // hn::Exp(-inf) = 0
+  const V e = ExpAll(d, hn::Neg(hn::Abs(z)));  // e^-inf = 0; NaN z gives NaN
   const V scaled = hn::IfThenElse(hn::Lt(z, hn::Zero(d)), hn::Mul(num, e), num);
   return hn::Div(scaled, hn::Add(hn::Set(d, 1.0f), e));
 }
@@ -83,7 +92,7 @@ HWY_INLINE V ErfF32(D d, V x) {
   p = hn::MulAdd(p, s, hn::Set(d, -3.761250090e-01f));
   p = hn::MulAdd(p, s, hn::Set(d, 1.283791508e-01f));
   const V small = hn::MulAdd(p, x, x);  // keeps -0 and denormals exact enough
-  const V u = hn::Min(t, hn::Set(d, 3.92f));
+  const V u = Clamped(d, t, 0.0f, 3.92f);  // NaN -> 0: selected back at the end
   V r = hn::Set(d, 1.667112972e-06f);
   r = hn::MulAdd(r, u, hn::Set(d, -4.661363406e-05f));
   r = hn::MulAdd(r, u, hn::Set(d, 6.011687670e-04f));
@@ -172,8 +181,10 @@ void CosF32(const float* x, float* y, size_t n) {
 }
 
 void TanhF32(const float* x, float* y, size_t n) {
-  // hn::Tanh saturates to +-1 beyond |x| = 18.7 (+-inf included); select NaN back.
-  MapUnary(x, y, n, [](auto d, auto v) { return hn::IfThenElse(hn::IsNaN(v), v, hn::Tanh(d, v)); });
+  // hn::Tanh is exactly +-1 beyond |x| = 18.7, so clamping to [-20, 20] changes nothing there.
+  MapUnary(x, y, n, [](auto d, auto v) {
+    return hn::IfThenElse(hn::IsNaN(v), v, hn::Tanh(d, Clamped(d, v, -20.0f, 20.0f)));
+  });
 }
 
 void SigmoidF32(const float* x, float* y, size_t n) {
