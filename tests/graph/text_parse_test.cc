@@ -44,7 +44,7 @@ TEST(TextParse, TheBaseGraphParses) {
 
 TEST(TextParse, UnknownOpSuggestsANearName) {
   ExpectParseError(WithLine3("  %y = relux(%x) : f32[N, 3]"),
-                   {"line 3, column 8: ", "unknown op 'relux'", "did you mean relu?"});
+                   {"line 3, column 8: ", "unknown op 'relux'", "did you mean relu"});
   std::string msg = ExpectError<ParseError>([] { ParseGraph(WithLine3("  %y = frobnicate(%x) : f32[N, 3]")); },
                                             {"line 3, column 8: unknown op 'frobnicate'"});
   EXPECT_EQ(msg.find("did you mean"), std::string::npos) << msg;
