@@ -1,7 +1,7 @@
 // oneDNN GEMM and convolution, single-threaded primitives split across the session's threads by
 // bronze (see kernels/cpu/onednn.h for the contract). The chunking policy lives here:
-//   - a chunk should carry at least kMinChunkFlops, and there are at most kMaxChunks, a power
-//     of two (so 2 threads get equal shares);
+//   - a chunk should carry at least kMinChunkFlops, and a problem is cut into at most kMaxChunks,
+//     a power of two (so 2 threads get equal shares);
 //   - GEMMs split the larger of M and N (each chunk repacks the other operand, so blocks stay
 //     >= 256 wide when they can), batched GEMMs take whole products first, grouped into
 //     batched primitives when their strides are uniform;
@@ -53,7 +53,7 @@ using Dt = memory::data_type;
 using Tag = memory::format_tag;
 
 constexpr double kMinChunkFlops = 1e6;
-constexpr int64_t kMaxChunks = 16;
+constexpr int64_t kMaxChunks = 8;
 
 const dnnl::engine& Engine() {
   static const dnnl::engine* engine = new dnnl::engine(dnnl::engine::kind::cpu, 0);
@@ -174,6 +174,20 @@ memory Wrap(const memory::desc& md, const float* p) {
 
 [[noreturn]] void RethrowDnnl(const dnnl::error& e, const std::string& what) {
   throw UnimplementedError("oneDNN cannot build the " + what + ": " + e.what());
+}
+
+// Runs fn(begin, end) over [0, n) with ParallelFor, OpenMP pinned to one thread in every task and
+// oneDNN's execution errors turned into bronze errors.
+template <typename F>
+void ParallelDnnl(const ExecContext& ctx, int64_t n, const char* what, F&& fn) {
+  ParallelFor(ctx, n, 1, [&](int64_t begin, int64_t end) {
+    EnsureSingleThreadedOpenMP();
+    try {
+      fn(begin, end);
+    } catch (const dnnl::error& e) {
+      throw InternalError(std::string("oneDNN failed to run the ") + what + ": " + e.what());
+    }
+  });
 }
 
 float ApplyActivation(Activation a, double v) {
@@ -351,8 +365,7 @@ void Gemm::Run(const ExecContext& ctx, const float* a, const float* b, const flo
                  c);
     return;
   }
-  ParallelFor(ctx, static_cast<int64_t>(im.tiles.size()), 1, [&](int64_t begin, int64_t end) {
-    EnsureSingleThreadedOpenMP();
+  ParallelDnnl(ctx, static_cast<int64_t>(im.tiles.size()), "matmul", [&](int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; ++t) {
       im.RunTile(im.tiles[static_cast<size_t>(t)], a, b, bias, residual, c);
     }
@@ -378,6 +391,7 @@ struct Convolution::Impl {
     int64_t n0, c_out0, c_in0;  // first image, first output and input channel
     int64_t block;              // output-channel (or group) block index, for staged weights
     int prim;
+    bool staged_weights = false;  // reads the weights staged for its block
   };
 
   ops::ConvGeometry g;
@@ -560,6 +574,12 @@ struct Convolution::Impl {
         weights_offset.push_back(static_cast<int64_t>(staged_weights_bytes / sizeof(float)));
         staged_weights_bytes += RoundUp(static_cast<int64_t>(p.weights.get_size()), 64);
       }
+      // A chunk whose primitive wants another weights layout (a tail image block may) reorders
+      // its own.
+      for (Chunk& c : chunks) {
+        const Prim& staged = prims[static_cast<size_t>(block_prim[static_cast<size_t>(c.block)])];
+        c.staged_weights = prims[static_cast<size_t>(c.prim)].weights == staged.weights;
+      }
     }
     // An input shared by several output-channel blocks is converted to NHWC once per call, in
     // parts of input channels.
@@ -620,7 +640,7 @@ struct Convolution::Impl {
       Reorder(p.src_reorder, Wrap(p.src_user, x + (c.n0 * g.c_in + c.c_in0) * H * W), src);
     }
     memory weights;
-    if (staged_w) {
+    if (staged_w && c.staged_weights) {
       weights = Wrap(p.weights, staged_w + weights_offset[static_cast<size_t>(c.block)]);
     } else {
       weights = memory(p.weights, eng, ThreadBuffer(kWeightsSlot, p.weights.get_size()));
@@ -676,8 +696,7 @@ struct Convolution::Impl {
       if (stage_src) staged_x = std::make_unique<CallBuffer>(staged_src.get_size());
       const int64_t wparts = stage_weights ? static_cast<int64_t>(block_prim.size()) : 0;
       const int64_t xparts = stage_src ? static_cast<int64_t>(src_stage_reorders.size()) : 0;
-      ParallelFor(ctx, wparts + xparts, 1, [&](int64_t begin, int64_t end) {
-        EnsureSingleThreadedOpenMP();
+      ParallelDnnl(ctx, wparts + xparts, "reorders", [&](int64_t begin, int64_t end) {
         for (int64_t t = begin; t < end; ++t) {
           if (t < wparts) {
             const Chunk& c = chunks[static_cast<size_t>(t)];
@@ -694,8 +713,7 @@ struct Convolution::Impl {
         }
       });
     }
-    ParallelFor(ctx, static_cast<int64_t>(chunks.size()), 1, [&](int64_t begin, int64_t end) {
-      EnsureSingleThreadedOpenMP();
+    ParallelDnnl(ctx, static_cast<int64_t>(chunks.size()), "convolution", [&](int64_t begin, int64_t end) {
       for (int64_t t = begin; t < end; ++t) {
         RunChunk(chunks[static_cast<size_t>(t)], x, w, bias, residual, y,
                  staged_w ? staged_w->data : nullptr, staged_x ? staged_x->data : nullptr);
