@@ -94,10 +94,9 @@ void OneDnnConv(benchmark::State& state, bool whole_job) {
   memory::desc any_dst(dst_dims, memory::data_type::f32, Tag::any);
   memory::desc bias_md({l.c_out}, memory::data_type::f32, Tag::x);
   dnnl::convolution_forward::primitive_desc pd(
-      dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                      dnnl::algorithm::convolution_direct, any_src, any_w, bias_md,
-                                      any_dst, {l.stride, l.stride}, {l.pad, l.pad},
-                                      {l.pad, l.pad}),
+      dnnl::convolution_forward::desc(
+          dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, any_src, any_w,
+          bias_md, any_dst, {l.stride, l.stride}, {l.pad, l.pad}, {l.pad, l.pad}),
       eng);
   dnnl::convolution_forward conv(pd);
   memory user_src({src_dims, memory::data_type::f32, Tag::nchw}, eng, x.data<float>());
@@ -113,7 +112,9 @@ void OneDnnConv(benchmark::State& state, bool whole_job) {
       to_src.execute(stream, user_src, src);
       to_w.execute(stream, user_w, weights);
     }
-    conv.execute(stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_BIAS, bias},
+    conv.execute(stream, {{DNNL_ARG_SRC, src},
+                          {DNNL_ARG_WEIGHTS, weights},
+                          {DNNL_ARG_BIAS, bias},
                           {DNNL_ARG_DST, dst}});
     if (whole_job) from_dst.execute(stream, dst, user_dst);
     stream.wait();
@@ -143,7 +144,8 @@ int main(int argc, char** argv) {
   for (const char* peer : {"BM_OneDnnConv", "BM_OneDnnPrimitive"}) {
     for (int64_t batch : {1, 8}) {
       for (size_t i = 0; i < std::size(kLayers); ++i) {
-        const std::string args = "/" + std::to_string(i) + "/" + std::to_string(batch) + "/real_time";
+        const std::string args =
+            "/" + std::to_string(i) + "/" + std::to_string(batch) + "/real_time";
         comparisons.push_back({std::string(kLayers[i].name) + " N=" + std::to_string(batch) +
                                    (peer == std::string("BM_OneDnnConv") ? " vs job" : " vs prim"),
                                "BM_BronzeConv" + args, peer + args, Metric::kTime});

@@ -5,9 +5,9 @@
 // Run with OMP_WAIT_POLICY=passive (scripts/bench.sh sets it) so idle OpenMP threads sleep.
 #include <benchmark/benchmark.h>
 #include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
 
 #include <cstdint>
-#include <oneapi/dnnl/dnnl.h>
 #include <string>
 #include <vector>
 
@@ -49,8 +49,8 @@ void BM_OneDnnSgemm(benchmark::State& state) {
   omp_set_num_threads(static_cast<int>(state.range(3)));
   Tensor a = Filled({m, k}, 1), b = Filled({k, n}, 2), c = Tensor::Zeros(DType::kF32, {m, n});
   for (auto _ : state) {
-    dnnl_sgemm('N', 'N', m, n, k, 1.f, a.data<float>(), k, b.data<float>(), n, 0.f,
-               c.data<float>(), n);
+    dnnl_sgemm('N', 'N', m, n, k, 1.f, a.data<float>(), k, b.data<float>(), n, 0.f, c.data<float>(),
+               n);
     benchmark::DoNotOptimize(c.data<float>());
   }
   SetFlops(state, m, k, n);

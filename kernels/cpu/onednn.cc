@@ -103,8 +103,10 @@ void* ThreadBuffer(Slot slot, size_t bytes) {
 // A per-call buffer shared by the chunks of one Run (freed when the call ends).
 struct CallBuffer {
   explicit CallBuffer(size_t bytes)
-      : data(bytes ? static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)) : nullptr) {
-    if (bytes && !data) throw InternalError("out of memory for " + std::to_string(bytes) + " bytes");
+      : data(bytes ? static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64))
+                   : nullptr) {
+    if (bytes && !data)
+      throw InternalError("out of memory for " + std::to_string(bytes) + " bytes");
   }
   ~CallBuffer() { std::free(data); }
   CallBuffer(const CallBuffer&) = delete;
@@ -194,7 +196,8 @@ float ApplyActivation(Activation a, double v) {
   switch (a) {
     case Activation::kNone: return static_cast<float>(v);
     case Activation::kRelu: return static_cast<float>(v < 0 ? 0 : v);
-    case Activation::kGeluErf: return static_cast<float>(0.5 * v * (1 + std::erf(v / std::sqrt(2.0))));
+    case Activation::kGeluErf:
+      return static_cast<float>(0.5 * v * (1 + std::erf(v / std::sqrt(2.0))));
     case Activation::kGeluTanh: {
       const double c = std::sqrt(2.0 / M_PI);
       return static_cast<float>(0.5 * v * (1 + std::tanh(c * (v + 0.044715 * v * v * v))));
@@ -232,7 +235,7 @@ struct Gemm::Impl {
     int residual_arg = -1;
   };
   struct Tile {
-    int64_t item;   // product index (or first product of a group)
+    int64_t item;  // product index (or first product of a group)
     int64_t m0, n0;
     int prim;
   };
@@ -270,14 +273,14 @@ struct Gemm::Impl {
     }
     dnnl::primitive_attr attr = MakeAttr(e, p.c, &p.residual_arg);
     try {
-      dnnl::matmul::desc d = e.bias ? dnnl::matmul::desc(p.a, p.b, p.bias, p.c)
-                                    : dnnl::matmul::desc(p.a, p.b, p.c);
+      dnnl::matmul::desc d =
+          e.bias ? dnnl::matmul::desc(p.a, p.b, p.bias, p.c) : dnnl::matmul::desc(p.a, p.b, p.c);
       dnnl::matmul::primitive_desc pd(d, attr, Engine());
       p.scratch = pd.scratchpad_desc().get_size();
       p.matmul = dnnl::matmul(pd);
     } catch (const dnnl::error& err) {
-      RethrowDnnl(err, "matmul " + std::to_string(mb) + "x" + std::to_string(K) + "x" +
-                           std::to_string(nb));
+      RethrowDnnl(
+          err, "matmul " + std::to_string(mb) + "x" + std::to_string(K) + "x" + std::to_string(nb));
     }
     prims.push_back(std::move(p));
     cache.emplace(key, static_cast<int>(prims.size() - 1));
@@ -288,8 +291,8 @@ struct Gemm::Impl {
     products = s.a_offsets.empty() ? 1 : static_cast<int64_t>(s.a_offsets.size());
     if (s.m == 0 || s.n == 0 || products == 0 || s.k == 0) return;  // nothing / epilogue only
     EnsureSingleThreadedOpenMP();
-    const double flops = 2.0 * static_cast<double>(s.m) * static_cast<double>(s.k) *
-                         static_cast<double>(s.n);
+    const double flops =
+        2.0 * static_cast<double>(s.m) * static_cast<double>(s.k) * static_cast<double>(s.n);
     const int64_t target = ChunkTarget(flops * static_cast<double>(products));
     std::map<std::tuple<int64_t, int64_t, int64_t>, int> cache;
     if (products >= target) {
@@ -361,15 +364,16 @@ void Gemm::Run(const ExecContext& ctx, const float* a, const float* b, const flo
   if (s.m == 0 || s.n == 0 || im.products == 0) return;
   if (s.k == 0) {
     const int64_t n = s.n;
-    EpilogueOnly(im.e, im.products * s.m * s.n, [n](int64_t i) { return i % n; }, bias, residual,
-                 c);
+    EpilogueOnly(
+        im.e, im.products * s.m * s.n, [n](int64_t i) { return i % n; }, bias, residual, c);
     return;
   }
-  ParallelDnnl(ctx, static_cast<int64_t>(im.tiles.size()), "matmul", [&](int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; ++t) {
-      im.RunTile(im.tiles[static_cast<size_t>(t)], a, b, bias, residual, c);
-    }
-  });
+  ParallelDnnl(ctx, static_cast<int64_t>(im.tiles.size()), "matmul",
+               [&](int64_t begin, int64_t end) {
+                 for (int64_t t = begin; t < end; ++t) {
+                   im.RunTile(im.tiles[static_cast<size_t>(t)], a, b, bias, residual, c);
+                 }
+               });
 }
 
 // ------------------------------------------------------------------------------------------
@@ -406,10 +410,10 @@ struct Convolution::Impl {
   // Staging: weights reordered once per call per channel block (when several image blocks share
   // them); the input converted to NHWC once per call (when several channel blocks share it).
   bool stage_weights = false, stage_src = false;
-  std::vector<int64_t> block_prim;       // per channel block: the primitive of its weights
-  std::vector<int64_t> weights_offset;   // per channel block: offset in the staged buffer
+  std::vector<int64_t> block_prim;      // per channel block: the primitive of its weights
+  std::vector<int64_t> weights_offset;  // per channel block: offset in the staged buffer
   size_t staged_weights_bytes = 0;
-  memory::desc staged_src;                            // dense NHWC of the whole input
+  memory::desc staged_src;  // dense NHWC of the whole input
   std::vector<std::pair<memory::desc, memory::desc>> src_stage_parts;  // per channel part
   std::vector<dnnl::reorder> src_stage_reorders;
   std::vector<int64_t> src_stage_c0;
@@ -425,7 +429,8 @@ struct Convolution::Impl {
     const int64_t ci = cin / gc, co = cout / gc;
     if (!transposed) {
       // (C_out, C_in/groups, kH, kW): co-major.
-      if (g.groups == 1) return memory::desc({co, ci, kh, kw}, Dt::f32, memory::dims{ci * khw, khw, kw, 1});
+      if (g.groups == 1)
+        return memory::desc({co, ci, kh, kw}, Dt::f32, memory::dims{ci * khw, khw, kw, 1});
       return memory::desc({gc, co, ci, kh, kw}, Dt::f32,
                           memory::dims{co * ci * khw, ci * khw, khw, kw, 1});
     }
@@ -438,8 +443,8 @@ struct Convolution::Impl {
                         memory::dims{ci * co * khw, khw, co * khw, kw, 1});
   }
 
-  int PrimFor(std::map<std::tuple<int64_t, int64_t, int64_t>, int>& cache, int64_t nb,
-              int64_t gc, int64_t cout) {
+  int PrimFor(std::map<std::tuple<int64_t, int64_t, int64_t>, int>& cache, int64_t nb, int64_t gc,
+              int64_t cout) {
     auto key = std::make_tuple(nb, gc, cout);
     auto it = cache.find(key);
     if (it != cache.end()) return it->second;
@@ -472,19 +477,17 @@ struct Convolution::Impl {
     const memory::desc no_bias;
     try {
       if (!transposed) {
-        dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference,
-                                          dnnl::algorithm::convolution_direct, p.src, weights_any,
-                                          e.bias ? p.bias : no_bias, p.dst, strides, dilates,
-                                          pad_l, pad_r);
+        dnnl::convolution_forward::desc d(
+            dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, p.src,
+            weights_any, e.bias ? p.bias : no_bias, p.dst, strides, dilates, pad_l, pad_r);
         dnnl::convolution_forward::primitive_desc pd(d, attr, Engine());
         p.weights = pd.weights_desc();
         p.scratch = pd.scratchpad_desc().get_size();
         p.conv = dnnl::convolution_forward(pd);
       } else {
-        dnnl::deconvolution_forward::desc d(dnnl::prop_kind::forward_inference,
-                                            dnnl::algorithm::deconvolution_direct, p.src,
-                                            weights_any, e.bias ? p.bias : no_bias, p.dst, strides,
-                                            dilates, pad_l, pad_r);
+        dnnl::deconvolution_forward::desc d(
+            dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct, p.src,
+            weights_any, e.bias ? p.bias : no_bias, p.dst, strides, dilates, pad_l, pad_r);
         dnnl::deconvolution_forward::primitive_desc pd(d, attr, Engine());
         p.weights = pd.weights_desc();
         p.scratch = pd.scratchpad_desc().get_size();
@@ -539,8 +542,8 @@ struct Convolution::Impl {
     }
     // Block size in output channels (groups == 1) or groups.
     const int64_t unit_count = g.groups == 1 ? g.c_out : g.groups;
-    const int64_t block = g.groups == 1 ? RoundUp(CeilDiv(g.c_out, blocks), 16)
-                                        : CeilDiv(g.groups, blocks);
+    const int64_t block =
+        g.groups == 1 ? RoundUp(CeilDiv(g.c_out, blocks), 16) : CeilDiv(g.groups, blocks);
     std::map<std::tuple<int64_t, int64_t, int64_t>, int> cache;
     std::vector<std::pair<int64_t, int64_t>> channel_blocks;  // (first unit, units)
     for (int64_t u = 0; u < unit_count; u += block) {
@@ -648,8 +651,8 @@ struct Convolution::Impl {
     }
     memory dst(p.dst, eng, ThreadBuffer(kDstSlot, p.dst.get_size()));
     const int64_t y_off = (c.n0 * g.c_out + c.c_out0) * OH * OW;
-    std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights},
-                                            {DNNL_ARG_DST, dst}};
+    std::unordered_map<int, memory> args = {
+        {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
     if (e.bias) args.emplace(DNNL_ARG_BIAS, Wrap(p.bias, bias + c.c_out0));
     if (e.residual) {
       memory res(p.dst, eng, ThreadBuffer(kResidualSlot, p.dst.get_size()));
@@ -676,8 +679,9 @@ struct Convolution::Impl {
         for (int64_t oh = 0; oh < OH; ++oh) {
           const int64_t ow0 = oh < covered[0] ? covered[1] : 0;
           const int64_t off = base + oh * OW + ow0;
-          EpilogueOnly(e, OW - ow0, [co](int64_t) { return co; }, bias,
-                       residual ? residual + off : nullptr, y + off);
+          EpilogueOnly(
+              e, OW - ow0, [co](int64_t) { return co; }, bias, residual ? residual + off : nullptr,
+              y + off);
         }
       }
     }
@@ -713,12 +717,13 @@ struct Convolution::Impl {
         }
       });
     }
-    ParallelDnnl(ctx, static_cast<int64_t>(chunks.size()), "convolution", [&](int64_t begin, int64_t end) {
-      for (int64_t t = begin; t < end; ++t) {
-        RunChunk(chunks[static_cast<size_t>(t)], x, w, bias, residual, y,
-                 staged_w ? staged_w->data : nullptr, staged_x ? staged_x->data : nullptr);
-      }
-    });
+    ParallelDnnl(
+        ctx, static_cast<int64_t>(chunks.size()), "convolution", [&](int64_t begin, int64_t end) {
+          for (int64_t t = begin; t < end; ++t) {
+            RunChunk(chunks[static_cast<size_t>(t)], x, w, bias, residual, y,
+                     staged_w ? staged_w->data : nullptr, staged_x ? staged_x->data : nullptr);
+          }
+        });
   }
 };
 

@@ -2,9 +2,10 @@
 // 1-D operands promoted; f32, f64, i32, i64), linear, conv2d and conv_transpose2d (f32, f64).
 // Naive loops straight from the definitions in graph/ops/linalg.cc, accumulating in double for
 // floats and int64 for integers; the convolution geometry comes from graph/ops/linalg.h.
+#include "graph/ops/linalg.h"
+
 #include <algorithm>
 
-#include "graph/ops/linalg.h"
 #include "kernels/ref/ref_util.h"
 
 namespace bronze::ref {
@@ -48,8 +49,8 @@ void Matmul(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out) {
 template <typename T>
 void Linear(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out) {
   const int64_t n_out = in[1].dims()[0], n_in = in[1].dims()[1];
-  const int64_t rows = n_in == 0 ? out[0].numel() / std::max<int64_t>(n_out, 1)
-                                 : in[0].numel() / n_in;
+  const int64_t rows =
+      n_in == 0 ? out[0].numel() / std::max<int64_t>(n_out, 1) : in[0].numel() / n_in;
   const T* x = in[0].data<T>();
   const T* w = in[1].data<T>();
   const T* b = in.size() == 3 ? in[2].data<T>() : nullptr;
@@ -57,7 +58,8 @@ void Linear(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out) {
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t o = 0; o < n_out; ++o) {
       Acc<T> s = 0;
-      for (int64_t i = 0; i < n_in; ++i) s += static_cast<Acc<T>>(x[r * n_in + i]) * w[o * n_in + i];
+      for (int64_t i = 0; i < n_in; ++i)
+        s += static_cast<Acc<T>>(x[r * n_in + i]) * w[o * n_in + i];
       if (b) s += b[o];
       y[r * n_out + o] = static_cast<T>(s);
     }

@@ -6,6 +6,8 @@
 // (bias, activations, residual before / after the activation) against the reference kernels plus
 // the formulas, bitwise-identical results for 1 and 2 threads, a bound kernel run from several
 // threads at once, and OpenMP kept single-threaded.
+#include "graph/ops/linalg.h"
+
 #include <gtest/gtest.h>
 #include <omp.h>
 
@@ -14,7 +16,6 @@
 #include <random>
 #include <thread>
 
-#include "graph/ops/linalg.h"
 #include "kernels/cpu/onednn.h"
 #include "kernels/parallel.h"
 #include "tests/ops/op_cases.h"
@@ -36,7 +37,8 @@ void ExpectBoth(const std::string& op, const AttrMap& attrs, const std::vector<T
                 const Tensor& want) {
   for (const char* backend : {"ref", "cpu"}) {
     SCOPED_TRACE(backend);
-    const KernelEntry* e = KernelRegistry::Global().Find(op, DeviceKind::kCPU, DType::kF32, backend);
+    const KernelEntry* e =
+        KernelRegistry::Global().Find(op, DeviceKind::kCPU, DType::kF32, backend);
     ASSERT_NE(e, nullptr);
     std::vector<Tensor> got = RunKernel(*e, op, attrs, in, 2);
     EXPECT_EQ(Compare(got[0], want, 1e-5, 1e-5), "");
@@ -57,17 +59,20 @@ Tensor Random(Dims dims, uint64_t seed) { return MakeInput(F32(std::move(dims)),
 
 TEST(LinalgShapes, ConvKeepsASymbolicBatch) {
   Shape n_chw{Dim::Symbol("N"), 3, 32, 32};
-  EXPECT_EQ(Infer("conv2d", {{"stride", V{2, 2}}, {"padding", V{1, 1}}}, {T32(n_chw), T32({8, 3, 3, 3})}),
-            (Shape{Dim::Symbol("N"), 8, 16, 16}));
-  EXPECT_EQ(Infer("conv_transpose2d", {{"stride", V{2, 2}}, {"padding", V{1, 1}}, {"output_padding", V{1, 1}}},
+  EXPECT_EQ(
+      Infer("conv2d", {{"stride", V{2, 2}}, {"padding", V{1, 1}}}, {T32(n_chw), T32({8, 3, 3, 3})}),
+      (Shape{Dim::Symbol("N"), 8, 16, 16}));
+  EXPECT_EQ(Infer("conv_transpose2d",
+                  {{"stride", V{2, 2}}, {"padding", V{1, 1}}, {"output_padding", V{1, 1}}},
                   {T32(n_chw), T32({3, 4, 3, 3})}),
             (Shape{Dim::Symbol("N"), 4, 64, 64}));
 }
 
 TEST(LinalgShapes, SamePaddingKeepsSymbolicSpatialDims) {
   Shape x{Dim::Symbol("N"), 3, Dim::Symbol("H"), Dim::Symbol("W")};
-  EXPECT_EQ(Infer("conv2d", {{"auto_pad", "same"}, {"dilation", V{2, 3}}}, {T32(x), T32({8, 3, 4, 3})}),
-            (Shape{Dim::Symbol("N"), 8, Dim::Symbol("H"), Dim::Symbol("W")}));
+  EXPECT_EQ(
+      Infer("conv2d", {{"auto_pad", "same"}, {"dilation", V{2, 3}}}, {T32(x), T32({8, 3, 4, 3})}),
+      (Shape{Dim::Symbol("N"), 8, Dim::Symbol("H"), Dim::Symbol("W")}));
   // Explicit padding equal to dilation * (k - 1) keeps them too.
   EXPECT_EQ(Infer("conv2d", {{"padding", V{1, 1}}}, {T32(x), T32({8, 3, 3, 3})}),
             (Shape{Dim::Symbol("N"), 8, Dim::Symbol("H"), Dim::Symbol("W")}));
@@ -77,7 +82,8 @@ TEST(LinalgShapes, LinearAndMatmulKeepLeadingSymbols) {
   Shape x{Dim::Symbol("N"), Dim::Symbol("T"), 64};
   EXPECT_EQ(Infer("linear", {}, {T32(x), T32({10, 64}), T32({10})}),
             (Shape{Dim::Symbol("N"), Dim::Symbol("T"), 10}));
-  EXPECT_EQ(Infer("matmul", {}, {T32(x), T32({64, 5})}), (Shape{Dim::Symbol("N"), Dim::Symbol("T"), 5}));
+  EXPECT_EQ(Infer("matmul", {}, {T32(x), T32({64, 5})}),
+            (Shape{Dim::Symbol("N"), Dim::Symbol("T"), 5}));
 }
 
 TEST(LinalgShapes, OutputSizesFollowPyTorch) {
@@ -86,18 +92,23 @@ TEST(LinalgShapes, OutputSizesFollowPyTorch) {
                   {T32({1, 1, 10, 4}), T32({1, 1, 3, 1})}),
             (Shape{1, 1, 3, 4}));
   // (H - 1)*s - 2p + d*(k-1) + output_padding + 1 = 6*2 - 2 + 2 + 1 + 1 = 14.
-  EXPECT_EQ(Infer("conv_transpose2d", {{"stride", V{2, 2}}, {"padding", V{1, 1}}, {"output_padding", V{1, 0}}},
+  EXPECT_EQ(Infer("conv_transpose2d",
+                  {{"stride", V{2, 2}}, {"padding", V{1, 1}}, {"output_padding", V{1, 0}}},
                   {T32({1, 1, 7, 7}), T32({1, 1, 3, 3})}),
             (Shape{1, 1, 14, 13}));
   // 'valid' is no padding; per-side padding adds each side once.
-  EXPECT_EQ(Infer("conv2d", {{"auto_pad", "valid"}}, {T32({1, 1, 5, 6}), T32({1, 1, 3, 2})}), (Shape{1, 1, 3, 5}));
+  EXPECT_EQ(Infer("conv2d", {{"auto_pad", "valid"}}, {T32({1, 1, 5, 6}), T32({1, 1, 3, 2})}),
+            (Shape{1, 1, 3, 5}));
   EXPECT_EQ(Infer("conv2d", {{"padding", V{1, 0, 2, 3}}}, {T32({1, 1, 5, 6}), T32({1, 1, 1, 1})}),
             (Shape{1, 1, 8, 9}));
 }
 
 TEST(LinalgShapes, SamePaddingSplitsTheTotalWithTheOddOneAtTheEnd) {
-  ops::ConvGeometry g = ops::Conv2dGeometry({{"stride", V{1, 1}}, {"padding", V{0, 0}}, {"dilation", V{1, 3}},
-                                             {"groups", 1}, {"auto_pad", "same"}},
+  ops::ConvGeometry g = ops::Conv2dGeometry({{"stride", V{1, 1}},
+                                             {"padding", V{0, 0}},
+                                             {"dilation", V{1, 3}},
+                                             {"groups", 1},
+                                             {"auto_pad", "same"}},
                                             {1, 1, 9, 9}, {1, 1, 4, 3});
   EXPECT_EQ(g.pad_begin[0], 1);  // total 3
   EXPECT_EQ(g.pad_end[0], 2);
@@ -166,10 +177,12 @@ TEST(ConvTranspose2dValues, StrideScattersTheInput) {
   // row and column that only the bias reaches.
   Tensor x = F({1, 1, 2, 2}, {1, 2, 3, 4});
   Tensor w = F({1, 1, 1, 1}, {1});
-  ExpectBoth("conv_transpose2d", {{"stride", V{2, 2}}}, {x, w}, F({1, 1, 3, 3}, {1, 0, 2, 0, 0, 0, 3, 0, 4}));
-  ExpectBoth("conv_transpose2d", {{"stride", V{2, 2}}, {"output_padding", V{1, 1}}}, {x, w, F({1}, {0.5f})},
-             F({1, 1, 4, 4}, {1.5f, 0.5f, 2.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 3.5f, 0.5f, 4.5f, 0.5f,
-                              0.5f, 0.5f, 0.5f, 0.5f}));
+  ExpectBoth("conv_transpose2d", {{"stride", V{2, 2}}}, {x, w},
+             F({1, 1, 3, 3}, {1, 0, 2, 0, 0, 0, 3, 0, 4}));
+  ExpectBoth("conv_transpose2d", {{"stride", V{2, 2}}, {"output_padding", V{1, 1}}},
+             {x, w, F({1}, {0.5f})},
+             F({1, 1, 4, 4}, {1.5f, 0.5f, 2.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 3.5f, 0.5f, 4.5f,
+                              0.5f, 0.5f, 0.5f, 0.5f, 0.5f}));
 }
 
 TEST(ConvTranspose2dValues, OutputPaddingBeyondTheDilatedKernelGetsOnlyTheBias) {
@@ -213,12 +226,16 @@ TEST(ConvTranspose2dValues, IsTheAdjointOfConv2d) {
       {{2, 32, 16, 16}, {64, 32, 3, 3}, {2, 2}, {1, 1}, {1, 1}, 1},
   };
   for (const Geometry& c : cases) {
-    AttrMap attrs = {{"stride", c.stride}, {"padding", c.padding}, {"dilation", c.dilation}, {"groups", c.groups}};
+    AttrMap attrs = {{"stride", c.stride},
+                     {"padding", c.padding},
+                     {"dilation", c.dilation},
+                     {"groups", c.groups}};
     Tensor x = Random(c.x, 1), w = Random(c.w, 2);
     for (const char* backend : {"ref", "cpu"}) {
       SCOPED_TRACE(backend);
       const KernelRegistry& k = KernelRegistry::Global();
-      Tensor y = RunKernel(*k.Find("conv2d", DeviceKind::kCPU, DType::kF32, backend), "conv2d", attrs, {x, w}, 1)[0];
+      Tensor y = RunKernel(*k.Find("conv2d", DeviceKind::kCPU, DType::kF32, backend), "conv2d",
+                           attrs, {x, w}, 1)[0];
       Tensor dy = Random(y.dims(), 3);
       V op(2);
       for (size_t d = 0; d < 2; ++d) {
@@ -239,7 +256,8 @@ TEST(ConvTranspose2dValues, IsTheAdjointOfConv2d) {
 
 TEST(LinearValues, WeightIsOutByIn) {
   // y = x @ W^T + b: [1, 2] . [3, 4] + 1 = 12, [1, 2] . [5, 6] - 1 = 16.
-  ExpectBoth("linear", {}, {F({1, 2}, {1, 2}), F({2, 2}, {3, 4, 5, 6}), F({2}, {1, -1})}, F({1, 2}, {12, 16}));
+  ExpectBoth("linear", {}, {F({1, 2}, {1, 2}), F({2, 2}, {3, 4, 5, 6}), F({2}, {1, -1})},
+             F({1, 2}, {12, 16}));
 }
 
 TEST(MatmulValues, BatchDimsBroadcastAndVectorsArePromoted) {
@@ -271,7 +289,8 @@ double Act(Activation a, double v) {
 
 // What the epilogue must produce from the plain product `acc` (channel of element i: col(i)).
 template <typename Col>
-Tensor Expected(const Tensor& acc, const Epilogue& e, const Tensor& bias, const Tensor& residual, Col col) {
+Tensor Expected(const Tensor& acc, const Epilogue& e, const Tensor& bias, const Tensor& residual,
+                Col col) {
   Tensor out = Tensor::Empty(DType::kF32, acc.dims());
   for (int64_t i = 0; i < acc.numel(); ++i) {
     double v = acc.GetAsDouble(i) + (e.bias ? bias.GetAsDouble(col(i)) : 0.0);
@@ -285,8 +304,8 @@ Tensor Expected(const Tensor& acc, const Epilogue& e, const Tensor& bias, const 
 
 std::vector<Epilogue> AllEpilogues() {
   std::vector<Epilogue> all;
-  for (Activation a : {Activation::kNone, Activation::kRelu, Activation::kGeluErf, Activation::kGeluTanh,
-                       Activation::kSigmoid, Activation::kTanh}) {
+  for (Activation a : {Activation::kNone, Activation::kRelu, Activation::kGeluErf,
+                       Activation::kGeluTanh, Activation::kSigmoid, Activation::kTanh}) {
     all.push_back({true, a, false, false});
     all.push_back({true, a, true, false});
     all.push_back({false, a, true, true});
@@ -296,7 +315,8 @@ std::vector<Epilogue> AllEpilogues() {
 
 std::string Describe(const Epilogue& e) {
   return std::string(onednn::ActivationName(e.activation)) + (e.bias ? " +bias" : "") +
-         (e.residual ? (e.residual_before_activation ? " residual-before" : " residual-after") : "");
+         (e.residual ? (e.residual_before_activation ? " residual-before" : " residual-after")
+                     : "");
 }
 
 // Runs `fn(ctx)` with `threads` threads inside a ThreadPool.
@@ -313,8 +333,10 @@ bool Bitwise(const Tensor& a, const Tensor& b) {
 
 TEST(OneDnnEpilogue, GemmMatchesTheReferencePlusTheFormulas) {
   const int64_t m = 96, k = 200, n = 160;  // several chunks
-  Tensor a = Random({m, k}, 1), b = Random({k, n}, 2), bias = Random({n}, 3), res = Random({m, n}, 4);
-  const KernelEntry* ref = KernelRegistry::Global().Find("matmul", DeviceKind::kCPU, DType::kF32, "ref");
+  Tensor a = Random({m, k}, 1), b = Random({k, n}, 2), bias = Random({n}, 3),
+         res = Random({m, n}, 4);
+  const KernelEntry* ref =
+      KernelRegistry::Global().Find("matmul", DeviceKind::kCPU, DType::kF32, "ref");
   Tensor acc = RunKernel(*ref, "matmul", {}, {a, b}, 1)[0];
   for (const Epilogue& e : AllEpilogues()) {
     SCOPED_TRACE(Describe(e));
@@ -326,33 +348,45 @@ TEST(OneDnnEpilogue, GemmMatchesTheReferencePlusTheFormulas) {
     Tensor one = Tensor::Empty(DType::kF32, {m, n}), two = Tensor::Empty(DType::kF32, {m, n});
     for (auto [threads, out] : {std::pair{1, &one}, std::pair{2, &two}}) {
       WithThreads(threads, [&](const ExecContext& ctx) {
-        gemm.Run(ctx, a.data<float>(), b.data<float>(), bias.data<float>(), res.data<float>(), out->data<float>());
+        gemm.Run(ctx, a.data<float>(), b.data<float>(), bias.data<float>(), res.data<float>(),
+                 out->data<float>());
       });
     }
-    EXPECT_EQ(Compare(one, Expected(acc, e, bias, res, [n](int64_t i) { return i % n; }), 1e-4, 1e-4), "");
+    EXPECT_EQ(
+        Compare(one, Expected(acc, e, bias, res, [n](int64_t i) { return i % n; }), 1e-4, 1e-4),
+        "");
     EXPECT_TRUE(Bitwise(one, two));
   }
 }
 
 TEST(OneDnnEpilogue, ConvolutionMatchesTheReferencePlusTheFormulas) {
   const Dims xd = {2, 16, 12, 12}, wd = {32, 16, 3, 3};
-  AttrMap attrs = {{"stride", V{1, 1}}, {"padding", V{1, 1}}, {"dilation", V{1, 1}}, {"groups", 1}, {"auto_pad", "explicit"}};
+  AttrMap attrs = {{"stride", V{1, 1}},
+                   {"padding", V{1, 1}},
+                   {"dilation", V{1, 1}},
+                   {"groups", 1},
+                   {"auto_pad", "explicit"}};
   Tensor x = Random(xd, 1), w = Random(wd, 2), bias = Random({32}, 3);
-  const KernelEntry* ref = KernelRegistry::Global().Find("conv2d", DeviceKind::kCPU, DType::kF32, "ref");
+  const KernelEntry* ref =
+      KernelRegistry::Global().Find("conv2d", DeviceKind::kCPU, DType::kF32, "ref");
   Tensor acc = RunKernel(*ref, "conv2d", attrs, {x, w}, 1)[0];
   Tensor res = Random(acc.dims(), 4);
   const ops::ConvGeometry g = ops::Conv2dGeometry(attrs, xd, wd);
   for (const Epilogue& e : AllEpilogues()) {
     SCOPED_TRACE(Describe(e));
     onednn::Convolution conv(g, false, e);
-    Tensor one = Tensor::Empty(DType::kF32, acc.dims()), two = Tensor::Empty(DType::kF32, acc.dims());
+    Tensor one = Tensor::Empty(DType::kF32, acc.dims()),
+           two = Tensor::Empty(DType::kF32, acc.dims());
     for (auto [threads, out] : {std::pair{1, &one}, std::pair{2, &two}}) {
       WithThreads(threads, [&](const ExecContext& ctx) {
-        conv.Run(ctx, x.data<float>(), w.data<float>(), bias.data<float>(), res.data<float>(), out->data<float>());
+        conv.Run(ctx, x.data<float>(), w.data<float>(), bias.data<float>(), res.data<float>(),
+                 out->data<float>());
       });
     }
     const int64_t hw = 12 * 12;
-    EXPECT_EQ(Compare(one, Expected(acc, e, bias, res, [hw](int64_t i) { return i / hw % 32; }), 1e-4, 1e-4), "");
+    EXPECT_EQ(Compare(one, Expected(acc, e, bias, res, [hw](int64_t i) { return i / hw % 32; }),
+                      1e-4, 1e-4),
+              "");
     EXPECT_TRUE(Bitwise(one, two));
   }
 }
@@ -360,10 +394,14 @@ TEST(OneDnnEpilogue, ConvolutionMatchesTheReferencePlusTheFormulas) {
 TEST(OneDnnEpilogue, TransposedConvolutionFillsUnreachedOutputWithTheEpilogue) {
   // Stride 1, dilation 2, output_padding 1: the last row and column get act(bias) (+ residual).
   const Dims xd = {1, 3, 4, 4}, wd = {3, 2, 2, 2};
-  AttrMap attrs = {{"stride", V{1, 1}}, {"padding", V{0, 0}}, {"dilation", V{2, 2}}, {"groups", 1},
+  AttrMap attrs = {{"stride", V{1, 1}},
+                   {"padding", V{0, 0}},
+                   {"dilation", V{2, 2}},
+                   {"groups", 1},
                    {"output_padding", V{1, 1}}};
   Tensor x = Random(xd, 1), w = Random(wd, 2), bias = Random({2}, 3);
-  const KernelEntry* ref = KernelRegistry::Global().Find("conv_transpose2d", DeviceKind::kCPU, DType::kF32, "ref");
+  const KernelEntry* ref =
+      KernelRegistry::Global().Find("conv_transpose2d", DeviceKind::kCPU, DType::kF32, "ref");
   Tensor acc = RunKernel(*ref, "conv_transpose2d", attrs, {x, w}, 1)[0];
   Tensor res = Random(acc.dims(), 4);
   const ops::ConvGeometry g = ops::ConvTranspose2dGeometry(attrs, xd, wd);
@@ -373,9 +411,12 @@ TEST(OneDnnEpilogue, TransposedConvolutionFillsUnreachedOutputWithTheEpilogue) {
     onednn::Convolution conv(g, true, e);
     Tensor out = Tensor::Empty(DType::kF32, acc.dims());
     WithThreads(2, [&](const ExecContext& ctx) {
-      conv.Run(ctx, x.data<float>(), w.data<float>(), bias.data<float>(), res.data<float>(), out.data<float>());
+      conv.Run(ctx, x.data<float>(), w.data<float>(), bias.data<float>(), res.data<float>(),
+               out.data<float>());
     });
-    EXPECT_EQ(Compare(out, Expected(acc, e, bias, res, [hw](int64_t i) { return i / hw % 2; }), 1e-4, 1e-4), "");
+    EXPECT_EQ(Compare(out, Expected(acc, e, bias, res, [hw](int64_t i) { return i / hw % 2; }),
+                      1e-4, 1e-4),
+              "");
   }
 }
 
@@ -387,10 +428,20 @@ TEST(OneDnn, LargeProblemsAreCutIntoSeveralChunks) {
   row.m = 1;
   row.k = row.n = 1024;
   EXPECT_GE(onednn::Gemm(row, {}).chunks(), 2);
-  AttrMap attrs = {{"stride", V{1, 1}}, {"padding", V{1, 1}}, {"dilation", V{1, 1}}, {"groups", 1}, {"auto_pad", "explicit"}};
+  AttrMap attrs = {{"stride", V{1, 1}},
+                   {"padding", V{1, 1}},
+                   {"dilation", V{1, 1}},
+                   {"groups", 1},
+                   {"auto_pad", "explicit"}};
   // One image: output-channel blocks.
-  EXPECT_GE(onednn::Convolution(ops::Conv2dGeometry(attrs, {1, 64, 56, 56}, {64, 64, 3, 3}), false, {}).chunks(), 2);
-  EXPECT_GE(onednn::Convolution(ops::Conv2dGeometry(attrs, {8, 64, 56, 56}, {64, 64, 3, 3}), false, {}).chunks(), 2);
+  EXPECT_GE(
+      onednn::Convolution(ops::Conv2dGeometry(attrs, {1, 64, 56, 56}, {64, 64, 3, 3}), false, {})
+          .chunks(),
+      2);
+  EXPECT_GE(
+      onednn::Convolution(ops::Conv2dGeometry(attrs, {8, 64, 56, 56}, {64, 64, 3, 3}), false, {})
+          .chunks(),
+      2);
 }
 
 TEST(OneDnn, ABoundKernelRunsFromSeveralThreadsAtOnce) {
@@ -410,7 +461,8 @@ TEST(OneDnn, ABoundKernelRunsFromSeveralThreadsAtOnce) {
                                         {DType::kF32, Shape::FromDims(in[1].dims())}};
     std::vector<TensorType> out_types = InferOutputTypes(schema, resolved, in_types, "n", "");
     const KernelEntry* e = KernelRegistry::Global().Find(op, DeviceKind::kCPU, DType::kF32, "cpu");
-    std::unique_ptr<Kernel> kernel = e->factory(KernelSignature{op, resolved, in_types, out_types, Device::CPU()});
+    std::unique_ptr<Kernel> kernel =
+        e->factory(KernelSignature{op, resolved, in_types, out_types, Device::CPU()});
     auto run = [&](int threads) {
       std::vector<Tensor> out = {Tensor::Empty(DType::kF32, out_types[0].shape.static_dims())};
       ThreadPool pool(threads);
