@@ -234,16 +234,21 @@ struct Gemm::Impl {
     size_t scratch = 0;
     int residual_arg = -1;
   };
+  // A block of the output: `count` consecutive products (a group), rows [m0, m0 + mb) and
+  // columns [n0, n0 + nb) of each; `prim` runs it, or -1 for dnnl_sgemm.
   struct Tile {
-    int64_t item;  // product index (or first product of a group)
-    int64_t m0, n0;
+    int64_t item, count;
+    int64_t m0, mb, n0, nb;
     int prim;
   };
 
   GemmShape s;
   Epilogue e;
   int64_t products = 1;
-  bool grouped = false;  // tiles are groups of products run by 3-D primitives
+  // Without an activation or a residual, blocks run through dnnl_sgemm (the bias pre-filled into
+  // C, then beta = 1): the same kernels as oneDNN's own sgemm, without the per-call cost of a
+  // primitive and without the matmul primitive's brgemm path, which is slower for small M.
+  bool use_sgemm = false;
   std::vector<Prim> prims;
   std::vector<Tile> tiles;
 
@@ -253,6 +258,7 @@ struct Gemm::Impl {
   // The primitive for a block: bb products (0: a 2-D product) of mb rows and nb columns.
   int PrimFor(std::map<std::tuple<int64_t, int64_t, int64_t>, int>& cache, int64_t bb, int64_t mb,
               int64_t nb) {
+    if (use_sgemm) return -1;
     auto key = std::make_tuple(bb, mb, nb);
     auto it = cache.find(key);
     if (it != cache.end()) return it->second;
@@ -289,6 +295,7 @@ struct Gemm::Impl {
 
   Impl(const GemmShape& shape, const Epilogue& epilogue) : s(shape), e(epilogue) {
     products = s.a_offsets.empty() ? 1 : static_cast<int64_t>(s.a_offsets.size());
+    use_sgemm = e.activation == Activation::kNone && !e.residual;
     if (s.m == 0 || s.n == 0 || products == 0 || s.k == 0) return;  // nothing / epilogue only
     EnsureSingleThreadedOpenMP();
     const double flops =
@@ -296,38 +303,34 @@ struct Gemm::Impl {
     const int64_t target = ChunkTarget(flops * static_cast<double>(products));
     std::map<std::tuple<int64_t, int64_t, int64_t>, int> cache;
     if (products >= target) {
-      // Whole products per chunk; uniform strides let a chunk be one batched primitive.
+      // Whole products per chunk; with uniform strides a group of them is one batched primitive.
       bool uniform = products > 1;
       for (int64_t i = 0; uniform && i < products; ++i) {
         uniform = s.a_offsets[i] == i * s.m * s.k && s.b_offsets[i] == i * s.k * s.n;
       }
-      if (uniform && target < products) {
-        grouped = true;
-        const int64_t group = CeilDiv(products, target);
-        for (int64_t i = 0; i < products; i += group) {
-          tiles.push_back({i, 0, 0, PrimFor(cache, std::min(group, products - i), s.m, s.n)});
-        }
-        return;
+      const int64_t group = uniform ? CeilDiv(products, target) : 1;
+      for (int64_t i = 0; i < products; i += group) {
+        const int64_t count = std::min(group, products - i);
+        tiles.push_back({i, count, 0, s.m, 0, s.n, PrimFor(cache, group > 1 ? count : 0, s.m, s.n)});
       }
-      const int prim = PrimFor(cache, 0, s.m, s.n);
-      for (int64_t i = 0; i < products; ++i) tiles.push_back({i, 0, 0, prim});
       return;
     }
-    // Split each product along the larger of M and N: a chunk repacks the other operand, so
-    // prefer blocks of >= 256 and accept two blocks of >= 64.
+    // Split each product along the larger of M and N. A block repacks the other operand, which
+    // costs about as much as 5 rows (or columns) of work per 512: prefer blocks of >= 512, and
+    // accept two blocks of >= 64 rather than none.
     const int64_t per_product = std::max<int64_t>(1, target / products);
     const bool split_m = s.m >= s.n;
     const int64_t dim = split_m ? s.m : s.n;
-    const int64_t max_parts = std::max<int64_t>(dim / 256, std::min<int64_t>(dim / 64, 2));
+    const int64_t max_parts = std::max<int64_t>(dim / 512, std::min<int64_t>(dim / 64, 2));
     const int64_t parts = std::min(per_product, Pow2Floor(std::max<int64_t>(max_parts, 1)));
     const int64_t block = RoundUp(CeilDiv(dim, parts), split_m ? 8 : 16);
     for (int64_t i = 0; i < products; ++i) {
       for (int64_t b0 = 0; b0 < dim; b0 += block) {
         const int64_t len = std::min(block, dim - b0);
         if (split_m) {
-          tiles.push_back({i, b0, 0, PrimFor(cache, 0, len, s.n)});
+          tiles.push_back({i, 1, b0, len, 0, s.n, PrimFor(cache, 0, len, s.n)});
         } else {
-          tiles.push_back({i, 0, b0, PrimFor(cache, 0, s.m, len)});
+          tiles.push_back({i, 1, 0, s.m, b0, len, PrimFor(cache, 0, s.m, len)});
         }
       }
     }
@@ -335,6 +338,10 @@ struct Gemm::Impl {
 
   void RunTile(const Tile& t, const float* a, const float* b, const float* bias,
                const float* residual, float* c) const {
+    if (t.prim < 0) {
+      for (int64_t i = t.item; i < t.item + t.count; ++i) RunSgemm(t, i, a, b, bias, c);
+      return;
+    }
     const Prim& p = prims[static_cast<size_t>(t.prim)];
     const float* pa = a + AOffset(t.item) + t.m0 * s.k;
     const float* pb = b + BOffset(t.item) + (s.b_transposed ? t.n0 * s.k : t.n0);
@@ -348,6 +355,25 @@ struct Gemm::Impl {
     dnnl::stream& stream = ThreadStream();
     p.matmul.execute(stream, args);
     stream.wait();
+  }
+
+  // Product `i`'s block of tile `t` with dnnl_sgemm (row-major), the bias pre-filled.
+  void RunSgemm(const Tile& t, int64_t i, const float* a, const float* b, const float* bias,
+                float* c) const {
+    const float* pa = a + AOffset(i) + t.m0 * s.k;
+    const float* pb = b + BOffset(i) + (s.b_transposed ? t.n0 * s.k : t.n0);
+    float* pc = c + i * s.m * s.n + t.m0 * s.n + t.n0;
+    if (e.bias) {
+      for (int64_t r = 0; r < t.mb; ++r) {
+        std::memcpy(pc + r * s.n, bias + t.n0, static_cast<size_t>(t.nb) * sizeof(float));
+      }
+    }
+    const dnnl_status_t status =
+        dnnl_sgemm('N', s.b_transposed ? 'T' : 'N', t.mb, t.nb, s.k, 1.f, pa, s.k, pb,
+                   s.b_transposed ? s.k : s.n, e.bias ? 1.f : 0.f, pc, s.n);
+    if (status != dnnl_success) {
+      throw InternalError("dnnl_sgemm failed with status " + std::to_string(status));
+    }
   }
 };
 

@@ -9,7 +9,10 @@
 // The classes are bound once to static shapes (primitives created in the constructor) and Run
 // any number of times, from several threads at once: per-call memory objects wrap the tensors'
 // pointers, streams and scratch buffers are per thread. They also carry the epilogue later
-// fusion passes ask for: bias, an activation and a residual add, as oneDNN post-ops.
+// fusion passes ask for: bias, an activation and a residual add, as oneDNN post-ops. (A GEMM
+// with at most a bias runs its blocks through dnnl_sgemm instead of a matmul primitive: the
+// same oneDNN kernels without a primitive's per-call cost, and faster than the primitive's
+// brgemm path for small M.)
 // All tensors are f32, dense and row-major (NCHW for convolutions).
 #pragma once
 
