@@ -311,7 +311,8 @@ struct Gemm::Impl {
       const int64_t group = uniform ? CeilDiv(products, target) : 1;
       for (int64_t i = 0; i < products; i += group) {
         const int64_t count = std::min(group, products - i);
-        tiles.push_back({i, count, 0, s.m, 0, s.n, PrimFor(cache, group > 1 ? count : 0, s.m, s.n)});
+        tiles.push_back(
+            {i, count, 0, s.m, 0, s.n, PrimFor(cache, group > 1 ? count : 0, s.m, s.n)});
       }
       return;
     }
@@ -435,14 +436,19 @@ struct Convolution::Impl {
   std::vector<Chunk> chunks;
   // Staging: weights reordered once per call per channel block (when several image blocks share
   // them); the input converted to NHWC once per call (when several channel blocks share it).
+  // Both run before the chunks, as independent reorders of parts.
+  struct StageTask {
+    dnnl::reorder reorder;
+    memory::desc from, to;  // `to` may be a part (submemory) of a staged buffer
+    bool weights;           // reads w into the staged weights, else x into the staged input
+    int64_t from_offset;    // elements into w or x
+    int64_t to_offset;      // elements into the staged buffer (where `to`'s tensor starts)
+  };
   bool stage_weights = false, stage_src = false;
-  std::vector<int64_t> block_prim;      // per channel block: the primitive of its weights
   std::vector<int64_t> weights_offset;  // per channel block: offset in the staged buffer
   size_t staged_weights_bytes = 0;
   memory::desc staged_src;  // dense NHWC of the whole input
-  std::vector<std::pair<memory::desc, memory::desc>> src_stage_parts;  // per channel part
-  std::vector<dnnl::reorder> src_stage_reorders;
-  std::vector<int64_t> src_stage_c0;
+  std::vector<StageTask> stage_tasks;
 
   int64_t in_c_per_group() const { return g.c_in / g.groups; }
   int64_t out_c_per_group() const { return g.c_out / g.groups; }
@@ -596,42 +602,77 @@ struct Convolution::Impl {
     }
     // Weights shared by several image blocks are reordered once per call.
     stage_weights = image_blocks > 1 && chunks.size() > 1;
-    if (stage_weights) {
-      for (size_t b = 0; b < channel_blocks.size(); ++b) {
-        const Prim& p = prims[static_cast<size_t>(chunks[b].prim)];
-        block_prim.push_back(chunks[b].prim);
-        weights_offset.push_back(static_cast<int64_t>(staged_weights_bytes / sizeof(float)));
-        staged_weights_bytes += RoundUp(static_cast<int64_t>(p.weights.get_size()), 64);
-      }
-      // A chunk whose primitive wants another weights layout (a tail image block may) reorders
-      // its own.
-      for (Chunk& c : chunks) {
-        const Prim& staged = prims[static_cast<size_t>(block_prim[static_cast<size_t>(c.block)])];
-        c.staged_weights = prims[static_cast<size_t>(c.prim)].weights == staged.weights;
-      }
-    }
-    // An input shared by several output-channel blocks is converted to NHWC once per call, in
-    // parts of input channels.
+    if (stage_weights) StageWeights(channel_blocks.size());
+    // An input shared by several output-channel blocks is converted to NHWC once per call.
     stage_src = g.groups == 1 && channel_blocks.size() > 1;
-    if (stage_src) {
-      const int64_t H = g.in[0], W = g.in[1], C = g.c_in;
-      staged_src = memory::desc({g.n, C, H, W}, Dt::f32, Tag::nhwc);
-      const int64_t parts = std::min<int64_t>(static_cast<int64_t>(channel_blocks.size()),
-                                              std::max<int64_t>(1, C / 16));
-      const int64_t step = RoundUp(CeilDiv(C, parts), 16);
-      try {
-        for (int64_t c0 = 0; c0 < C; c0 += step) {
-          const int64_t cc = std::min(step, C - c0);
-          memory::desc from({g.n, cc, H, W}, Dt::f32, memory::dims{C * H * W, H * W, W, 1});
-          memory::desc to({g.n, cc, H, W}, Dt::f32, memory::dims{H * W * C, 1, W * C, C});
-          src_stage_parts.push_back({from, to});
-          src_stage_reorders.emplace_back(
-              dnnl::reorder::primitive_desc(Engine(), from, Engine(), to));
-          src_stage_c0.push_back(c0);
+    if (stage_src) StageSrc(static_cast<int64_t>(channel_blocks.size()));
+  }
+
+  // Staged weights of each channel block in its primitive's layout; ungrouped weights are cut
+  // into parts of 64 output channels where oneDNN can address such a part of the layout.
+  void StageWeights(size_t blocks) {
+    std::vector<int> block_prim;
+    for (size_t b = 0; b < blocks; ++b) {
+      const Chunk& c = chunks[b];  // the first image block's chunk of channel block b
+      const Prim& p = prims[static_cast<size_t>(c.prim)];
+      block_prim.push_back(c.prim);
+      const int64_t offset = static_cast<int64_t>(staged_weights_bytes / sizeof(float));
+      weights_offset.push_back(offset);
+      staged_weights_bytes +=
+          static_cast<size_t>(RoundUp(static_cast<int64_t>(p.weights.get_size()), 64));
+      const int64_t from = WeightsOffset(c.c_out0, c.c_in0);
+      std::vector<StageTask> parts;
+      const memory::dims wdims = p.weights_user.dims();
+      // Only where the layout has no padding (a part would leave the padding unwritten).
+      const dnnl_memory_desc_t& layout = p.weights.data;
+      const bool padded = !std::equal(layout.dims, layout.dims + layout.ndims, layout.padded_dims);
+      if (g.groups == 1 && wdims[0] > 64 && !padded) {
+        try {
+          const memory::dims strides(p.weights_user.data.format_desc.blocking.strides,
+                                     p.weights_user.data.format_desc.blocking.strides + 4);
+          for (int64_t o0 = 0; o0 < wdims[0]; o0 += 64) {
+            memory::dims sub = wdims;
+            sub[0] = std::min<int64_t>(64, wdims[0] - o0);
+            memory::desc to = p.weights.submemory_desc(sub, {o0, 0, 0, 0});
+            memory::desc user(sub, Dt::f32, strides);
+            parts.push_back(
+                {dnnl::reorder(dnnl::reorder::primitive_desc(Engine(), user, Engine(), to)), user,
+                 to, true, from + o0 * strides[0], offset});
+          }
+        } catch (const dnnl::error&) {
+          parts.clear();  // a layout oneDNN cannot cut there: one reorder for the block
         }
-      } catch (const dnnl::error& err) {
-        RethrowDnnl(err, "NCHW to NHWC reorder");
       }
+      if (parts.empty()) {
+        parts.push_back({p.weights_reorder, p.weights_user, p.weights, true, from, offset});
+      }
+      for (StageTask& t : parts) stage_tasks.push_back(std::move(t));
+    }
+    // A chunk whose primitive wants another weights layout (a tail image block may) reorders
+    // its own.
+    for (Chunk& c : chunks) {
+      const Prim& staged = prims[static_cast<size_t>(block_prim[static_cast<size_t>(c.block)])];
+      c.staged_weights = prims[static_cast<size_t>(c.prim)].weights == staged.weights;
+    }
+  }
+
+  // The whole input in NHWC, converted in parts of input channels.
+  void StageSrc(int64_t blocks) {
+    const int64_t H = g.in[0], W = g.in[1], C = g.c_in;
+    staged_src = memory::desc({g.n, C, H, W}, Dt::f32, Tag::nhwc);
+    const int64_t parts = std::min<int64_t>(blocks, std::max<int64_t>(1, C / 16));
+    const int64_t step = RoundUp(CeilDiv(C, parts), 16);
+    try {
+      for (int64_t c0 = 0; c0 < C; c0 += step) {
+        const int64_t cc = std::min(step, C - c0);
+        memory::desc from({g.n, cc, H, W}, Dt::f32, memory::dims{C * H * W, H * W, W, 1});
+        memory::desc to({g.n, cc, H, W}, Dt::f32, memory::dims{H * W * C, 1, W * C, C});
+        stage_tasks.push_back(
+            {dnnl::reorder(dnnl::reorder::primitive_desc(Engine(), from, Engine(), to)), from, to,
+             false, c0 * H * W, c0});
+      }
+    } catch (const dnnl::error& err) {
+      RethrowDnnl(err, "NCHW to NHWC reorder");
     }
   }
 
@@ -647,11 +688,11 @@ struct Convolution::Impl {
     stream.wait();
   }
 
-  const float* WeightsPtr(const float* w, int64_t c_out0, int64_t c_in0) const {
-    // Offset of the slice in PyTorch's layout.
-    if (!transposed) return w + c_out0 * in_c_per_group() * KHW();
-    if (g.groups == 1) return w + c_out0 * KHW();
-    return w + c_in0 * out_c_per_group() * KHW();
+  // Offset (elements) of a chunk's weight slice in PyTorch's layout.
+  int64_t WeightsOffset(int64_t c_out0, int64_t c_in0) const {
+    if (!transposed) return c_out0 * in_c_per_group() * KHW();
+    if (g.groups == 1) return c_out0 * KHW();
+    return c_in0 * out_c_per_group() * KHW();
   }
 
   void RunChunk(const Chunk& c, const float* x, const float* w, const float* bias,
@@ -673,7 +714,8 @@ struct Convolution::Impl {
       weights = Wrap(p.weights, staged_w + weights_offset[static_cast<size_t>(c.block)]);
     } else {
       weights = memory(p.weights, eng, ThreadBuffer(kWeightsSlot, p.weights.get_size()));
-      Reorder(p.weights_reorder, Wrap(p.weights_user, WeightsPtr(w, c.c_out0, c.c_in0)), weights);
+      Reorder(p.weights_reorder, Wrap(p.weights_user, w + WeightsOffset(c.c_out0, c.c_in0)),
+              weights);
     }
     memory dst(p.dst, eng, ThreadBuffer(kDstSlot, p.dst.get_size()));
     const int64_t y_off = (c.n0 * g.c_out + c.c_out0) * OH * OW;
@@ -720,28 +762,18 @@ struct Convolution::Impl {
       return;
     }
     std::unique_ptr<CallBuffer> staged_w, staged_x;
-    if (stage_weights || stage_src) {
-      // Stage 1: weights per channel block and / or the input in NHWC, in independent parts.
+    if (!stage_tasks.empty()) {
       if (stage_weights) staged_w = std::make_unique<CallBuffer>(staged_weights_bytes);
       if (stage_src) staged_x = std::make_unique<CallBuffer>(staged_src.get_size());
-      const int64_t wparts = stage_weights ? static_cast<int64_t>(block_prim.size()) : 0;
-      const int64_t xparts = stage_src ? static_cast<int64_t>(src_stage_reorders.size()) : 0;
-      ParallelDnnl(ctx, wparts + xparts, "reorders", [&](int64_t begin, int64_t end) {
-        for (int64_t t = begin; t < end; ++t) {
-          if (t < wparts) {
-            const Chunk& c = chunks[static_cast<size_t>(t)];
-            const Prim& p = prims[static_cast<size_t>(block_prim[static_cast<size_t>(t)])];
-            Reorder(p.weights_reorder, Wrap(p.weights_user, WeightsPtr(w, c.c_out0, c.c_in0)),
-                    Wrap(p.weights, staged_w->data + weights_offset[static_cast<size_t>(t)]));
-          } else {
-            const size_t k = static_cast<size_t>(t - wparts);
-            const int64_t c0 = src_stage_c0[k];
-            Reorder(src_stage_reorders[k],
-                    Wrap(src_stage_parts[k].first, x + c0 * g.in[0] * g.in[1]),
-                    Wrap(src_stage_parts[k].second, staged_x->data + c0));
-          }
-        }
-      });
+      ParallelDnnl(ctx, static_cast<int64_t>(stage_tasks.size()), "reorders",
+                   [&](int64_t begin, int64_t end) {
+                     for (int64_t i = begin; i < end; ++i) {
+                       const StageTask& t = stage_tasks[static_cast<size_t>(i)];
+                       const float* from = (t.weights ? w : x) + t.from_offset;
+                       float* to = (t.weights ? staged_w : staged_x)->data + t.to_offset;
+                       Reorder(t.reorder, Wrap(t.from, from), Wrap(t.to, to));
+                     }
+                   });
     }
     ParallelDnnl(
         ctx, static_cast<int64_t>(chunks.size()), "convolution", [&](int64_t begin, int64_t end) {

@@ -115,6 +115,8 @@ void Conv2dCases(OpCases& c) {
                         {{"padding", Pair(1, 1)}}, r, a});
   c.Add(ConformanceCase{"conv2d", "large images and channel blocks", {F32({2, 32, 40, 40}), F32({96, 32, 3, 3})},
                         {{"padding", Pair(1, 1)}, {"stride", Pair(1, 2)}}, r, a});
+  c.Add(ConformanceCase{"conv2d", "large batch, weights staged in parts", {F32({16, 16, 8, 8}), F32({128, 16, 3, 3})},
+                        {{"padding", Pair(1, 1)}}, r, a});
   c.Add(ConformanceCase{"conv2d", "large groups", {F32({2, 32, 48, 48}), F32({64, 8, 3, 3}), F32({64})},
                         {{"groups", 4}, {"padding", Pair(1, 1)}}, r, a});
   c.Add(ErrorCase{"conv2d", "channel mismatch", {T(kF32, {1, 3, 8, 8}), T(kF32, {4, 2, 3, 3})}, {},
@@ -179,6 +181,8 @@ void ConvTranspose2dCases(OpCases& c) {
                         {{"stride", Pair(2, 2)}, {"padding", Pair(1, 1)}}, r, a});
   c.Add(ConformanceCase{op, "large batch", {F32({16, 16, 12, 12}), F32({16, 8, 3, 3}), F32({8})},
                         {{"stride", Pair(2, 2)}, {"output_padding", Pair(1, 0)}}, r, a});
+  c.Add(ConformanceCase{op, "large batch, weights staged in parts", {F32({16, 128, 4, 4}), F32({128, 128, 3, 3}), F32({128})},
+                        {{"stride", Pair(2, 2)}}, r, a});
   c.Add(ConformanceCase{op, "large groups", {F32({2, 32, 24, 24}), F32({32, 8, 3, 3})},
                         {{"groups", 4}, {"stride", Pair(2, 2)}, {"padding", Pair(1, 1)}, {"output_padding", Pair(1, 1)}}, r, a});
   c.Add(ErrorCase{op, "output_padding not smaller than stride or dilation", {T(kF32, {1, 2, 4, 4}), T(kF32, {2, 2, 3, 3})},
