@@ -3,11 +3,12 @@
 //   - a chunk should carry at least kMinChunkFlops, and a problem is cut into at most kMaxChunks,
 //     a power of two (so 2 threads get equal shares);
 //   - GEMMs split the larger of M and N (each chunk repacks the other operand, so blocks stay
-//     >= 256 wide when they can), batched GEMMs take whole products first, grouped into
-//     batched primitives when their strides are uniform;
-//   - convolutions split images first, then output-channel blocks (or group blocks); weights
-//     and (for channel blocks) the NCHW -> NHWC input are staged once per call when several
-//     chunks share them.
+//     >= 512 wide when they can); batched GEMMs take whole products first, grouped (into
+//     batched primitives, or a loop of sgemm calls) when their strides are uniform;
+//   - convolutions split images first, then output-channel blocks of >= 32 (or group blocks);
+//     the primitives work in NHWC (oneDNN's fast brgconv kernels), so each chunk converts its
+//     input from NCHW and its output back; weights and (for channel blocks) the NHWC input are
+//     staged once per call when several chunks share them.
 // Every decision depends on the shapes only, never on the thread count.
 #include "kernels/cpu/onednn.h"
 
