@@ -297,6 +297,9 @@ struct Gemm::Impl {
   Impl(const GemmShape& shape, const Epilogue& epilogue) : s(shape), e(epilogue) {
     products = s.a_offsets.empty() ? 1 : static_cast<int64_t>(s.a_offsets.size());
     use_sgemm = e.activation == Activation::kNone && !e.residual;
+    if (s.bias_per_row && !use_sgemm) {
+      ThrowInternal("onednn::Gemm: a per-row bias with an activation or residual epilogue");
+    }
     if (s.m == 0 || s.n == 0 || products == 0 || s.k == 0) return;  // nothing / epilogue only
     EnsureSingleThreadedOpenMP();
     const double flops =
@@ -365,7 +368,9 @@ struct Gemm::Impl {
     const float* pa = a + AOffset(i) + t.m0 * s.k;
     const float* pb = b + BOffset(i) + (s.b_transposed ? t.n0 * s.k : t.n0);
     float* pc = c + i * s.m * s.n + t.m0 * s.n + t.n0;
-    if (e.bias) {
+    if (e.bias && s.bias_per_row) {
+      for (int64_t r = 0; r < t.mb; ++r) std::fill_n(pc + r * s.n, t.nb, bias[t.m0 + r]);
+    } else if (e.bias) {
       for (int64_t r = 0; r < t.mb; ++r) {
         std::memcpy(pc + r * s.n, bias + t.n0, static_cast<size_t>(t.nb) * sizeof(float));
       }
@@ -391,9 +396,11 @@ void Gemm::Run(const ExecContext& ctx, const float* a, const float* b, const flo
   const GemmShape& s = im.s;
   if (s.m == 0 || s.n == 0 || im.products == 0) return;
   if (s.k == 0) {
-    const int64_t n = s.n;
+    const int64_t m = s.m, n = s.n;
+    const bool per_row = s.bias_per_row;
     EpilogueOnly(
-        im.e, im.products * s.m * s.n, [n](int64_t i) { return i % n; }, bias, residual, c);
+        im.e, im.products * m * n, [=](int64_t i) { return per_row ? i / n % m : i % n; }, bias,
+        residual, c);
     return;
   }
   ParallelDnnl(ctx, static_cast<int64_t>(im.tiles.size()), "matmul",
@@ -446,6 +453,12 @@ struct Convolution::Impl {
     int64_t to_offset;      // elements into the staged buffer (where `to`'s tensor starts)
   };
   bool stage_weights = false, stage_src = false;
+  // 1x1 kernels without padding, groups 1 and an epilogue of at most a bias run as GEMMs on the
+  // NCHW tensors as they are: y[n] (C_out, OH*OW) = w (C_out, C_in) @ x[n] (C_in, OH*OW), after
+  // picking every stride-th pixel of x into a dense copy when the stride is > 1. No layout
+  // conversion at all.
+  std::unique_ptr<Gemm> pointwise;
+  int64_t subsample_parts = 0;  // input-channel parts of one image to copy (stride > 1), or 0
   std::vector<int64_t> weights_offset;  // per channel block: offset in the staged buffer
   size_t staged_weights_bytes = 0;
   memory::desc staged_src;  // dense NHWC of the whole input
@@ -557,6 +570,12 @@ struct Convolution::Impl {
     if (g.n == 0) return;
     if (covered[0] < 1 || covered[1] < 1) return;  // no input reaches the output: fill only
     EnsureSingleThreadedOpenMP();
+    if (!transposed && g.groups == 1 && g.kernel[0] == 1 && g.kernel[1] == 1 &&
+        g.pad_begin[0] == 0 && g.pad_begin[1] == 0 && g.pad_end[0] == 0 && g.pad_end[1] == 0 &&
+        e.activation == Activation::kNone && !e.residual) {
+      InitPointwise();
+      return;
+    }
     const double taps = static_cast<double>(transposed ? out_c_per_group() : in_c_per_group()) *
                         static_cast<double>(KHW());
     const double flops = 2.0 * taps *
@@ -607,6 +626,57 @@ struct Convolution::Impl {
     // An input shared by several output-channel blocks is converted to NHWC once per call.
     stage_src = g.groups == 1 && channel_blocks.size() > 1;
     if (stage_src) StageSrc(static_cast<int64_t>(channel_blocks.size()));
+  }
+
+  void InitPointwise() {
+    const int64_t P = g.out[0] * g.out[1], C = g.c_in;
+    GemmShape gs;
+    gs.m = g.c_out;
+    gs.k = C;
+    gs.n = P;
+    gs.bias_per_row = true;
+    for (int64_t n = 0; n < g.n; ++n) {
+      gs.a_offsets.push_back(0);
+      gs.b_offsets.push_back(n * C * P);
+    }
+    pointwise = std::make_unique<Gemm>(gs, e);
+    // With a stride, each image's pixels are picked into a dense copy, in parts of >= 64
+    // input channels.
+    if (g.stride[0] != 1 || g.stride[1] != 1) {
+      subsample_parts = std::max<int64_t>(1, std::min<int64_t>(kMaxChunks, C / 64));
+    }
+  }
+
+  // Copies channels [c0, c1) of image n's every stride-th pixel into `out` (C_in, OH, OW).
+  void Subsample(const float* x, int64_t n, int64_t c0, int64_t c1, float* out) const {
+    const int64_t H = g.in[0], W = g.in[1], OH = g.out[0], OW = g.out[1];
+    const int64_t sh = g.stride[0], sw = g.stride[1];
+    for (int64_t c = c0; c < c1; ++c) {
+      const float* src = x + (n * g.c_in + c) * H * W;
+      float* dst = out + (n * g.c_in + c) * OH * OW;
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const float* row = src + oh * sh * W;
+        for (int64_t ow = 0; ow < OW; ++ow) dst[oh * OW + ow] = row[ow * sw];
+      }
+    }
+  }
+
+  void RunPointwise(const ExecContext& ctx, const float* x, const float* w, const float* bias,
+                    float* y) const {
+    std::unique_ptr<CallBuffer> dense;
+    if (subsample_parts > 0) {
+      const int64_t parts = subsample_parts, step = CeilDiv(g.c_in, parts);
+      dense = std::make_unique<CallBuffer>(static_cast<size_t>(g.n * g.c_in * g.out[0] * g.out[1]) *
+                                           sizeof(float));
+      ParallelFor(ctx, g.n * parts, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t t = begin; t < end; ++t) {
+          const int64_t c0 = t % parts * step;
+          Subsample(x, t / parts, c0, std::min(g.c_in, c0 + step), dense->data);
+        }
+      });
+      x = dense->data;
+    }
+    pointwise->Run(ctx, w, x, bias, nullptr, y);
   }
 
   // Staged weights of each channel block in its primitive's layout; ungrouped weights are cut
@@ -758,6 +828,10 @@ struct Convolution::Impl {
 
   void Run(const ExecContext& ctx, const float* x, const float* w, const float* bias,
            const float* residual, float* y) const {
+    if (pointwise) {
+      RunPointwise(ctx, x, w, bias, y);
+      return;
+    }
     if (chunks.empty()) {
       FillUncovered(0, g.n, 0, g.c_out, bias, residual, y);
       return;
@@ -791,7 +865,9 @@ Convolution::Convolution(const ops::ConvGeometry& geometry, bool transposed,
     : impl_(std::make_unique<Impl>(geometry, transposed, epilogue)) {}
 Convolution::~Convolution() = default;
 
-int64_t Convolution::chunks() const { return static_cast<int64_t>(impl_->chunks.size()); }
+int64_t Convolution::chunks() const {
+  return impl_->pointwise ? impl_->pointwise->chunks() : static_cast<int64_t>(impl_->chunks.size());
+}
 
 void Convolution::Run(const ExecContext& ctx, const float* x, const float* w, const float* bias,
                       const float* residual, float* y) const {

@@ -47,11 +47,13 @@ struct Epilogue {
 // c = a @ b (+ epilogue) for `batch` products (m, k) @ (k, n) -> (m, n). Product i reads a at
 // a_offsets[i] and b at b_offsets[i] (elements; empty offsets: one product at 0) and writes c at
 // i*m*n. a is row-major (m, k); b is row-major (k, n), or (n, k) when b_transposed (linear's
-// weight). Bias has n values.
+// weight). Bias has n values, or m with bias_per_row (a 1x1 convolution run as W @ x: one per
+// output channel), which only an epilogue without activation and residual supports.
 struct GemmShape {
   int64_t m = 0, k = 0, n = 0;
   std::vector<int64_t> a_offsets, b_offsets;
   bool b_transposed = false;
+  bool bias_per_row = false;
 };
 
 class Gemm {

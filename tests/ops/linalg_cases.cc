@@ -117,6 +117,9 @@ void Conv2dCases(OpCases& c) {
                         {{"padding", Pair(1, 1)}, {"stride", Pair(1, 2)}}, r, a});
   c.Add(ConformanceCase{"conv2d", "large batch, weights staged in parts", {F32({16, 16, 8, 8}), F32({128, 16, 3, 3})},
                         {{"padding", Pair(1, 1)}}, r, a});
+  c.Add(ConformanceCase{"conv2d", "large 1x1 as a GEMM", {F32({1, 64, 40, 40}), F32({96, 64, 1, 1}), F32({96})}, {}, r, a});
+  c.Add(ConformanceCase{"conv2d", "large strided 1x1", {F32({2, 128, 28, 28}), F32({256, 128, 1, 1})},
+                        {{"stride", Pair(2, 2)}}, r, a});
   c.Add(ConformanceCase{"conv2d", "large groups", {F32({2, 32, 48, 48}), F32({64, 8, 3, 3}), F32({64})},
                         {{"groups", 4}, {"padding", Pair(1, 1)}}, r, a});
   c.Add(ErrorCase{"conv2d", "channel mismatch", {T(kF32, {1, 3, 8, 8}), T(kF32, {4, 2, 3, 3})}, {},

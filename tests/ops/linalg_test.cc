@@ -360,34 +360,42 @@ TEST(OneDnnEpilogue, GemmMatchesTheReferencePlusTheFormulas) {
 }
 
 TEST(OneDnnEpilogue, ConvolutionMatchesTheReferencePlusTheFormulas) {
-  const Dims xd = {2, 16, 12, 12}, wd = {32, 16, 3, 3};
-  AttrMap attrs = {{"stride", V{1, 1}},
-                   {"padding", V{1, 1}},
-                   {"dilation", V{1, 1}},
-                   {"groups", 1},
-                   {"auto_pad", "explicit"}};
-  Tensor x = Random(xd, 1), w = Random(wd, 2), bias = Random({32}, 3);
-  const KernelEntry* ref =
-      KernelRegistry::Global().Find("conv2d", DeviceKind::kCPU, DType::kF32, "ref");
-  Tensor acc = RunKernel(*ref, "conv2d", attrs, {x, w}, 1)[0];
-  Tensor res = Random(acc.dims(), 4);
-  const ops::ConvGeometry g = ops::Conv2dGeometry(attrs, xd, wd);
-  for (const Epilogue& e : AllEpilogues()) {
-    SCOPED_TRACE(Describe(e));
-    onednn::Convolution conv(g, false, e);
-    Tensor one = Tensor::Empty(DType::kF32, acc.dims()),
-           two = Tensor::Empty(DType::kF32, acc.dims());
-    for (auto [threads, out] : {std::pair{1, &one}, std::pair{2, &two}}) {
-      WithThreads(threads, [&](const ExecContext& ctx) {
-        conv.Run(ctx, x.data<float>(), w.data<float>(), bias.data<float>(), res.data<float>(),
-                 out->data<float>());
-      });
+  // A 3x3 convolution, and a strided 1x1 one (a GEMM on the NCHW tensors when the epilogue is
+  // at most a bias, a primitive otherwise).
+  struct Geometry {
+    Dims x, w;
+    V stride, padding;
+  };
+  for (const Geometry& c : {Geometry{{2, 16, 12, 12}, {32, 16, 3, 3}, {1, 1}, {1, 1}},
+                            Geometry{{2, 64, 12, 10}, {80, 64, 1, 1}, {2, 3}, {0, 0}}}) {
+    AttrMap attrs = {{"stride", c.stride},
+                     {"padding", c.padding},
+                     {"dilation", V{1, 1}},
+                     {"groups", 1},
+                     {"auto_pad", "explicit"}};
+    const int64_t c_out = c.w[0];
+    Tensor x = Random(c.x, 1), w = Random(c.w, 2), bias = Random({c_out}, 3);
+    const KernelEntry* ref =
+        KernelRegistry::Global().Find("conv2d", DeviceKind::kCPU, DType::kF32, "ref");
+    Tensor acc = RunKernel(*ref, "conv2d", attrs, {x, w}, 1)[0];
+    Tensor res = Random(acc.dims(), 4);
+    const ops::ConvGeometry g = ops::Conv2dGeometry(attrs, c.x, c.w);
+    const int64_t hw = g.out[0] * g.out[1];
+    for (const Epilogue& e : AllEpilogues()) {
+      SCOPED_TRACE(Describe(e) + " kernel " + std::to_string(c.w[2]));
+      onednn::Convolution conv(g, false, e);
+      Tensor one = Tensor::Empty(DType::kF32, acc.dims()),
+             two = Tensor::Empty(DType::kF32, acc.dims());
+      for (auto [threads, out] : {std::pair{1, &one}, std::pair{2, &two}}) {
+        WithThreads(threads, [&](const ExecContext& ctx) {
+          conv.Run(ctx, x.data<float>(), w.data<float>(), bias.data<float>(), res.data<float>(),
+                   out->data<float>());
+        });
+      }
+      auto channel = [hw, c_out](int64_t i) { return i / hw % c_out; };
+      EXPECT_EQ(Compare(one, Expected(acc, e, bias, res, channel), 1e-4, 1e-4), "");
+      EXPECT_TRUE(Bitwise(one, two));
     }
-    const int64_t hw = 12 * 12;
-    EXPECT_EQ(Compare(one, Expected(acc, e, bias, res, [hw](int64_t i) { return i / hw % 32; }),
-                      1e-4, 1e-4),
-              "");
-    EXPECT_TRUE(Bitwise(one, two));
   }
 }
 
