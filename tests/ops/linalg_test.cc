@@ -332,30 +332,54 @@ bool Bitwise(const Tensor& a, const Tensor& b) {
 }
 
 TEST(OneDnnEpilogue, GemmMatchesTheReferencePlusTheFormulas) {
-  const int64_t m = 96, k = 200, n = 160;  // several chunks
-  Tensor a = Random({m, k}, 1), b = Random({k, n}, 2), bias = Random({n}, 3),
-         res = Random({m, n}, 4);
-  const KernelEntry* ref =
-      KernelRegistry::Global().Find("matmul", DeviceKind::kCPU, DType::kF32, "ref");
-  Tensor acc = RunKernel(*ref, "matmul", {}, {a, b}, 1)[0];
-  for (const Epilogue& e : AllEpilogues()) {
-    SCOPED_TRACE(Describe(e));
-    onednn::GemmShape shape;
-    shape.m = m;
-    shape.k = k;
-    shape.n = n;
-    onednn::Gemm gemm(shape, e);
-    Tensor one = Tensor::Empty(DType::kF32, {m, n}), two = Tensor::Empty(DType::kF32, {m, n});
-    for (auto [threads, out] : {std::pair{1, &one}, std::pair{2, &two}}) {
-      WithThreads(threads, [&](const ExecContext& ctx) {
-        gemm.Run(ctx, a.data<float>(), b.data<float>(), bias.data<float>(), res.data<float>(),
-                 out->data<float>());
-      });
+  // A product cut into several chunks; a batch of small products grouped into one batched
+  // primitive; a transposed b (linear's weight).
+  struct Case {
+    int64_t batch, m, k, n;
+    bool b_transposed;
+  };
+  for (const Case& c :
+       {Case{1, 96, 200, 160, false}, Case{6, 8, 16, 12, false}, Case{1, 40, 24, 32, true}}) {
+    SCOPED_TRACE("batch " + std::to_string(c.batch) + (c.b_transposed ? " b^T" : ""));
+    Tensor a = Random({c.batch, c.m, c.k}, 1), b = Random({c.batch, c.k, c.n}, 2);
+    Tensor bias = Random({c.n}, 3), res = Random({c.batch, c.m, c.n}, 4);
+    const KernelEntry* ref =
+        KernelRegistry::Global().Find("matmul", DeviceKind::kCPU, DType::kF32, "ref");
+    Tensor acc = RunKernel(*ref, "matmul", {}, {a, b}, 1)[0];
+    Tensor b_arg = b;  // what the Gemm reads: b, or b^T stored (n, k) when transposed
+    if (c.b_transposed) {
+      b_arg = Tensor::Empty(DType::kF32, {c.n, c.k});
+      for (int64_t p = 0; p < c.k; ++p) {
+        for (int64_t q = 0; q < c.n; ++q)
+          b_arg.data<float>()[q * c.k + p] = b.data<float>()[p * c.n + q];
+      }
     }
-    EXPECT_EQ(
-        Compare(one, Expected(acc, e, bias, res, [n](int64_t i) { return i % n; }), 1e-4, 1e-4),
-        "");
-    EXPECT_TRUE(Bitwise(one, two));
+    onednn::GemmShape shape;
+    shape.m = c.m;
+    shape.k = c.k;
+    shape.n = c.n;
+    shape.b_transposed = c.b_transposed;
+    for (int64_t i = 0; c.batch > 1 && i < c.batch; ++i) {
+      shape.a_offsets.push_back(i * c.m * c.k);
+      shape.b_offsets.push_back(i * c.k * c.n);
+    }
+    for (const Epilogue& e : AllEpilogues()) {
+      SCOPED_TRACE(Describe(e));
+      onednn::Gemm gemm(shape, e);
+      Tensor one = Tensor::Empty(DType::kF32, acc.dims()),
+             two = Tensor::Empty(DType::kF32, acc.dims());
+      for (auto [threads, out] : {std::pair{1, &one}, std::pair{2, &two}}) {
+        WithThreads(threads, [&](const ExecContext& ctx) {
+          gemm.Run(ctx, a.data<float>(), b_arg.data<float>(), bias.data<float>(), res.data<float>(),
+                   out->data<float>());
+        });
+      }
+      const int64_t n = c.n;
+      EXPECT_EQ(
+          Compare(one, Expected(acc, e, bias, res, [n](int64_t i) { return i % n; }), 1e-4, 1e-4),
+          "");
+      EXPECT_TRUE(Bitwise(one, two));
+    }
   }
 }
 
