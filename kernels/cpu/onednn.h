@@ -75,7 +75,9 @@ class Gemm {
 };
 
 // conv2d (transposed = false) or conv_transpose2d (true) on NCHW tensors with PyTorch weight
-// layouts, for the geometry the shape function computed (graph/ops/linalg.h).
+// layouts, for the geometry the shape function computed (graph/ops/linalg.h). Primitives work in
+// NHWC, converting per chunk; a 1x1 conv2d without padding and with at most a bias runs as a
+// GEMM on the NCHW tensors instead (no conversion).
 class Convolution {
  public:
   Convolution(const ops::ConvGeometry& geometry, bool transposed, const Epilogue& epilogue);
