@@ -1,0 +1,97 @@
+// oneDNN behind bronze's threading. Debian's oneDNN runs on OpenMP; bronze owns the cores with
+// TBB, so every oneDNN primitive here is created and executed single-threaded (OpenMP pinned to
+// one thread on each calling thread) and the work is split across the session's threads by
+// bronze itself, into chunks fixed by the problem size only: GEMMs along M or N (never K),
+// convolutions over images and output-channel (or group) blocks. Every chunk runs the same
+// single-threaded primitive on the same data whatever the thread count, so results are bitwise
+// identical for 1 and 2 threads.
+//
+// The classes are bound once to static shapes (primitives created in the constructor) and Run
+// any number of times, from several threads at once: per-call memory objects wrap the tensors'
+// pointers, streams and scratch buffers are per thread. They also carry the epilogue later
+// fusion passes ask for: bias, an activation and a residual add, as oneDNN post-ops. (A GEMM
+// with at most a bias runs its blocks through dnnl_sgemm instead of a matmul primitive: the
+// same oneDNN kernels without a primitive's per-call cost, and faster than the primitive's
+// brgemm path for small M.)
+// All tensors are f32, dense and row-major (NCHW for convolutions).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "graph/ops/linalg.h"
+#include "kernels/kernel.h"
+
+namespace bronze::onednn {
+
+// Pins OpenMP to one thread on the calling thread (a cheap check after the first call). Called
+// before any oneDNN primitive is created or run.
+void EnsureSingleThreadedOpenMP();
+
+enum class Activation : uint8_t { kNone, kRelu, kGeluErf, kGeluTanh, kSigmoid, kTanh };
+std::string_view ActivationName(Activation a);
+
+// What follows the product, in order: + bias (per output column / channel), then
+//   residual_before_activation: y = act(acc + bias + residual)   (ResNet's relu(conv + x))
+//   otherwise:                  y = act(acc + bias) + residual   (a transformer's x + f(x))
+// `residual` is a tensor of the output's shape.
+struct Epilogue {
+  bool bias = false;
+  Activation activation = Activation::kNone;
+  bool residual = false;
+  bool residual_before_activation = false;
+};
+
+// c = a @ b (+ epilogue) for `batch` products (m, k) @ (k, n) -> (m, n). Product i reads a at
+// a_offsets[i] and b at b_offsets[i] (elements; empty offsets: one product at 0) and writes c at
+// i*m*n. a is row-major (m, k); b is row-major (k, n), or (n, k) when b_transposed (linear's
+// weight). Bias has n values, or m with bias_per_row (a 1x1 convolution run as W @ x: one per
+// output channel), which only an epilogue without activation and residual supports.
+struct GemmShape {
+  int64_t m = 0, k = 0, n = 0;
+  std::vector<int64_t> a_offsets, b_offsets;
+  bool b_transposed = false;
+  bool bias_per_row = false;
+};
+
+class Gemm {
+ public:
+  Gemm(const GemmShape& shape, const Epilogue& epilogue);
+  ~Gemm();
+  Gemm(const Gemm&) = delete;
+  Gemm& operator=(const Gemm&) = delete;
+
+  // `bias` / `residual` may be null when the epilogue has none.
+  void Run(const ExecContext& ctx, const float* a, const float* b, const float* bias,
+           const float* residual, float* c) const;
+  // Number of independent chunks the work is cut into (fixed by the shape).
+  int64_t chunks() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// conv2d (transposed = false) or conv_transpose2d (true) on NCHW tensors with PyTorch weight
+// layouts, for the geometry the shape function computed (graph/ops/linalg.h). Primitives work in
+// NHWC, converting per chunk; a 1x1 conv2d without padding and with at most a bias runs as a
+// GEMM on the NCHW tensors instead (no conversion).
+class Convolution {
+ public:
+  Convolution(const ops::ConvGeometry& geometry, bool transposed, const Epilogue& epilogue);
+  ~Convolution();
+  Convolution(const Convolution&) = delete;
+  Convolution& operator=(const Convolution&) = delete;
+
+  void Run(const ExecContext& ctx, const float* x, const float* w, const float* bias,
+           const float* residual, float* y) const;
+  int64_t chunks() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bronze::onednn

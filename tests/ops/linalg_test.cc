@@ -1,0 +1,532 @@
+// Semantics of the linear-algebra ops that random conformance cases cannot show, against values
+// derived by hand or computed here from PyTorch's definitions: symbolic batch dims through the
+// shape functions, 'same' padding placing the odd pad at the bottom / right, dilation, strides
+// that floor, groups, per-side padding, conv_transpose2d as the adjoint of conv2d and its
+// output_padding, linear's weight layout. Then the oneDNN layer (kernels/cpu/onednn.h): epilogues
+// (bias, activations, residual before / after the activation) against the reference kernels plus
+// the formulas, bitwise-identical results for 1 and 2 threads, a bound kernel run from several
+// threads at once, and OpenMP kept single-threaded.
+#include "graph/ops/linalg.h"
+
+#include <gtest/gtest.h>
+#include <omp.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <thread>
+
+#include "kernels/cpu/onednn.h"
+#include "kernels/parallel.h"
+#include "tests/ops/op_cases.h"
+
+namespace bronze::testing {
+namespace {
+
+using V = std::vector<int64_t>;
+
+TensorType T32(Shape s) { return TensorType{DType::kF32, std::move(s)}; }
+
+Shape Infer(const std::string& op, const AttrMap& attrs, std::vector<TensorType> in) {
+  const OpSchema& schema = OpRegistry::Global().Get(op);
+  return InferOutputTypes(schema, ResolveAttributes(schema, attrs), in, "n", "")[0].shape;
+}
+
+// Runs `op` on the ref and the cpu backend (2 threads); both must give `want` (within 1e-5).
+void ExpectBoth(const std::string& op, const AttrMap& attrs, const std::vector<Tensor>& in,
+                const Tensor& want) {
+  for (const char* backend : {"ref", "cpu"}) {
+    SCOPED_TRACE(backend);
+    const KernelEntry* e =
+        KernelRegistry::Global().Find(op, DeviceKind::kCPU, DType::kF32, backend);
+    ASSERT_NE(e, nullptr);
+    std::vector<Tensor> got = RunKernel(*e, op, attrs, in, 2);
+    EXPECT_EQ(Compare(got[0], want, 1e-5, 1e-5), "");
+  }
+}
+
+Tensor F(Dims dims, std::vector<float> v) { return Tensor::FromVector<float>(std::move(dims), v); }
+
+Tensor Iota(Dims dims) {
+  std::vector<float> v(static_cast<size_t>(NumElements(dims)));
+  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i);
+  return F(std::move(dims), v);
+}
+
+Tensor Random(Dims dims, uint64_t seed) { return MakeInput(F32(std::move(dims)), seed); }
+
+// --- shape functions ---
+
+TEST(LinalgShapes, ConvKeepsASymbolicBatch) {
+  Shape n_chw{Dim::Symbol("N"), 3, 32, 32};
+  EXPECT_EQ(
+      Infer("conv2d", {{"stride", V{2, 2}}, {"padding", V{1, 1}}}, {T32(n_chw), T32({8, 3, 3, 3})}),
+      (Shape{Dim::Symbol("N"), 8, 16, 16}));
+  EXPECT_EQ(Infer("conv_transpose2d",
+                  {{"stride", V{2, 2}}, {"padding", V{1, 1}}, {"output_padding", V{1, 1}}},
+                  {T32(n_chw), T32({3, 4, 3, 3})}),
+            (Shape{Dim::Symbol("N"), 4, 64, 64}));
+}
+
+TEST(LinalgShapes, SamePaddingKeepsSymbolicSpatialDims) {
+  Shape x{Dim::Symbol("N"), 3, Dim::Symbol("H"), Dim::Symbol("W")};
+  EXPECT_EQ(
+      Infer("conv2d", {{"auto_pad", "same"}, {"dilation", V{2, 3}}}, {T32(x), T32({8, 3, 4, 3})}),
+      (Shape{Dim::Symbol("N"), 8, Dim::Symbol("H"), Dim::Symbol("W")}));
+  // Explicit padding equal to dilation * (k - 1) keeps them too.
+  EXPECT_EQ(Infer("conv2d", {{"padding", V{1, 1}}}, {T32(x), T32({8, 3, 3, 3})}),
+            (Shape{Dim::Symbol("N"), 8, Dim::Symbol("H"), Dim::Symbol("W")}));
+}
+
+TEST(LinalgShapes, LinearAndMatmulKeepLeadingSymbols) {
+  Shape x{Dim::Symbol("N"), Dim::Symbol("T"), 64};
+  EXPECT_EQ(Infer("linear", {}, {T32(x), T32({10, 64}), T32({10})}),
+            (Shape{Dim::Symbol("N"), Dim::Symbol("T"), 10}));
+  EXPECT_EQ(Infer("matmul", {}, {T32(x), T32({64, 5})}),
+            (Shape{Dim::Symbol("N"), Dim::Symbol("T"), 5}));
+}
+
+TEST(LinalgShapes, OutputSizesFollowPyTorch) {
+  // floor((H + 2p - d*(k-1) - 1) / s) + 1: (10 + 2 - 4 - 1) / 3 + 1 = 3 (7 / 3 floors).
+  EXPECT_EQ(Infer("conv2d", {{"stride", V{3, 1}}, {"padding", V{1, 0}}, {"dilation", V{2, 1}}},
+                  {T32({1, 1, 10, 4}), T32({1, 1, 3, 1})}),
+            (Shape{1, 1, 3, 4}));
+  // (H - 1)*s - 2p + d*(k-1) + output_padding + 1 = 6*2 - 2 + 2 + 1 + 1 = 14.
+  EXPECT_EQ(Infer("conv_transpose2d",
+                  {{"stride", V{2, 2}}, {"padding", V{1, 1}}, {"output_padding", V{1, 0}}},
+                  {T32({1, 1, 7, 7}), T32({1, 1, 3, 3})}),
+            (Shape{1, 1, 14, 13}));
+  // 'valid' is no padding; per-side padding adds each side once.
+  EXPECT_EQ(Infer("conv2d", {{"auto_pad", "valid"}}, {T32({1, 1, 5, 6}), T32({1, 1, 3, 2})}),
+            (Shape{1, 1, 3, 5}));
+  EXPECT_EQ(Infer("conv2d", {{"padding", V{1, 0, 2, 3}}}, {T32({1, 1, 5, 6}), T32({1, 1, 1, 1})}),
+            (Shape{1, 1, 8, 9}));
+}
+
+TEST(LinalgShapes, SamePaddingSplitsTheTotalWithTheOddOneAtTheEnd) {
+  ops::ConvGeometry g = ops::Conv2dGeometry({{"stride", V{1, 1}},
+                                             {"padding", V{0, 0}},
+                                             {"dilation", V{1, 3}},
+                                             {"groups", 1},
+                                             {"auto_pad", "same"}},
+                                            {1, 1, 9, 9}, {1, 1, 4, 3});
+  EXPECT_EQ(g.pad_begin[0], 1);  // total 3
+  EXPECT_EQ(g.pad_end[0], 2);
+  EXPECT_EQ(g.pad_begin[1], 3);  // total 3 * 2 = 6
+  EXPECT_EQ(g.pad_end[1], 3);
+  EXPECT_EQ(g.out[0], 9);
+  EXPECT_EQ(g.out[1], 9);
+}
+
+// --- values from the definitions ---
+
+TEST(Conv2dValues, SamePaddingPutsTheOddPadAtTheBottomRight) {
+  // x = 1..9 in 3x3, a 2x2 kernel of ones: total padding 1 per dim, all of it at the end, so
+  // y[i][j] sums the 2x2 window starting at (i, j), reading 0 past the bottom / right edge.
+  Tensor x = F({1, 1, 3, 3}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  Tensor w = F({1, 1, 2, 2}, {1, 1, 1, 1});
+  ExpectBoth("conv2d", {{"auto_pad", "same"}}, {x, w},
+             F({1, 1, 3, 3}, {12, 16, 9, 24, 28, 15, 15, 17, 9}));
+}
+
+TEST(Conv2dValues, DilationSpacesTheTaps) {
+  // y[i][j] = x[i][j] + 10 x[i][j+2] + 100 x[i+2][j] + 1000 x[i+2][j+2], x[r][c] = 5r + c.
+  Tensor x = Iota({1, 1, 5, 5});
+  Tensor w = F({1, 1, 2, 2}, {1, 10, 100, 1000});
+  std::vector<float> want;
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < 3; ++j) {
+      auto at = [](int r, int c) { return static_cast<float>(5 * r + c); };
+      want.push_back(at(i, j) + 10 * at(i, j + 2) + 100 * at(i + 2, j) + 1000 * at(i + 2, j + 2));
+    }
+  }
+  ExpectBoth("conv2d", {{"dilation", V{2, 2}}}, {x, w}, F({1, 1, 3, 3}, want));
+}
+
+TEST(Conv2dValues, StrideSkipsAndFloors) {
+  // H = W = 6, 3x3 ones, stride 2: windows start at 0 and 2 (a third would need row 6..8).
+  Tensor x = Iota({1, 1, 6, 6});
+  Tensor w = F({1, 1, 3, 3}, std::vector<float>(9, 1.f));
+  auto window = [](int r0, int c0) {
+    float s = 0;
+    for (int r = r0; r < r0 + 3; ++r) {
+      for (int c = c0; c < c0 + 3; ++c) s += static_cast<float>(6 * r + c);
+    }
+    return s;
+  };
+  ExpectBoth("conv2d", {{"stride", V{2, 2}}}, {x, w},
+             F({1, 1, 2, 2}, {window(0, 0), window(0, 2), window(2, 0), window(2, 2)}));
+}
+
+TEST(Conv2dValues, GroupsConvolveChannelBlocksSeparately) {
+  // Two groups of one input channel and two output channels each; bias per output channel.
+  Tensor x = F({1, 2, 1, 1}, {3, 5});
+  Tensor w = F({4, 1, 1, 1}, {1, 2, 3, 4});
+  Tensor b = F({4}, {0.5f, 0, 0, -1});
+  ExpectBoth("conv2d", {{"groups", 2}}, {x, w, b}, F({1, 4, 1, 1}, {3.5f, 6, 15, 19}));
+}
+
+TEST(Conv2dValues, PerSidePaddingPadsEachSide) {
+  // (top, left, bottom, right) = (1, 0, 0, 2) around a single 5, 1x1 kernel of 2.
+  ExpectBoth("conv2d", {{"padding", V{1, 0, 0, 2}}}, {F({1, 1, 1, 1}, {5}), F({1, 1, 1, 1}, {2})},
+             F({1, 1, 2, 3}, {0, 0, 0, 10, 0, 0}));
+}
+
+TEST(ConvTranspose2dValues, StrideScattersTheInput) {
+  // A 1x1 kernel of 1 with stride 2 places the inputs 2 apart; output_padding 1 adds a last
+  // row and column that only the bias reaches.
+  Tensor x = F({1, 1, 2, 2}, {1, 2, 3, 4});
+  Tensor w = F({1, 1, 1, 1}, {1});
+  ExpectBoth("conv_transpose2d", {{"stride", V{2, 2}}}, {x, w},
+             F({1, 1, 3, 3}, {1, 0, 2, 0, 0, 0, 3, 0, 4}));
+  ExpectBoth("conv_transpose2d", {{"stride", V{2, 2}}, {"output_padding", V{1, 1}}},
+             {x, w, F({1}, {0.5f})},
+             F({1, 1, 4, 4}, {1.5f, 0.5f, 2.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 3.5f, 0.5f, 4.5f,
+                              0.5f, 0.5f, 0.5f, 0.5f, 0.5f}));
+}
+
+TEST(ConvTranspose2dValues, OutputPaddingBeyondTheDilatedKernelGetsOnlyTheBias) {
+  // Stride 1, dilation 2, output_padding 1: the output is one row and column larger than any
+  // input reaches. y[ih + 2 kh][iw + 2 kw] += x[ih][iw] * w[kh][kw], plus the bias everywhere.
+  Tensor x = F({1, 1, 2, 2}, {1, 2, 3, 4});
+  Tensor w = F({1, 1, 2, 2}, {1, 10, 100, 1000});
+  std::vector<float> want(25, 0.25f);
+  for (int ih = 0; ih < 2; ++ih) {
+    for (int iw = 0; iw < 2; ++iw) {
+      for (int kh = 0; kh < 2; ++kh) {
+        for (int kw = 0; kw < 2; ++kw) {
+          want[static_cast<size_t>((ih + 2 * kh) * 5 + iw + 2 * kw)] +=
+              static_cast<float>((2 * ih + iw + 1) * std::pow(10, 2 * kh + kw));
+        }
+      }
+    }
+  }
+  EXPECT_EQ(want[24], 0.25f);
+  ExpectBoth("conv_transpose2d", {{"dilation", V{2, 2}}, {"output_padding", V{1, 1}}},
+             {x, w, F({1}, {0.25f})}, F({1, 1, 5, 5}, want));
+}
+
+double Dot(const Tensor& a, const Tensor& b) {
+  double s = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) s += a.GetAsDouble(i) * b.GetAsDouble(i);
+  return s;
+}
+
+TEST(ConvTranspose2dValues, IsTheAdjointOfConv2d) {
+  // <conv2d(x), y> = <x, conv_transpose2d(y)> with the same weight and geometry, output_padding
+  // chosen so the transposed output has x's size.
+  struct Geometry {
+    Dims x, w;
+    V stride, padding, dilation;
+    int64_t groups;
+  };
+  const Geometry cases[] = {
+      {{2, 4, 9, 8}, {6, 2, 3, 3}, {2, 3}, {1, 0}, {1, 2}, 2},
+      {{1, 3, 11, 7}, {5, 3, 2, 3}, {3, 2}, {2, 1}, {2, 1}, 1},
+      {{2, 32, 16, 16}, {64, 32, 3, 3}, {2, 2}, {1, 1}, {1, 1}, 1},
+  };
+  for (const Geometry& c : cases) {
+    AttrMap attrs = {{"stride", c.stride},
+                     {"padding", c.padding},
+                     {"dilation", c.dilation},
+                     {"groups", c.groups}};
+    Tensor x = Random(c.x, 1), w = Random(c.w, 2);
+    for (const char* backend : {"ref", "cpu"}) {
+      SCOPED_TRACE(backend);
+      const KernelRegistry& k = KernelRegistry::Global();
+      Tensor y = RunKernel(*k.Find("conv2d", DeviceKind::kCPU, DType::kF32, backend), "conv2d",
+                           attrs, {x, w}, 1)[0];
+      Tensor dy = Random(y.dims(), 3);
+      V op(2);
+      for (size_t d = 0; d < 2; ++d) {
+        const int64_t back = (y.dims()[2 + d] - 1) * c.stride[d] - 2 * c.padding[d] +
+                             c.dilation[d] * (c.w[2 + d] - 1) + 1;
+        op[d] = c.x[2 + d] - back;
+      }
+      AttrMap t_attrs = attrs;
+      t_attrs["output_padding"] = op;
+      Tensor dx = RunKernel(*k.Find("conv_transpose2d", DeviceKind::kCPU, DType::kF32, backend),
+                            "conv_transpose2d", t_attrs, {dy, w}, 1)[0];
+      ASSERT_EQ(dx.dims(), x.dims());
+      const double lhs = Dot(y, dy), rhs = Dot(x, dx);
+      EXPECT_NEAR(lhs, rhs, 1e-4 * (std::abs(lhs) + 1));
+    }
+  }
+}
+
+TEST(LinearValues, WeightIsOutByIn) {
+  // y = x @ W^T + b: [1, 2] . [3, 4] + 1 = 12, [1, 2] . [5, 6] - 1 = 16.
+  ExpectBoth("linear", {}, {F({1, 2}, {1, 2}), F({2, 2}, {3, 4, 5, 6}), F({2}, {1, -1})},
+             F({1, 2}, {12, 16}));
+}
+
+TEST(MatmulValues, BatchDimsBroadcastAndVectorsArePromoted) {
+  // a (2, 1, 1, 2) @ b (3, 2, 1): out[i, j] = a[i] . b[j].
+  Tensor a = F({2, 1, 1, 2}, {1, 2, 3, 4});
+  Tensor b = F({3, 2, 1}, {1, 0, 0, 1, 1, 1});
+  ExpectBoth("matmul", {}, {a, b}, F({2, 3, 1, 1}, {1, 2, 3, 3, 4, 7}));
+  // vector @ matrix drops the promoted dim: (2) @ (2, 3) -> (3).
+  ExpectBoth("matmul", {}, {F({2}, {1, 2}), F({2, 3}, {1, 2, 3, 4, 5, 6})}, F({3}, {9, 12, 15}));
+}
+
+// --- the oneDNN layer ---
+
+using onednn::Activation;
+using onednn::Epilogue;
+
+double Act(Activation a, double v) {
+  switch (a) {
+    case Activation::kNone: return v;
+    case Activation::kRelu: return v > 0 ? v : 0;
+    case Activation::kGeluErf: return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+    case Activation::kGeluTanh:
+      return 0.5 * v * (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)));
+    case Activation::kSigmoid: return 1 / (1 + std::exp(-v));
+    case Activation::kTanh: return std::tanh(v);
+  }
+  return v;
+}
+
+// What the epilogue must produce from the plain product `acc` (channel of element i: col(i)).
+template <typename Col>
+Tensor Expected(const Tensor& acc, const Epilogue& e, const Tensor& bias, const Tensor& residual,
+                Col col) {
+  Tensor out = Tensor::Empty(DType::kF32, acc.dims());
+  for (int64_t i = 0; i < acc.numel(); ++i) {
+    double v = acc.GetAsDouble(i) + (e.bias ? bias.GetAsDouble(col(i)) : 0.0);
+    if (e.residual && e.residual_before_activation) v += residual.GetAsDouble(i);
+    v = Act(e.activation, v);
+    if (e.residual && !e.residual_before_activation) v += residual.GetAsDouble(i);
+    out.data<float>()[i] = static_cast<float>(v);
+  }
+  return out;
+}
+
+std::vector<Epilogue> AllEpilogues() {
+  std::vector<Epilogue> all;
+  for (Activation a : {Activation::kNone, Activation::kRelu, Activation::kGeluErf,
+                       Activation::kGeluTanh, Activation::kSigmoid, Activation::kTanh}) {
+    all.push_back({true, a, false, false});
+    all.push_back({true, a, true, false});
+    all.push_back({false, a, true, true});
+  }
+  return all;
+}
+
+std::string Describe(const Epilogue& e) {
+  return std::string(onednn::ActivationName(e.activation)) + (e.bias ? " +bias" : "") +
+         (e.residual ? (e.residual_before_activation ? " residual-before" : " residual-after")
+                     : "");
+}
+
+// Runs `fn(ctx)` with `threads` threads inside a ThreadPool.
+template <typename Fn>
+void WithThreads(int threads, Fn fn) {
+  ThreadPool pool(threads);
+  ExecContext ctx = pool.context();
+  pool.Run([&] { fn(ctx); });
+}
+
+bool Bitwise(const Tensor& a, const Tensor& b) {
+  return a.dims() == b.dims() && std::memcmp(a.raw_data(), b.raw_data(), a.nbytes()) == 0;
+}
+
+TEST(OneDnnEpilogue, GemmMatchesTheReferencePlusTheFormulas) {
+  // A product cut into several chunks; a batch of small products grouped into one batched
+  // primitive; a transposed b (linear's weight).
+  struct Case {
+    int64_t batch, m, k, n;
+    bool b_transposed;
+  };
+  for (const Case& c :
+       {Case{1, 96, 200, 160, false}, Case{6, 8, 16, 12, false}, Case{1, 40, 24, 32, true}}) {
+    SCOPED_TRACE("batch " + std::to_string(c.batch) + (c.b_transposed ? " b^T" : ""));
+    Tensor a = Random({c.batch, c.m, c.k}, 1), b = Random({c.batch, c.k, c.n}, 2);
+    Tensor bias = Random({c.n}, 3), res = Random({c.batch, c.m, c.n}, 4);
+    const KernelEntry* ref =
+        KernelRegistry::Global().Find("matmul", DeviceKind::kCPU, DType::kF32, "ref");
+    Tensor acc = RunKernel(*ref, "matmul", {}, {a, b}, 1)[0];
+    Tensor b_arg = b;  // what the Gemm reads: b, or b^T stored (n, k) when transposed
+    if (c.b_transposed) {
+      b_arg = Tensor::Empty(DType::kF32, {c.n, c.k});
+      for (int64_t p = 0; p < c.k; ++p) {
+        for (int64_t q = 0; q < c.n; ++q)
+          b_arg.data<float>()[q * c.k + p] = b.data<float>()[p * c.n + q];
+      }
+    }
+    onednn::GemmShape shape;
+    shape.m = c.m;
+    shape.k = c.k;
+    shape.n = c.n;
+    shape.b_transposed = c.b_transposed;
+    for (int64_t i = 0; c.batch > 1 && i < c.batch; ++i) {
+      shape.a_offsets.push_back(i * c.m * c.k);
+      shape.b_offsets.push_back(i * c.k * c.n);
+    }
+    for (const Epilogue& e : AllEpilogues()) {
+      SCOPED_TRACE(Describe(e));
+      onednn::Gemm gemm(shape, e);
+      Tensor one = Tensor::Empty(DType::kF32, acc.dims()),
+             two = Tensor::Empty(DType::kF32, acc.dims());
+      for (auto [threads, out] : {std::pair{1, &one}, std::pair{2, &two}}) {
+        WithThreads(threads, [&](const ExecContext& ctx) {
+          gemm.Run(ctx, a.data<float>(), b_arg.data<float>(), bias.data<float>(), res.data<float>(),
+                   out->data<float>());
+        });
+      }
+      const int64_t n = c.n;
+      EXPECT_EQ(
+          Compare(one, Expected(acc, e, bias, res, [n](int64_t i) { return i % n; }), 1e-4, 1e-4),
+          "");
+      EXPECT_TRUE(Bitwise(one, two));
+    }
+  }
+}
+
+TEST(OneDnnEpilogue, ConvolutionMatchesTheReferencePlusTheFormulas) {
+  // A 3x3 convolution, and a strided 1x1 one (a GEMM on the NCHW tensors when the epilogue is
+  // at most a bias, a primitive otherwise).
+  struct Geometry {
+    Dims x, w;
+    V stride, padding;
+  };
+  for (const Geometry& c : {Geometry{{2, 16, 12, 12}, {32, 16, 3, 3}, {1, 1}, {1, 1}},
+                            Geometry{{2, 64, 12, 10}, {80, 64, 1, 1}, {2, 3}, {0, 0}}}) {
+    AttrMap attrs = {{"stride", c.stride},
+                     {"padding", c.padding},
+                     {"dilation", V{1, 1}},
+                     {"groups", 1},
+                     {"auto_pad", "explicit"}};
+    const int64_t c_out = c.w[0];
+    Tensor x = Random(c.x, 1), w = Random(c.w, 2), bias = Random({c_out}, 3);
+    const KernelEntry* ref =
+        KernelRegistry::Global().Find("conv2d", DeviceKind::kCPU, DType::kF32, "ref");
+    Tensor acc = RunKernel(*ref, "conv2d", attrs, {x, w}, 1)[0];
+    Tensor res = Random(acc.dims(), 4);
+    const ops::ConvGeometry g = ops::Conv2dGeometry(attrs, c.x, c.w);
+    const int64_t hw = g.out[0] * g.out[1];
+    for (const Epilogue& e : AllEpilogues()) {
+      SCOPED_TRACE(Describe(e) + " kernel " + std::to_string(c.w[2]));
+      onednn::Convolution conv(g, false, e);
+      Tensor one = Tensor::Empty(DType::kF32, acc.dims()),
+             two = Tensor::Empty(DType::kF32, acc.dims());
+      for (auto [threads, out] : {std::pair{1, &one}, std::pair{2, &two}}) {
+        WithThreads(threads, [&](const ExecContext& ctx) {
+          conv.Run(ctx, x.data<float>(), w.data<float>(), bias.data<float>(), res.data<float>(),
+                   out->data<float>());
+        });
+      }
+      auto channel = [hw, c_out](int64_t i) { return i / hw % c_out; };
+      EXPECT_EQ(Compare(one, Expected(acc, e, bias, res, channel), 1e-4, 1e-4), "");
+      EXPECT_TRUE(Bitwise(one, two));
+    }
+  }
+}
+
+TEST(OneDnnEpilogue, TransposedConvolutionFillsUnreachedOutputWithTheEpilogue) {
+  // Stride 1, dilation 2, output_padding 1: the last row and column get act(bias) (+ residual).
+  const Dims xd = {1, 3, 4, 4}, wd = {3, 2, 2, 2};
+  AttrMap attrs = {{"stride", V{1, 1}},
+                   {"padding", V{0, 0}},
+                   {"dilation", V{2, 2}},
+                   {"groups", 1},
+                   {"output_padding", V{1, 1}}};
+  Tensor x = Random(xd, 1), w = Random(wd, 2), bias = Random({2}, 3);
+  const KernelEntry* ref =
+      KernelRegistry::Global().Find("conv_transpose2d", DeviceKind::kCPU, DType::kF32, "ref");
+  Tensor acc = RunKernel(*ref, "conv_transpose2d", attrs, {x, w}, 1)[0];
+  Tensor res = Random(acc.dims(), 4);
+  const ops::ConvGeometry g = ops::ConvTranspose2dGeometry(attrs, xd, wd);
+  const int64_t hw = g.out[0] * g.out[1];
+  for (const Epilogue& e : AllEpilogues()) {
+    SCOPED_TRACE(Describe(e));
+    onednn::Convolution conv(g, true, e);
+    Tensor out = Tensor::Empty(DType::kF32, acc.dims());
+    WithThreads(2, [&](const ExecContext& ctx) {
+      conv.Run(ctx, x.data<float>(), w.data<float>(), bias.data<float>(), res.data<float>(),
+               out.data<float>());
+    });
+    EXPECT_EQ(Compare(out, Expected(acc, e, bias, res, [hw](int64_t i) { return i / hw % 2; }),
+                      1e-4, 1e-4),
+              "");
+  }
+}
+
+TEST(OneDnn, LargeProblemsAreCutIntoSeveralChunks) {
+  onednn::GemmShape big;
+  big.m = big.k = big.n = 1024;
+  EXPECT_GE(onednn::Gemm(big, {}).chunks(), 2);
+  onednn::GemmShape row;  // M = 1: split along N
+  row.m = 1;
+  row.k = row.n = 1024;
+  EXPECT_GE(onednn::Gemm(row, {}).chunks(), 2);
+  AttrMap attrs = {{"stride", V{1, 1}},
+                   {"padding", V{1, 1}},
+                   {"dilation", V{1, 1}},
+                   {"groups", 1},
+                   {"auto_pad", "explicit"}};
+  // One image: output-channel blocks.
+  EXPECT_GE(
+      onednn::Convolution(ops::Conv2dGeometry(attrs, {1, 64, 56, 56}, {64, 64, 3, 3}), false, {})
+          .chunks(),
+      2);
+  EXPECT_GE(
+      onednn::Convolution(ops::Conv2dGeometry(attrs, {8, 64, 56, 56}, {64, 64, 3, 3}), false, {})
+          .chunks(),
+      2);
+}
+
+TEST(OneDnn, ABoundKernelRunsFromSeveralThreadsAtOnce) {
+  for (const char* op : {"matmul", "conv2d"}) {
+    SCOPED_TRACE(op);
+    std::vector<Tensor> in;
+    AttrMap attrs;
+    if (std::string(op) == "matmul") {
+      in = {Random({300, 200}, 1), Random({200, 250}, 2)};
+    } else {
+      in = {Random({2, 16, 20, 20}, 1), Random({32, 16, 3, 3}, 2)};
+      attrs = {{"padding", V{1, 1}}};
+    }
+    const OpSchema& schema = OpRegistry::Global().Get(op);
+    AttrMap resolved = ResolveAttributes(schema, attrs);
+    std::vector<TensorType> in_types = {{DType::kF32, Shape::FromDims(in[0].dims())},
+                                        {DType::kF32, Shape::FromDims(in[1].dims())}};
+    std::vector<TensorType> out_types = InferOutputTypes(schema, resolved, in_types, "n", "");
+    const KernelEntry* e = KernelRegistry::Global().Find(op, DeviceKind::kCPU, DType::kF32, "cpu");
+    std::unique_ptr<Kernel> kernel =
+        e->factory(KernelSignature{op, resolved, in_types, out_types, Device::CPU()});
+    auto run = [&](int threads) {
+      std::vector<Tensor> out = {Tensor::Empty(DType::kF32, out_types[0].shape.static_dims())};
+      ThreadPool pool(threads);
+      ExecContext ctx = pool.context();
+      pool.Run([&] { kernel->Run(in, out, ctx); });
+      return out[0];
+    };
+    const Tensor want = run(1);
+    std::vector<Tensor> got(4);
+    std::vector<std::thread> threads;
+    for (size_t t = 0; t < got.size(); ++t) {
+      threads.emplace_back([&, t] {
+        for (int rep = 0; rep < 3; ++rep) got[t] = run(t % 2 ? 2 : 1);
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    for (const Tensor& g : got) EXPECT_TRUE(Bitwise(g, want));
+  }
+}
+
+TEST(OneDnn, KeepsOpenMPSingleThreadedOnTheCallingThread) {
+  omp_set_num_threads(2);
+  onednn::GemmShape s;
+  s.m = s.k = s.n = 64;
+  onednn::Gemm gemm(s, {});
+  EXPECT_EQ(omp_get_max_threads(), 1);
+  omp_set_num_threads(2);
+  Tensor a = Random({64, 64}, 1), b = Random({64, 64}, 2), c = Tensor::Empty(DType::kF32, {64, 64});
+  ExecContext ctx;
+  gemm.Run(ctx, a.data<float>(), b.data<float>(), nullptr, nullptr, c.data<float>());
+  EXPECT_EQ(omp_get_max_threads(), 1);
+}
+
+}  // namespace
+}  // namespace bronze::testing
