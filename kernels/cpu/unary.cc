@@ -244,13 +244,11 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 #include <limits>
 
+#include "kernels/cast_value.h"
 #include "kernels/cpu/cpu_util.h"
 
 namespace bronze {
 void RegisterCpuUnaryIntKernels(KernelRegistry& r);  // kernels/cpu/unary_int.cc
-namespace cpu {
-float NarrowToF32(double x);  // kernels/cpu/unary_int.cc: IEEE double -> float, no UB
-}  // namespace cpu
 }  // namespace bronze
 
 namespace bronze::cpu {

@@ -5,7 +5,7 @@
 // i64 -> f32, plus f64 -> f32 is vectorized; the other casts are plain loops (the compiler may
 // vectorize them). All of them are split across the session's threads with ParallelFor.
 //
-// Cast semantics are exactly those of the reference kernel (kernels/ref/unary.cc): float to
+// Cast semantics are those of kernels/cast_value.h, shared with the reference kernel: float to
 // integer truncates toward zero and saturates (NaN -> 0), so no conversion is out of range.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/cpu/unary_int.cc"
@@ -18,42 +18,11 @@
 #include <limits>
 #include <type_traits>
 
+#include "kernels/cast_value.h"
+
 #ifndef BRONZE_KERNELS_CPU_UNARY_INT_SCALAR_
 #define BRONZE_KERNELS_CPU_UNARY_INT_SCALAR_
 namespace bronze::cpu {
-
-inline constexpr double kHalfwayToInf = 3.4028235677973366e38;  // FLT_MAX + half an ulp
-
-// double -> float, rounding to nearest and overflowing to +-inf as IEEE 754 does, without the
-// out-of-range conversion that C++ leaves undefined (as in kernels/ref/unary.cc).
-float NarrowToF32(double x) {
-  constexpr double kMax = std::numeric_limits<float>::max();
-  if (x > kMax || x < -kMax) {
-    return static_cast<float>(std::copysign(std::fabs(x) >= kHalfwayToInf ? HUGE_VAL : kMax, x));
-  }
-  return static_cast<float>(x);  // in range, or NaN
-}
-
-// One element of cast, as the reference kernel defines it (see kernels/ref/unary.cc).
-template <typename To, typename From>
-To CastValue(From x) {
-  if constexpr (std::is_same_v<To, bool>) {
-    return x != From(0);  // NaN != 0
-  } else if constexpr (std::is_same_v<From, bool>) {
-    return static_cast<To>(x ? 1 : 0);
-  } else if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To>) {
-    constexpr double lo = static_cast<double>(std::numeric_limits<To>::lowest());
-    constexpr double hi_excl = static_cast<double>(std::numeric_limits<To>::max() / 2 + 1) * 2;
-    if (std::isnan(x)) return To(0);
-    if (x <= lo) return std::numeric_limits<To>::lowest();
-    if (x >= hi_excl) return std::numeric_limits<To>::max();
-    return static_cast<To>(x);
-  } else if constexpr (std::is_same_v<From, double> && std::is_same_v<To, float>) {
-    return NarrowToF32(x);
-  } else {
-    return static_cast<To>(x);  // int -> int wraps (C++20), to float rounds to nearest
-  }
-}
 
 template <typename To, typename From>
 void CastScalar(const From* x, To* y, size_t n) {

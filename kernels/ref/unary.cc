@@ -8,6 +8,7 @@
 #include <numbers>
 #include <type_traits>
 
+#include "kernels/cast_value.h"
 #include "kernels/ref/ref_util.h"
 
 namespace bronze::ref {
@@ -21,17 +22,6 @@ void Map(const Tensor& x, Tensor& y, F f) {
   for (int64_t i = 0; i < x.numel(); ++i) out[i] = f(in[i]);
 }
 
-
-// double -> float, rounding to nearest and overflowing to +-inf as IEEE 754 does, without the
-// out-of-range conversion that C++ leaves undefined (and sanitizers may flag).
-float NarrowToF32(double x) {
-  constexpr double kMax = std::numeric_limits<float>::max();
-  constexpr double kHalfwayToInf = 3.4028235677973366e38;  // FLT_MAX + half an ulp: rounds to inf
-  if (x > kMax || x < -kMax) {
-    return static_cast<float>(std::copysign(std::fabs(x) >= kHalfwayToInf ? HUGE_VAL : kMax, x));
-  }
-  return static_cast<float>(x);  // in range, or NaN
-}
 
 // An attribute value in the input dtype (PyTorch rounds scalars to the tensor's dtype).
 template <typename T>
@@ -148,29 +138,6 @@ void Clip(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> ou
 
 void LogicalNot(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out) {
   Map<bool, bool>(in[0], out[0], [](bool x) { return !x; });
-}
-
-// One element of cast: the definitions the schema documents.
-template <typename To, typename From>
-To CastValue(From x) {
-  if constexpr (std::is_same_v<To, bool>) {
-    return x != From(0);  // NaN != 0
-  } else if constexpr (std::is_same_v<From, bool>) {
-    return static_cast<To>(x ? 1 : 0);
-  } else if constexpr (std::is_floating_point_v<From> && std::is_integral_v<To>) {
-    // Truncate toward zero, saturating (NaN -> 0): never an out-of-range conversion.
-    constexpr double lo = static_cast<double>(std::numeric_limits<To>::lowest());
-    constexpr double hi_excl = static_cast<double>(std::numeric_limits<To>::max() / 2 + 1) * 2;
-    if (std::isnan(x)) return To(0);
-    if (x <= lo) return std::numeric_limits<To>::lowest();
-    if (x >= hi_excl) return std::numeric_limits<To>::max();
-    return static_cast<To>(x);
-  } else if constexpr (std::is_same_v<From, double> && std::is_same_v<To, float>) {
-    return NarrowToF32(x);  // overflows to +-inf
-  } else {
-    // int -> int wraps modulo 2^bits (defined in C++20), int -> float rounds to nearest.
-    return static_cast<To>(x);
-  }
 }
 
 template <typename From>
