@@ -47,6 +47,13 @@ Value GraphBuilder::Parameter(const std::string& name, Tensor initial_value) {
   return AddSource("parameter", name, dtype, std::move(shape), std::move(initial_value));
 }
 
+Value GraphBuilder::State(const std::string& name, Tensor initial_value) {
+  if (!initial_value.defined()) throw InvalidArgumentError("state '" + name + "' needs an initial value");
+  Shape shape = Shape::FromDims(initial_value.dims());
+  DType dtype = initial_value.dtype();
+  return AddSource("state", name, dtype, std::move(shape), std::move(initial_value));
+}
+
 Value GraphBuilder::Constant(Tensor value, const std::string& name) {
   if (!value.defined()) throw InvalidArgumentError("a constant needs a value");
   value = value.Clone();  // a constant never changes, even when the caller's buffer does

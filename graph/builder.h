@@ -22,6 +22,9 @@ class GraphBuilder {
   Value Placeholder(const std::string& name, DType dtype, Shape shape);
   // Trainable state with its initial value (shared with the caller; a Session copies it).
   Value Parameter(const std::string& name, Tensor initial_value);
+  // Persistent state that is not trained (optimizer moments, running statistics), with its
+  // initial value (shared with the caller; a Session copies it).
+  Value State(const std::string& name, Tensor initial_value);
   // A constant; the builder keeps its own copy of `value`.
   Value Constant(Tensor value, const std::string& name = "");
 

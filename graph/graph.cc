@@ -2,6 +2,7 @@
 #include "graph/graph.h"
 
 #include <algorithm>
+#include <map>
 #include <queue>
 
 #include "graph/op_registry.h"
@@ -108,6 +109,32 @@ std::vector<NodeId> Graph::TopologicalOrder() const {
       users[static_cast<size_t>(in.node)].push_back(n->id);
     }
   }
+  // Write-after-read edges: an in-place writer waits for every other reader of its target.
+  std::vector<std::vector<NodeId>> after(nodes_.size());  // [writer] -> readers it waits for
+  bool any_inplace = false;
+  for (const auto& n : nodes_) any_inplace = any_inplace || (n && n->op && !n->op->inplace.empty());
+  if (any_inplace) {
+    std::map<Value, std::vector<NodeId>> readers;
+    for (const auto& n : nodes_) {
+      if (!n) continue;
+      for (const Value& in : n->inputs) {
+        auto& r = readers[in];
+        if (r.empty() || r.back() != n->id) r.push_back(n->id);
+      }
+    }
+    for (const auto& n : nodes_) {
+      if (!n || !n->op) continue;
+      for (const auto& [k, j] : n->op->inplace) {
+        if (static_cast<size_t>(j) >= n->inputs.size()) continue;
+        for (NodeId r : readers[n->inputs[static_cast<size_t>(j)]]) {
+          if (r == n->id) continue;
+          after[static_cast<size_t>(n->id)].push_back(r);
+          ++pending[static_cast<size_t>(n->id)];
+          users[static_cast<size_t>(r)].push_back(n->id);
+        }
+      }
+    }
+  }
   std::priority_queue<NodeId, std::vector<NodeId>, std::greater<>> ready;
   for (const auto& n : nodes_) {
     if (n && pending[static_cast<size_t>(n->id)] == 0) ready.push(n->id);
@@ -134,9 +161,15 @@ std::vector<NodeId> Graph::TopologicalOrder() const {
     while (seen_at[static_cast<size_t>(cur)] < 0) {
       seen_at[static_cast<size_t>(cur)] = static_cast<int>(path.size());
       path.push_back(cur);
+      NodeId next = kNoNode;
       for (const Value& in : node(cur).inputs) {
-        if (pending[static_cast<size_t>(in.node)] > 0) { cur = in.node; break; }
+        if (pending[static_cast<size_t>(in.node)] > 0) { next = in.node; break; }
       }
+      for (NodeId r : after[static_cast<size_t>(cur)]) {
+        if (next == kNoNode && pending[static_cast<size_t>(r)] > 0) next = r;
+      }
+      if (next == kNoNode) break;
+      cur = next;
     }
     std::string cycle;
     for (size_t k = static_cast<size_t>(seen_at[static_cast<size_t>(cur)]); k < path.size(); ++k) {
@@ -160,6 +193,7 @@ static std::vector<NodeId> NodesOfOp(const std::vector<std::unique_ptr<Node>>& n
 
 std::vector<NodeId> Graph::Placeholders() const { return NodesOfOp(nodes_, "placeholder"); }
 std::vector<NodeId> Graph::Parameters() const { return NodesOfOp(nodes_, "parameter"); }
+std::vector<NodeId> Graph::States() const { return NodesOfOp(nodes_, "state"); }
 
 std::vector<std::vector<std::pair<NodeId, int>>> Graph::Uses() const {
   std::vector<std::vector<std::pair<NodeId, int>>> uses(nodes_.size());

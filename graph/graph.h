@@ -90,12 +90,14 @@ class Graph {
   size_t id_bound() const { return nodes_.size(); }
   NodeId FindNode(std::string_view name) const;  // kNoNode when absent
 
-  // A topological order of the live nodes (ties broken by id, so it is deterministic). Throws
-  // GraphError naming the nodes of a cycle.
+  // A topological order of the live nodes (ties broken by id, so it is deterministic). A node
+  // that updates a value in place (OpSchema::inplace) comes after every other reader of that
+  // value. Throws GraphError naming the nodes of a cycle.
   std::vector<NodeId> TopologicalOrder() const;
-  // Placeholder / parameter node ids, in id order.
+  // Placeholder / parameter / state node ids, in id order.
   std::vector<NodeId> Placeholders() const;
   std::vector<NodeId> Parameters() const;
+  std::vector<NodeId> States() const;
   // For each node id, the (user node, input slot) pairs that read any of its outputs.
   std::vector<std::vector<std::pair<NodeId, int>>> Uses() const;
 

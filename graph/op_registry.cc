@@ -61,6 +61,16 @@ const OpRegistry& OpRegistry::Global() {
     RegisterNnOps(*r);
     RegisterLossOps(*r);
     RegisterRandomOps(*r);
+    RegisterOptimizerOps(*r);
+    // Gradient builders come last: they may refer to any op.
+    RegisterElementwiseGrads(*r);
+    RegisterUnaryGrads(*r);
+    RegisterLinalgGrads(*r);
+    RegisterReduceGrads(*r);
+    RegisterShapeGrads(*r);
+    RegisterNnGrads(*r);
+    RegisterLossGrads(*r);
+    RegisterRandomGrads(*r);
     return r;
   }();
   return *registry;
@@ -76,12 +86,31 @@ void OpRegistry::Register(OpSchema schema) {
   if (!schema.infer || !schema.validate || !schema.cost) {
     ThrowInternal("op '" + schema.name + "' lacks a shape function, validation or cost");
   }
+  if (!schema.inplace.empty() && !schema.has_side_effects) {
+    ThrowInternal("op '" + schema.name + "' updates in place but has no side effects");
+  }
+  if (schema.grad && schema.differentiability != Differentiability::kDifferentiable) {
+    ThrowInternal("op '" + schema.name + "' has a gradient but is not marked differentiable");
+  }
   for (const AttrSpec& a : schema.attrs) {
     if (a.default_value && a.default_value->type() != a.type) {
       ThrowInternal("op '" + schema.name + "' attribute '" + a.name + "' default has the wrong type");
     }
   }
   ops_.push_back(std::make_unique<OpSchema>(std::move(schema)));
+}
+
+void OpRegistry::SetGrad(std::string_view op, GradFn grad) {
+  OpSchema* schema = nullptr;
+  for (auto& o : ops_) {
+    if (o->name == op) schema = o.get();
+  }
+  if (!schema) ThrowInternal("SetGrad: no op '" + std::string(op) + "'");
+  if (schema->differentiability != Differentiability::kDifferentiable) {
+    ThrowInternal("SetGrad: op '" + schema->name + "' is not marked differentiable");
+  }
+  if (schema->grad) ThrowInternal("SetGrad: op '" + schema->name + "' already has a gradient");
+  schema->grad = std::move(grad);
 }
 
 const OpSchema* OpRegistry::Find(std::string_view name) const {

@@ -52,8 +52,10 @@ using InferFn = std::function<std::vector<TensorType>(const InferContext&)>;
 // Checks attribute values beyond their types (ranges, mutual constraints); throws AttributeError.
 using ValidateFn = std::function<void(const AttrMap&)>;
 // Appends the backward of `node` to the graph through `b`: given the gradients of its outputs
-// (an invalid Value where an output has none), returns one gradient per input (an invalid Value
-// where an input gets none). Filled in by the autodiff work.
+// (an invalid Value where an output has none; at least one is valid), returns one gradient per
+// input (an invalid Value where an input gets none), each with exactly its input's type. The
+// builder's location is the forward node's; helpers for broadcasting and reductions are in
+// passes/grad_util.h.
 using GradFn = std::function<std::vector<Value>(GraphBuilder& b, const Node& node,
                                                 std::span<const Value> output_grads)>;
 // vmap-style batching: given the node's inputs rewritten for the batched graph and each one's
@@ -98,6 +100,15 @@ class OpSchema {
   int dispatch_input = 0;
   bool is_source = false;
   bool has_side_effects = false;         // never removed by DCE (optimizer updates, ...)
+  // In-place updates of persistent state: (output k, input j) means output k is written into
+  // the buffer of input j, which must be a parameter or state value (optimizer updates, assign).
+  // Every other reader of that value runs before the writer (Graph::TopologicalOrder), and such
+  // ops need has_side_effects.
+  std::vector<std::pair<int, int>> inplace;
+  // Outputs that carry the next value of a state input: (output k, input j). A training compile
+  // writes output k back into input j when input j is a `state` node (batch_norm's running
+  // statistics); an inference graph ignores them.
+  std::vector<std::pair<int, int>> state_outputs;
 
   const AttrSpec* FindAttr(std::string_view attr) const;
   std::string InputName(size_t i) const;
@@ -114,6 +125,10 @@ class OpRegistry {
 
   // Adds an op; throws InternalError on a duplicate name or id, or a schema missing a piece.
   void Register(OpSchema schema);
+  // Attaches the gradient builder of a registered differentiable op (the families' *_grad.cc
+  // files do this after every op exists); throws InternalError for an unknown op, one not marked
+  // differentiable, or a second builder.
+  void SetGrad(std::string_view op, GradFn grad);
   const OpSchema* Find(std::string_view name) const;
   const OpSchema* FindById(uint32_t id) const;
   // Throws NotFoundError naming the op (and the closest known names).

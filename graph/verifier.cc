@@ -1,6 +1,7 @@
 // The verifier (see verifier.h for the list of checks).
 #include "graph/verifier.h"
 
+#include <map>
 #include <set>
 
 #include "graph/error.h"
@@ -61,6 +62,32 @@ void Verify(const Graph& g) {
         throw ShapeError(n.Describe() + ": annotated output " + std::to_string(k) + " type " +
                              n.outputs[k].ToString() + " does not match the inferred " +
                              inferred[k].ToString(),
+                         n.location);
+      }
+    }
+  }
+  // In-place updates: only persistent state, one writer per value, types that match.
+  std::map<Value, NodeId> writer;
+  for (NodeId id : order) {
+    const Node& n = g.node(id);
+    for (const auto& [k, j] : n.op->inplace) {
+      const Value target = n.inputs[static_cast<size_t>(j)];
+      const Node& t = g.node(target.node);
+      if (t.op->name != "parameter" && t.op->name != "state") {
+        throw GraphError(n.Describe() + " updates its " + n.op->InputName(static_cast<size_t>(j)) +
+                             " in place, but that is " + t.Describe() +
+                             "; only parameter and state values can be updated in place",
+                         n.location);
+      }
+      if (!(g.type(target) == n.outputs[static_cast<size_t>(k)])) {
+        throw ShapeError(n.Describe() + " writes " + n.outputs[static_cast<size_t>(k)].ToString() +
+                             " in place into " + t.Describe() + " of type " + g.type(target).ToString(),
+                         n.location);
+      }
+      auto [it, fresh] = writer.emplace(target, id);
+      if (!fresh) {
+        throw GraphError(t.Describe() + " is updated in place by both " +
+                             g.node(it->second).Describe() + " and " + n.Describe(),
                          n.location);
       }
     }

@@ -12,6 +12,7 @@
 #include "graph/op_registry.h"
 #include "graph/text.h"
 #include "graph/verifier.h"
+#include "passes/autodiff.h"
 
 namespace bronze {
 
@@ -22,6 +23,8 @@ const PassRegistry& PassRegistry::Global() {
                  ShapeInferPass});
     r->Register({"dce", "removes nodes no graph output depends on (placeholders and side-effect "
                         "ops stay)", DcePass});
+    r->Register({"autodiff", "appends the gradients of the output 'loss' with respect to every "
+                             "parameter, as outputs 'grad/<parameter>'", AutodiffPass});
     return r;
   }();
   return *registry;

@@ -2,6 +2,8 @@
 // compute when each slot dies.
 #include "runtime/plan.h"
 
+#include <algorithm>
+
 #include "graph/error.h"
 #include "graph/op_registry.h"
 #include "passes/pass.h"
@@ -11,9 +13,12 @@ namespace bronze {
 Plan::Plan(const Graph& graph, SymbolBindings bindings, const PlanOptions& options)
     : graph_(graph), bindings_(std::move(bindings)) {
   // Specialize: placeholders get concrete shapes, then inference makes every type concrete.
-  for (NodeId id : graph_.Placeholders()) {
-    Node& n = graph_.node(id);
-    n.attrs["shape"] = n.attrs.at("shape").shape().Substitute(bindings_);
+  for (NodeId id : graph_.node_ids()) {
+    for (auto& [name, attr] : graph_.node(id).attrs) {
+      if (attr.type() == AttrType::kShape && !attr.shape().is_static()) {
+        attr = attr.shape().Substitute(bindings_);
+      }
+    }
   }
   PassContext ctx;
   ShapeInferPass(graph_, ctx);
@@ -34,7 +39,7 @@ Plan::Plan(const Graph& graph, SymbolBindings bindings, const PlanOptions& optio
   for (const GraphOutput& o : graph_.outputs()) output_slots_.push_back(slot_of(o.value));
   for (NodeId id : order) {
     const std::string& op = graph_.node(id).op->name;
-    if (op == "parameter" || op == "constant") state_slots_.emplace_back(slot_of({id, 0}), id);
+    if (op == "parameter" || op == "state" || op == "constant") state_slots_.emplace_back(slot_of({id, 0}), id);
   }
 
   const KernelRegistry& kernels = KernelRegistry::Global();
@@ -51,6 +56,8 @@ Plan::Plan(const Graph& graph, SymbolBindings bindings, const PlanOptions& optio
       in_types.push_back(graph_.type(v));
     }
     step.outputs = slot_of_[static_cast<size_t>(id)];
+    step.aliases = n.op->inplace;
+    has_side_effects_ = has_side_effects_ || n.op->has_side_effects;
     DType dispatch = n.op->dispatch_input < 0 ? n.outputs[0].dtype
                                                : in_types[static_cast<size_t>(n.op->dispatch_input)].dtype;
     const KernelEntry* entry = kernels.Find(n.op->name, options.device.kind, dispatch, options.backend);
@@ -83,14 +90,33 @@ Plan::Plan(const Graph& graph, SymbolBindings bindings, const PlanOptions& optio
       for (int slot : slot_of_[static_cast<size_t>(id)]) keep[static_cast<size_t>(slot)] = 1;
     }
   }
+  auto bytes_of = [&](int slot) {
+    const TensorType& t = slot_types_[static_cast<size_t>(slot)];
+    return static_cast<size_t>(NumElements(t.shape.static_dims())) * DTypeSize(t.dtype);
+  };
+  // Outputs written into state (in-place updates) are not intermediates: they own no memory.
+  std::vector<char> aliased(slot_types_.size(), 0);
+  for (const PlanStep& step : steps_) {
+    for (const auto& [k, j] : step.aliases) aliased[static_cast<size_t>(step.outputs[static_cast<size_t>(k)])] = 1;
+  }
   for (size_t s = 0; s < steps_.size(); ++s) {
     for (int slot : steps_[s].outputs) {
       if (keep[static_cast<size_t>(slot)]) continue;
-      const TensorType& t = slot_types_[static_cast<size_t>(slot)];
-      intermediate_bytes_ += static_cast<size_t>(NumElements(t.shape.static_dims())) * DTypeSize(t.dtype);
+      if (!aliased[static_cast<size_t>(slot)]) intermediate_bytes_ += bytes_of(slot);
       // An output nobody reads dies right after the step that made it.
       int dies = last_use[static_cast<size_t>(slot)] < 0 ? static_cast<int>(s) : last_use[static_cast<size_t>(slot)];
       steps_[static_cast<size_t>(dies)].release.push_back(slot);
+    }
+  }
+  // Peak: replay the schedule the way Session::Run allocates and releases.
+  size_t live = 0;
+  for (const PlanStep& step : steps_) {
+    for (int slot : step.outputs) {
+      if (!aliased[static_cast<size_t>(slot)]) live += bytes_of(slot);
+    }
+    peak_bytes_ = std::max(peak_bytes_, live);
+    for (int slot : step.release) {
+      if (!aliased[static_cast<size_t>(slot)]) live -= bytes_of(slot);
     }
   }
 }

@@ -1,5 +1,6 @@
-// A Plan is a graph compiled for one input-shape signature: every symbolic dim bound, every
-// node's type concrete, a kernel bound to each compute node, and a linear schedule of steps over
+// A Plan is a graph compiled for one input-shape signature: every symbolic dim bound (in
+// placeholder shapes and in every shape-typed attribute, so backward ops that carry a forward
+// shape become concrete too), every node's type concrete, a kernel bound to each compute node, and a linear schedule of steps over
 // value slots with the step after which each intermediate can be freed. Plans are immutable once
 // built, so any number of threads may execute one at the same time.
 #pragma once
@@ -22,6 +23,9 @@ struct PlanStep {
   std::vector<int> inputs;            // slot ids
   std::vector<int> outputs;           // slot ids
   std::vector<int> release;           // slots no later step reads
+  // (output position, input position): the output is written into the input's buffer (an
+  // in-place update of a parameter or state; OpSchema::inplace).
+  std::vector<std::pair<int, int>> aliases;
 };
 
 struct PlanOptions {
@@ -48,6 +52,13 @@ class Plan {
   const std::vector<std::pair<int, NodeId>>& state_slots() const { return state_slots_; }
   // Sum of the bytes of all intermediate values (an upper bound on what the planner will need).
   size_t intermediate_bytes() const { return intermediate_bytes_; }
+  // The most bytes of step results alive at once when the steps run in order (each step's
+  // outputs are allocated before its dead inputs are released; graph outputs stay to the end).
+  // Inputs, parameters, state, constants and in-place updates are not counted.
+  size_t peak_bytes() const { return peak_bytes_; }
+  // Whether a step updates state in place (a training step): such a plan must not run on two
+  // threads at once.
+  bool has_side_effects() const { return has_side_effects_; }
 
  private:
   Graph graph_;
@@ -59,6 +70,8 @@ class Plan {
   std::vector<int> output_slots_;
   std::vector<std::pair<int, NodeId>> state_slots_;
   size_t intermediate_bytes_ = 0;
+  size_t peak_bytes_ = 0;
+  bool has_side_effects_ = false;
 };
 
 }  // namespace bronze

@@ -30,7 +30,7 @@ Session::Session(Graph graph, SessionOptions options)
   state_.resize(graph_.id_bound());
   for (NodeId id : graph_.node_ids()) {
     const Node& n = graph_.node(id);
-    if (n.op->name == "parameter") {
+    if (n.op->name == "parameter" || n.op->name == "state") {
       if (!n.data.defined()) {
         throw InvalidArgumentError(n.Describe() + " has no initial value", n.location);
       }
@@ -139,6 +139,9 @@ size_t Session::num_cached_plans() const {
 
 std::vector<Tensor> Session::Run(const std::vector<Tensor>& inputs) const {
   std::shared_ptr<const Plan> plan = PlanFor(inputs);
+  // A plan that updates state in place runs alone; pure plans run concurrently.
+  std::unique_lock<std::mutex> exclusive(run_mutex_, std::defer_lock);
+  if (plan->has_side_effects()) exclusive.lock();
   std::vector<Tensor> slots(static_cast<size_t>(plan->num_slots()));
   for (size_t i = 0; i < inputs.size(); ++i) slots[static_cast<size_t>(plan->input_slots()[i])] = inputs[i];
   for (const auto& [slot, id] : plan->state_slots()) slots[static_cast<size_t>(slot)] = state_[static_cast<size_t>(id)];
@@ -155,6 +158,7 @@ std::vector<Tensor> Session::Run(const std::vector<Tensor>& inputs) const {
       const TensorType& t = plan->slot_type(s);
       out.push_back(Tensor::Empty(t.dtype, t.shape.static_dims(), options_.device));
     }
+    for (const auto& [k, j] : step.aliases) out[static_cast<size_t>(k)] = in[static_cast<size_t>(j)];
     try {
       step.kernel->Run(in, out, ctx);
     } catch (const Error& e) {
@@ -197,8 +201,8 @@ NamedTensors Session::Run(const NamedTensors& inputs) const {
 
 NodeId Session::ParameterId(const std::string& name) const {
   NodeId id = graph_.FindNode(name);
-  if (id == kNoNode || graph_.node(id).op->name != "parameter") {
-    throw NotFoundError("graph '" + graph_.name() + "' has no parameter '" + name + "'");
+  if (id == kNoNode || (graph_.node(id).op->name != "parameter" && graph_.node(id).op->name != "state")) {
+    throw NotFoundError("graph '" + graph_.name() + "' has no parameter or state '" + name + "'");
   }
   return id;
 }

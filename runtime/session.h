@@ -3,7 +3,9 @@
 // once and every later run with that shape reuses its plan. Run() checks the inputs against the
 // placeholders (names, dtypes, ranks, dims, consistent symbol values) and executes the plan
 // sequentially. Run() may be called from many threads at once: plans are immutable and each call
-// gets its own buffers. The session owns the parameters (copied from the graph's initial values).
+// gets its own buffers; a plan that updates state in place (a training step) takes a lock, so
+// such runs are serialized. The session owns the parameters and state (copied from the graph's
+// initial values); in-place update ops write into them, so they persist across runs.
 #pragma once
 
 #include <atomic>
@@ -53,8 +55,10 @@ class Session {
   const SessionOptions& options() const { return options_; }
   int threads() const { return threads_; }
 
+  // The current value of a parameter or state node (shared with the session: a training step
+  // updates it in place; Clone() to keep a snapshot).
   Tensor parameter(const std::string& name) const;
-  // Replaces a parameter's value; dtype and shape must match. Not safe during a Run.
+  // Replaces a parameter's or state's value; dtype and shape must match. Not safe during a Run.
   void set_parameter(const std::string& name, const Tensor& value);
 
   // The plan for these inputs (compiling it when new); checks the inputs like Run.
@@ -78,6 +82,7 @@ class Session {
   // the CPU is the graph's own tensor); undefined for every other node.
   std::vector<Tensor> state_;
   mutable std::mutex mutex_;
+  mutable std::mutex run_mutex_;  // held by runs of plans that update state in place
   mutable std::map<std::vector<int64_t>, std::shared_ptr<const Plan>> plans_;
   mutable std::atomic<int64_t> num_compiles_{0};
 };

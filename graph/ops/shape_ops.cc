@@ -319,6 +319,7 @@ void RegisterShapeOps(OpRegistry& r) {
   RegisterShapeViewOps(r);
   RegisterShapeJoinOps(r);
   RegisterShapeIndexOps(r);
+  RegisterShapeMetaOps(r);
 }
 
 }  // namespace bronze

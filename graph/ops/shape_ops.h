@@ -51,5 +51,6 @@ int64_t NormalizeAxisScalarAsVector(int64_t axis, int64_t rank, const char* what
 void RegisterShapeViewOps(OpRegistry& registry);   // shape_ops.cc: reshape ... expand
 void RegisterShapeJoinOps(OpRegistry& registry);   // shape_ops_join.cc: concat ... pad
 void RegisterShapeIndexOps(OpRegistry& registry);  // shape_ops_index.cc: gather, one_hot, embedding
+void RegisterShapeMetaOps(OpRegistry& registry);   // shape_ops_meta.cc: stop_gradient, numel
 
 }  // namespace bronze

@@ -1,4 +1,5 @@
-// Source ops: placeholder (fed at run time), parameter (trainable state) and constant. They have
+// Source ops: placeholder (fed at run time), parameter (trainable state), state (persistent,
+// not trained) and constant. They have
 // no inputs and no kernels: the runtime binds their tensors. Attributes: dtype and shape; the
 // value of a constant (and the initial value of a parameter) is the node's `data` tensor.
 #include "graph/ops/common.h"
@@ -37,6 +38,10 @@ void RegisterSourceOps(OpRegistry& r) {
   r.Register(SourceSchema("parameter", 2, false,
                           "Trainable state that persists across runs; its initial value is the "
                           "node's data."));
+  r.Register(SourceSchema("state", 4,  false,
+                          "Persistent state that is not trained: optimizer moments, step counters, "
+                          "batch_norm running statistics. Its initial value is the node's data; "
+                          "in-place update ops (assign, the optimizers) change it between runs."));
   r.Register(SourceSchema("constant", 3, false, "A constant tensor; its value is the node's data."));
 }
 

@@ -24,6 +24,7 @@
 #include "graph/tensor.h"
 #include "graph/text.h"
 #include "graph/verifier.h"
+#include "passes/autodiff.h"
 #include "passes/pass_manager.h"
 #include "runtime/session.h"
 

@@ -8,6 +8,7 @@
 
 #include "graph/ops/common.h"
 #include "graph/ops/shape_ops.h"
+#include "kernels/numel_kernel.h"
 #include "kernels/cpu/shape_util.h"
 
 namespace bronze::cpu {
@@ -210,7 +211,7 @@ namespace bronze {
 
 void RegisterCpuShapeKernels(KernelRegistry& r) {
   for (DType d : kAllDTypes) {
-    for (const char* op : {"reshape", "flatten", "squeeze", "unsqueeze"}) {
+    for (const char* op : {"reshape", "flatten", "squeeze", "unsqueeze", "stop_gradient"}) {
       cpu::Register(r, op, d, &cpu::CopyAll);
     }
     cpu::Register(r, "transpose", d, &cpu::Transpose);
@@ -220,6 +221,8 @@ void RegisterCpuShapeKernels(KernelRegistry& r) {
     cpu::Register(r, "split", d, &cpu::Split);
     cpu::Register(r, "stack", d, &cpu::Stack);
   }
+  r.Register(KernelEntry{"numel", DeviceKind::kCPU, DType::kF32, "cpu", cpu::kCpuPriority,
+                         FunctionKernel(&NumelKernel<float>)});
   cpu::Register(r, "pad", DType::kF32, &cpu::Pad<float>);
   cpu::Register(r, "pad", DType::kF64, &cpu::Pad<double>);
   cpu::Register(r, "pad", DType::kI32, &cpu::Pad<int32_t>);

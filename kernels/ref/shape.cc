@@ -6,6 +6,7 @@
 
 #include "graph/ops/common.h"
 #include "graph/ops/shape_ops.h"
+#include "kernels/numel_kernel.h"
 #include "kernels/ref/ref_util.h"
 
 namespace bronze::ref {
@@ -216,7 +217,7 @@ namespace bronze {
 
 void RegisterRefShapeKernels(KernelRegistry& r) {
   for (DType d : kAllDTypes) {
-    for (const char* op : {"reshape", "flatten", "squeeze", "unsqueeze"}) {
+    for (const char* op : {"reshape", "flatten", "squeeze", "unsqueeze", "stop_gradient"}) {
       ref::Register(r, op, d, &ref::CopyAll);
     }
     ref::Register(r, "transpose", d, &ref::Transpose);
@@ -228,6 +229,10 @@ void RegisterRefShapeKernels(KernelRegistry& r) {
     ref::Register(r, "gather", d, &ref::GatherOp);
     ref::Register(r, "embedding", d, &ref::Embedding);
   }
+  ref::Register(r, "numel", DType::kF32, &NumelKernel<float>);
+  ref::Register(r, "numel", DType::kF64, &NumelKernel<double>);
+  ref::Register(r, "numel", DType::kI32, &NumelKernel<int32_t>);
+  ref::Register(r, "numel", DType::kI64, &NumelKernel<int64_t>);
   ref::Register(r, "pad", DType::kF32, &ref::Pad<float>);
   ref::Register(r, "pad", DType::kF64, &ref::Pad<double>);
   ref::Register(r, "pad", DType::kI32, &ref::Pad<int32_t>);

@@ -1,5 +1,6 @@
 // The op library's completeness check: every registered op has conformance cases, at least three
-// error cases, a frozen stable id, a reference kernel in f64 wherever it runs in f32 (gradient
+// error cases, a frozen stable id, a gradient builder and three gradient checks when it is
+// differentiable, a reference kernel in f64 wherever it runs in f32 (gradient
 // checks need it), and a fast CPU kernel for every f32 or bool case. Adding an op without all of
 // these fails here, with the missing piece named.
 #include <gtest/gtest.h>
@@ -41,6 +42,25 @@ TEST(OpCoverage, EveryOpHasConformanceAndErrorCasesAndAFrozenId) {
     }
   }
   for (const auto& [name, id] : frozen) EXPECT_NE(OpRegistry::Global().Find(name), nullptr) << name;
+}
+
+// Autodiff needs every op to say whether it is differentiable, a gradient builder for each one
+// that is, and gradient checks (at least three: plain, broadcasting, size-1 dims, ...).
+TEST(OpCoverage, EveryDifferentiableOpHasAGradientAndThreeGradientChecks) {
+  std::map<std::string, int> cases;
+  for (const GradCase& c : OpCases::Get().grads()) ++cases[c.op];
+  for (const OpSchema* op : OpRegistry::Global().All()) {
+    SCOPED_TRACE("op " + op->name);
+    EXPECT_NE(op->differentiability, Differentiability::kUnspecified)
+        << "the schema does not say whether the op is differentiable";
+    if (op->differentiability != Differentiability::kDifferentiable) {
+      EXPECT_EQ(cases[op->name], 0) << "gradient cases for an op marked not differentiable";
+      continue;
+    }
+    EXPECT_TRUE(static_cast<bool>(op->grad)) << "differentiable but no gradient builder (graph/ops/*_grad.cc)";
+    EXPECT_GE(cases[op->name], 3) << "fewer than three gradient cases in tests/ops/*_grad_cases.cc";
+  }
+  for (const auto& [name, n] : cases) EXPECT_NE(OpRegistry::Global().Find(name), nullptr) << name;
 }
 
 TEST(OpCoverage, EveryCaseNamesARegisteredOp) {

@@ -149,6 +149,7 @@ Graph SingleOpGraph(const std::string& op, const AttrMap& attrs, const std::vect
 
 void PrintTo(const ConformanceCase& c, std::ostream* os) { *os << c.op << ": " << c.name; }
 void PrintTo(const ErrorCase& c, std::ostream* os) { *os << c.op << ": " << c.name; }
+void PrintTo(const GradCase& c, std::ostream* os) { *os << c.op << ": " << c.name; }
 
 uint64_t CaseSeed(const std::string& op, const std::string& name) {
   uint64_t h = 1469598103934665603ull;  // FNV-1a

@@ -7,7 +7,10 @@
 //   - error cases (at least three per op): inputs and attributes that must be rejected, with the
 //     error code and the substrings the message must carry (the shapes or values involved; the
 //     test itself checks that the op and node names are there too);
-//   - the op's frozen stable id (stored in model files; changing it breaks saved models).
+//   - the op's frozen stable id (stored in model files; changing it breaks saved models);
+//   - for a differentiable op, at least three gradient cases (tests/ops/<family>_grad_cases.cc):
+//     tests/ops/gradcheck_test.cc checks autodiff's gradient against float64 central
+//     differences (plain inputs, broadcasting, size-1 dims, ...).
 // tests/ops/coverage_test.cc fails when a registered op lacks any of these or a fast CPU kernel.
 #pragma once
 
@@ -74,19 +77,37 @@ struct ErrorCase {
   std::optional<std::vector<Tensor>> run_with;
 };
 
+struct GradCase {
+  std::string op;
+  std::string name;  // "plain", "broadcast", "size-1 dims", ...
+  std::vector<InputSpec> inputs;  // f32 specs are converted to f64
+  AttrMap attrs;
+  // Inputs whose gradient is checked; empty: every float input.
+  std::vector<int> wrt;
+  // Outputs that enter the loss (sum of each output times fixed random weights); empty: every
+  // float output.
+  std::vector<int> outputs;
+  double atol = 1e-5;
+  double rtol = 1e-3;
+  double eps = 1e-6;
+};
+
 class OpCases {
  public:
   static OpCases& Get();
 
   void Add(ConformanceCase c) { conformance_.push_back(std::move(c)); }
   void Add(ErrorCase c) { errors_.push_back(std::move(c)); }
+  void Add(GradCase c) { grads_.push_back(std::move(c)); }
   void FreezeId(const std::string& op, uint32_t id) { frozen_ids_.emplace_back(op, id); }
 
   const std::vector<ConformanceCase>& conformance() const { return conformance_; }
   const std::vector<ErrorCase>& errors() const { return errors_; }
   const std::vector<std::pair<std::string, uint32_t>>& frozen_ids() const { return frozen_ids_; }
+  const std::vector<GradCase>& grads() const { return grads_; }
 
  private:
+  std::vector<GradCase> grads_;
   std::vector<ConformanceCase> conformance_;
   std::vector<ErrorCase> errors_;
   std::vector<std::pair<std::string, uint32_t>> frozen_ids_;
@@ -122,6 +143,7 @@ Graph SingleOpGraph(const std::string& op, const AttrMap& attrs,
 // gtest prints a case as its op and name.
 void PrintTo(const ConformanceCase& c, std::ostream* os);
 void PrintTo(const ErrorCase& c, std::ostream* os);
+void PrintTo(const GradCase& c, std::ostream* os);
 // Stable seed of a case.
 uint64_t CaseSeed(const std::string& op, const std::string& name);
 

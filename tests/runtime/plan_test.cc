@@ -154,8 +154,8 @@ TEST(SessionParameters, SetParameterRejectsWrongShapeDTypeUndefinedValuesAndUnkn
                                     {"parameter 'w'", "undefined"});
   ExpectError<NotFoundError>(
       [&] { session.set_parameter("nope", Tensor::Zeros(DType::kF32, {2})); },
-      {"graph 'params' has no parameter 'nope'"});
-  ExpectError<NotFoundError>([&] { session.parameter("nope"); }, {"has no parameter 'nope'"});
+      {"graph 'params' has no parameter or state 'nope'"});
+  ExpectError<NotFoundError>([&] { session.parameter("nope"); }, {"has no parameter or state 'nope'"});
   EXPECT_EQ(RunParam(session), (std::vector<float>{2.0f, 30.0f}))
       << "failed updates change nothing";
 }
