@@ -42,7 +42,10 @@ Value RestoreReducedAxes(GraphBuilder& b, Value g, std::vector<int64_t> axes, in
   }
   for (int64_t& a : axes) a = a < 0 ? a + rank : a;
   std::sort(axes.begin(), axes.end());
-  if (axes.empty()) return g;
+  // Reduced leading axes need no size-1 dims: broadcasting aligns trailing dims.
+  bool leading = true;
+  for (size_t k = 0; k < axes.size(); ++k) leading = leading && axes[k] == static_cast<int64_t>(k);
+  if (leading) return g;
   return b.Op1("unsqueeze", {g}, {{"axes", axes}});
 }
 

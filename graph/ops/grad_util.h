@@ -19,7 +19,8 @@ Value SumToShape(GraphBuilder& b, Value g, const Shape& target);
 Value BroadcastTo(GraphBuilder& b, Value g, const Shape& target);
 // `g` reduced over `axes` of a rank-`rank` input without keepdims, reshaped with size-1 dims
 // put back at `axes` (unsqueeze), ready to broadcast against the input. Axes may be negative;
-// empty axes means every axis (the reduction ops' convention).
+// empty axes means every axis (the reduction ops' convention). When the reduced axes are the
+// leading ones, `g` is returned as is (it already broadcasts against the input).
 Value RestoreReducedAxes(GraphBuilder& b, Value g, std::vector<int64_t> axes, int64_t rank);
 // A scalar constant.
 Value Scalar(GraphBuilder& b, double value, DType dtype);
