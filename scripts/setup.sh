@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what bronze needs on a Debian 12 machine: the packages in scripts/debian-packages.txt
-# (only the missing ones; no apt-get at all when none is missing) and the Python venv in .venv
+# and in any further list files given as arguments (scripts/bench.sh adds the benchmark peers of
+# scripts/bench-packages.txt) (only the missing ones; no apt-get at all when none is missing) and the Python venv in .venv
 # with requirements-dev.txt (pip runs only when that file changed since the last install).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -14,7 +15,7 @@ fail() {
 }
 
 # ---- Debian packages ------------------------------------------------------------------------
-mapfile -t packages < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' scripts/debian-packages.txt)
+mapfile -t packages < <(sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' scripts/debian-packages.txt "$@")
 # One dpkg-query for all of them: lines "name status" for the packages dpkg knows.
 installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${packages[@]}" 2>/dev/null \
               | awk '$NF == "installed" { print $1 }' || true)

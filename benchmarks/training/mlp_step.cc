@@ -1,0 +1,170 @@
+// One training step of an MLP 784-1024-1024-10 (linear + relu, cross-entropy mean, SGD lr 0.01)
+// at batch 256 on 2 threads: bronze's compiled step (runtime/trainer.h) against the same step in
+// PyTorch eager, run by benchmarks/peers/torch_mlp_step.py in its own interpreter (Debian's
+// python3-torch; BRONZE_TORCH_PYTHON overrides /usr/bin/python3) in the same job. Before the
+// timing it measures the memory each side's training adds to its process (peak RSS minus the RSS
+// before the model is built) and prints both with bronze's own accounting (MemoryReport).
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+
+#include "benchmarks/bench_util.h"
+#include <sys/resource.h>
+#include <unistd.h>
+
+namespace bronze::bench {
+namespace {
+
+constexpr int64_t kBatch = 256;
+constexpr int kThreads = 2;
+constexpr int kWarmup = 10;
+constexpr int kSteps = 20;
+
+Tensor Random(Dims dims, std::mt19937_64& rng, float scale) {
+  Tensor t = Tensor::Empty(DType::kF32, dims);
+  std::uniform_real_distribution<float> u(-scale, scale);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = u(rng);
+  return t;
+}
+
+Graph Mlp() {
+  std::mt19937_64 rng(0);
+  Graph g("mlp_784_1024_1024_10");
+  GraphBuilder b(g);
+  Value x = b.Placeholder("x", DType::kF32, Shape{Dim::Symbol("N"), 784});
+  Value y = b.Placeholder("y", DType::kI64, Shape{Dim::Symbol("N")});
+  Value h = x;
+  const int64_t sizes[] = {784, 1024, 1024, 10};
+  for (int l = 0; l < 3; ++l) {
+    const float bound = 1.0f / std::sqrt(static_cast<float>(sizes[l]));  // torch.nn.Linear's init
+    std::string name = "fc" + std::to_string(l + 1);
+    Value w = b.Parameter(name + "/weight", Random({sizes[l + 1], sizes[l]}, rng, bound));
+    Value bias = b.Parameter(name + "/bias", Random({sizes[l + 1]}, rng, bound));
+    h = b.Op1("linear", {h, w, bias}, {}, name);
+    if (l < 2) h = b.Op1("relu", {h}, {}, "relu" + std::to_string(l + 1));
+  }
+  b.Output("loss", b.Op1("cross_entropy", {h, y}));
+  return g;
+}
+
+NamedTensors Batch() {
+  std::mt19937_64 rng(1);
+  Tensor x = Random({kBatch, 784}, rng, 1.0f);
+  Tensor y = Tensor::Empty(DType::kI64, {kBatch});
+  for (int64_t i = 0; i < kBatch; ++i) y.data<int64_t>()[i] = static_cast<int64_t>(rng() % 10);
+  return {{"x", x}, {"y", y}};
+}
+
+std::unique_ptr<Trainer> MakeTrainer() {
+  TrainerOptions o;
+  o.training.optimizer = OptimizerSpec::SGD();
+  o.lr = 0.01;
+  o.session.threads = kThreads;
+  return std::make_unique<Trainer>(Mlp(), o);
+}
+
+size_t RssBytes() {
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<size_t>(resident) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+size_t MaxRssBytes() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<size_t>(u.ru_maxrss) * 1024;
+}
+
+// The peer's output: {"torch": ..., "seconds": [...], "peak_added_bytes": N}.
+struct PeerRun {
+  std::vector<double> seconds;
+  double peak_added_bytes = 0;
+  std::string error;
+};
+
+PeerRun RunPeer(int steps) {
+  PeerRun r;
+  const char* py = std::getenv("BRONZE_TORCH_PYTHON");
+  // The peer gets its default OpenMP wait policy (spinning), its fastest setup.
+  std::string cmd = "env -u OMP_WAIT_POLICY " + std::string(py ? py : "/usr/bin/python3") + " " BRONZE_SOURCE_DIR
+                    "/benchmarks/peers/torch_mlp_step.py --threads " + std::to_string(kThreads) +
+                    " --batch " + std::to_string(kBatch) + " --warmup " + std::to_string(kWarmup) +
+                    " --steps " + std::to_string(steps) + " 2>&1";
+  std::string out;
+  if (FILE* p = popen(cmd.c_str(), "r")) {
+    char buf[4096];
+    while (size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    if (pclose(p) != 0) r.error = "the PyTorch peer failed (is python3-torch installed?): " + out;
+  }
+  size_t s = out.find("\"seconds\": [");
+  size_t m = out.find("\"peak_added_bytes\": ");
+  if (r.error.empty() && (s == std::string::npos || m == std::string::npos)) r.error = "unreadable peer output: " + out;
+  if (!r.error.empty()) return r;
+  const char* c = out.c_str() + s + 12;
+  while (*c && *c != ']') {
+    char* end = nullptr;
+    r.seconds.push_back(std::strtod(c, &end));
+    c = end;
+    while (*c == ',' || *c == ' ') ++c;
+  }
+  r.peak_added_bytes = std::strtod(out.c_str() + m + 20, nullptr);
+  return r;
+}
+
+void BM_BronzeMlpStep(benchmark::State& state) {
+  auto trainer = MakeTrainer();
+  NamedTensors batch = Batch();
+  for (int i = 0; i < kWarmup; ++i) trainer->Step(batch);
+  for (auto _ : state) trainer->Step(batch);
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+BENCHMARK(BM_BronzeMlpStep)->Iterations(kSteps)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void BM_TorchMlpStep(benchmark::State& state) {
+  PeerRun peer = RunPeer(kSteps);
+  if (!peer.error.empty()) {
+    state.SkipWithError(peer.error.c_str());
+    for (auto _ : state) {}
+    return;
+  }
+  size_t i = 0;
+  for (auto _ : state) state.SetIterationTime(peer.seconds[i++ % peer.seconds.size()]);
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+BENCHMARK(BM_TorchMlpStep)->Iterations(kSteps)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+// Memory, once, before any timing (peak RSS only grows).
+void ReportMemory() {
+  const size_t before = RssBytes();
+  auto trainer = MakeTrainer();
+  NamedTensors batch = Batch();
+  for (int i = 0; i < kWarmup; ++i) trainer->Step(batch);
+  const double ours = static_cast<double>(MaxRssBytes() - before);
+  MemoryReport m = trainer->Memory(batch);
+  trainer.reset();
+  PeerRun peer = RunPeer(2);
+  std::printf("MLP 784-1024-1024-10 SGD step, batch %lld, %d threads\n", static_cast<long long>(kBatch), kThreads);
+  std::printf("  bronze plan: %s\n", m.ToString().c_str());
+  std::printf("  peak memory added by training: bronze %.1f MiB", ours / (1 << 20));
+  if (peer.error.empty()) {
+    std::printf(", PyTorch %.1f MiB, ratio %.2f\n", peer.peak_added_bytes / (1 << 20), ours / peer.peak_added_bytes);
+  } else {
+    std::printf(", PyTorch: %s\n", peer.error.c_str());
+  }
+}
+
+}  // namespace
+}  // namespace bronze::bench
+
+int main(int argc, char** argv) {
+  bronze::bench::ReportMemory();
+  return bronze::bench::Main(argc, argv,
+                             {{"MLP 784-1024-1024-10 SGD train step, batch 256, 2 threads (goal <= 0.8)",
+                               "BM_BronzeMlpStep/iterations:20/real_time", "BM_TorchMlpStep/iterations:20/manual_time"}});
+}

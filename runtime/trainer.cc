@@ -1,0 +1,91 @@
+// Trainer (see trainer.h).
+#include "runtime/trainer.h"
+
+#include <set>
+#include <sstream>
+
+#include "graph/error.h"
+#include "graph/op_registry.h"
+
+namespace bronze {
+
+Trainer::~Trainer() = default;
+
+Trainer::Trainer(Graph model, TrainerOptions options) : options_(std::move(options)) {
+  if (!options_.schedule) options_.schedule = ConstantLr(options_.lr);
+  training_ = BuildTrainingGraph(std::move(model), options_.training);
+  session_ = std::make_unique<Session>(training_.graph, options_.session);
+}
+
+double Trainer::learning_rate() const { return options_.schedule->At(step_); }
+
+std::vector<Tensor> Trainer::Feed(const NamedTensors& batch) const {
+  NamedTensors in = batch;
+  if (in.count(kLearningRateInput)) {
+    throw InvalidArgumentError(std::string("Trainer feeds the input '") + kLearningRateInput +
+                               "' itself (from its schedule); do not pass it in the batch");
+  }
+  in[kLearningRateInput] = Tensor::Scalar<float>(static_cast<float>(learning_rate()));
+  std::vector<Tensor> ordered;
+  for (const TensorSpec& spec : session_->input_specs()) {
+    auto it = in.find(spec.name);
+    if (it == in.end()) {
+      throw NotFoundError("training step of graph '" + session_->graph().name() +
+                          "': missing input '" + spec.name + "' (shape " + spec.shape.ToString() +
+                          ", dtype " + std::string(DTypeName(spec.dtype)) + ")");
+    }
+    ordered.push_back(it->second);
+  }
+  if (ordered.size() != in.size()) {
+    std::set<std::string> known;
+    for (const TensorSpec& spec : session_->input_specs()) known.insert(spec.name);
+    for (const auto& [name, t] : in) {
+      if (!known.count(name)) throw NotFoundError("training step has no input '" + name + "'");
+    }
+  }
+  return ordered;
+}
+
+NamedTensors Trainer::Step(const NamedTensors& batch) {
+  std::vector<Tensor> outs = session_->Run(Feed(batch));
+  ++step_;
+  NamedTensors result;
+  for (size_t k = 0; k < outs.size(); ++k) result[session_->output_specs()[k].name] = std::move(outs[k]);
+  return result;
+}
+
+MemoryReport Trainer::Memory(const NamedTensors& batch) const {
+  std::shared_ptr<const Plan> plan = session_->PlanFor(Feed(batch));
+  MemoryReport r;
+  const Graph& g = plan->graph();
+  auto bytes = [&](Value v) {
+    const TensorType& t = g.type(v);
+    return static_cast<size_t>(NumElements(t.shape.static_dims())) * DTypeSize(t.dtype);
+  };
+  for (NodeId id : g.node_ids()) {
+    const std::string& op = g.node(id).op->name;
+    if (op == "parameter") r.parameter_bytes += bytes({id, 0});
+    if (op == "state") r.state_bytes += bytes({id, 0});
+  }
+  r.peak_bytes = plan->peak_bytes();
+  r.saved = training_.saved;
+  for (const std::string& name : training_.saved) {
+    size_t colon = name.rfind(':');
+    std::string node = colon == std::string::npos ? name : name.substr(0, colon);
+    int index = colon == std::string::npos ? 0 : std::stoi(name.substr(colon + 1));
+    NodeId id = g.FindNode(node);
+    if (id == kNoNode) continue;
+    r.saved_bytes += bytes({id, index});
+  }
+  return r;
+}
+
+std::string MemoryReport::ToString() const {
+  std::ostringstream os;
+  os << "parameters " << parameter_bytes << " B, optimizer and other state " << state_bytes
+     << " B, peak of step intermediates " << peak_bytes << " B (of which kept for the backward "
+     << saved_bytes << " B in " << saved.size() << " values)";
+  return os.str();
+}
+
+}  // namespace bronze
