@@ -47,6 +47,22 @@ void CheckNodeLocal(const Graph& g, const Node& n) {
 
 void Verify(const Graph& g) {
   for (NodeId id : g.node_ids()) CheckNodeLocal(g, g.node(id));
+  // Two in-place writers of one value also make a cycle (each waits for the other as a reader
+  // of that value): name the real problem before TopologicalOrder reports the cycle.
+  std::map<Value, NodeId> first_writer;
+  for (NodeId id : g.node_ids()) {
+    const Node& n = g.node(id);
+    for (const auto& [k, j] : n.op->inplace) {
+      if (static_cast<size_t>(j) >= n.inputs.size() || static_cast<size_t>(k) >= n.outputs.size()) continue;
+      const Value target = n.inputs[static_cast<size_t>(j)];
+      auto [it, fresh] = first_writer.emplace(target, id);
+      if (!fresh && g.alive(target.node)) {
+        throw GraphError(g.node(target.node).Describe() + " is updated in place by both " +
+                             g.node(it->second).Describe() + " and " + n.Describe(),
+                         n.location);
+      }
+    }
+  }
   // Dangling inputs and cycles (TopologicalOrder names both).
   std::vector<NodeId> order = g.TopologicalOrder();
   for (NodeId id : order) {
@@ -71,6 +87,8 @@ void Verify(const Graph& g) {
   for (NodeId id : order) {
     const Node& n = g.node(id);
     for (const auto& [k, j] : n.op->inplace) {
+      // A pair naming an absent optional input or output does not apply (optimizer states).
+      if (static_cast<size_t>(j) >= n.inputs.size() || static_cast<size_t>(k) >= n.outputs.size()) continue;
       const Value target = n.inputs[static_cast<size_t>(j)];
       const Node& t = g.node(target.node);
       if (t.op->name != "parameter" && t.op->name != "state") {

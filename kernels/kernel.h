@@ -91,6 +91,7 @@ void RegisterRefShapeKernels(KernelRegistry& registry);
 void RegisterRefNnKernels(KernelRegistry& registry);
 void RegisterRefLossKernels(KernelRegistry& registry);
 void RegisterRefRandomKernels(KernelRegistry& registry);
+void RegisterRefOptimizerKernels(KernelRegistry& registry);
 void RegisterCpuElementwiseKernels(KernelRegistry& registry);
 void RegisterCpuUnaryKernels(KernelRegistry& registry);
 void RegisterCpuLinalgKernels(KernelRegistry& registry);
@@ -99,6 +100,7 @@ void RegisterCpuShapeKernels(KernelRegistry& registry);
 void RegisterCpuNnKernels(KernelRegistry& registry);
 void RegisterCpuLossKernels(KernelRegistry& registry);
 void RegisterCpuRandomKernels(KernelRegistry& registry);
+void RegisterCpuOptimizerKernels(KernelRegistry& registry);
 #ifdef BRONZE_WITH_CUDA
 void RegisterCudaDevice();
 namespace cuda {

@@ -54,6 +54,7 @@ const KernelRegistry& KernelRegistry::Global() {
     RegisterRefNnKernels(*r);
     RegisterRefLossKernels(*r);
     RegisterRefRandomKernels(*r);
+    RegisterRefOptimizerKernels(*r);
     // Pick the Highway target once, before any kernel runs (dispatch is then a table lookup).
     hwy::GetChosenTarget().Update(hwy::SupportedTargets());
     RegisterCpuElementwiseKernels(*r);
@@ -64,6 +65,7 @@ const KernelRegistry& KernelRegistry::Global() {
     RegisterCpuNnKernels(*r);
     RegisterCpuLossKernels(*r);
     RegisterCpuRandomKernels(*r);
+    RegisterCpuOptimizerKernels(*r);
 #ifdef BRONZE_WITH_CUDA
     RegisterCudaDevice();
     cuda::RegisterElementwiseKernels(*r);
