@@ -109,8 +109,10 @@ void RegisterBackwardOps(OpRegistry& r) {
   OpSchema clip = Backward(
       "clip_grad", 225, "x", 2,
       "The gradient of clip from its input: dx = dy where min <= x <= max (inclusive at both "
-      "bounds, as torch.clamp's backward), else 0; the bounds are rounded to the dtype first. "
-      "NaN x, a NaN bound, or min > max give 0.");
+      "bounds), else 0, as torch.where((x >= min) & (x <= max), dy, 0), which is what "
+      "torch.clamp's backward computes (clamp_backward in PyTorch's autograd; there is no aten "
+      "op for it); the bounds are rounded to the dtype first. NaN x, a NaN bound, or min > max "
+      "give 0.");
   clip.attrs = {{"min", AttrType::kFloat, Attribute(-std::numeric_limits<double>::infinity()),
                  "lower bound (-inf: none), as clip"},
                 {"max", AttrType::kFloat, Attribute(std::numeric_limits<double>::infinity()),

@@ -288,7 +288,9 @@ void SigmoidGradF32(const float* dy, const float* y, float* dx, size_t n) {
 
 void TanhGradF32(const float* dy, const float* y, float* dx, size_t n) {
   MapGrad(dy, y, dx, n, [](auto d, auto g, auto v) {
-    return hn::Mul(g, hn::NegMulAdd(v, v, hn::Set(d, 1.0f)));  // dy * (1 - y * y)
+    // dy * (1 - y * y) as dy * ((1 - y) * (1 + y)): no cancellation near |y| = 1 without FMA.
+    const auto one = hn::Set(d, 1.0f);
+    return hn::Mul(g, hn::Mul(hn::Sub(one, v), hn::Add(one, v)));
   });
 }
 

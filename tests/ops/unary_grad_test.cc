@@ -3,13 +3,15 @@
 // derivatives.yaml) at the points random gradient checks cannot probe: relu and abs at 0,
 // leaky_relu at 0, clip at its bounds, maximum / minimum at ties and with NaN, pow at a zero
 // base, where's routing, cast between dtypes; plus the backward graph's saved values (relu
-// keeps its output, not its input) and gradients through symbolic batch dims.
+// keeps its output, not its input), gradients through symbolic batch dims, and the fused
+// backward kernels on every Highway target this CPU supports.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <limits>
 #include <numbers>
 
+#include "hwy/targets.h"
 #include "tests/ops/op_cases.h"
 #include "tests/support/gradcheck.h"
 
@@ -205,6 +207,77 @@ TEST(PointwiseGrad, SymbolicBatchDimsWorkForAnyBatch) {
     EXPECT_NEAR(out.at("gb").GetAsDouble(2), n * gelu3, 1e-5 * n);
     for (int64_t i = 0; i < n; ++i) EXPECT_EQ(out.at("gx").GetAsDouble(i * 3 + 2), 0.0);
   }
+}
+
+TEST(PointwiseGrad, BackwardOpSchemasAreDocumentedAndNotDifferentiable) {
+  for (const char* op : {"relu_grad", "sigmoid_grad", "tanh_grad", "gelu_grad", "silu_grad",
+                         "leaky_relu_grad", "clip_grad"}) {
+    const OpSchema& s = OpRegistry::Global().Get(op);
+    EXPECT_NE(s.doc.find(op == std::string("clip_grad") ? "torch.where" : "torch.ops.aten."),
+              std::string::npos)
+        << op;
+    EXPECT_EQ(s.fusion, FusionKind::kElementwise) << op;
+    EXPECT_EQ(s.differentiability, Differentiability::kNotDifferentiable) << op;
+    for (const AttrSpec& a : s.attrs) EXPECT_FALSE(a.doc.empty()) << op << "." << a.name;
+  }
+  Graph g("symbolic");
+  GraphBuilder b(g);
+  Value x = b.Placeholder("x", DType::kF32, {Dim::Symbol("N"), 3});
+  EXPECT_EQ(b.type(b.Op1("relu_grad", {x, x})).ToString(), "f32[N, 3]");
+}
+
+// The fused backward kernels on every Highway target compiled in and supported here (the
+// conformance cases run the best one only): random values, a size that leaves a tail, thread
+// splits, and the special values in both operands.
+TEST(PointwiseGrad, BackwardKernelsAgreeWithTheReferenceOnEveryHighwayTarget) {
+  const std::vector<int64_t> targets = hwy::SupportedAndGeneratedTargets();
+  ASSERT_FALSE(targets.empty());
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::vector<float> special = {kNaN, inf, -inf, 0.0f, -0.0f, 1e-40f, 1.0f, -1.0f,
+                                      0.5f, -0.5f, 3.0f, -3.0f, 20.0f, -20.0f, 100.0f, -100.0f};
+  // dy stays finite: an infinite dy times a derivative that underflows to 0 in f32 (gelu at
+  // -20) but not in double is NaN against inf, which says nothing about the kernels.
+  const std::vector<float> special_grads = {kNaN, 0.0f, -0.0f, 1e-40f, 1.0f, -3.0f, 1e30f};
+  const Tensor dy = MakeInput(F32({40007}), 1);
+  const Tensor t = MakeInput(Uniform(DType::kF32, {40007}, -8, 8), 2);
+  std::vector<float> sdy, st;
+  for (float a : special_grads) {
+    for (float c : special) sdy.push_back(a), st.push_back(c);
+  }
+  const int64_t n = static_cast<int64_t>(sdy.size());
+  const Tensor special_dy = Tensor::FromVector<float>({n}, sdy);
+  const Tensor special_t = Tensor::FromVector<float>({n}, st);
+  struct Call {
+    std::string op;
+    AttrMap attrs;
+    double rtol, atol;
+  };
+  const std::vector<Call> calls = {
+      {"relu_grad", {}, 0, 0},
+      {"sigmoid_grad", {}, 5e-7, 1e-37},
+      {"tanh_grad", {}, 5e-7, 1e-37},
+      {"gelu_grad", {}, 1e-6, 3e-7},
+      {"gelu_grad", {{"approximate", "tanh"}}, 1e-6, 3e-7},
+      {"silu_grad", {}, 1e-6, 1e-7},
+      {"leaky_relu_grad", {{"negative_slope", 0.2}}, 0, 0},
+      {"clip_grad", {{"min", -1.0}, {"max", 0.5}}, 0, 0},
+  };
+  for (int64_t target : targets) {
+    SCOPED_TRACE(hwy::TargetName(target));
+    hwy::SetSupportedTargetsForTest(target);
+    for (const Call& c : calls) {
+      SCOPED_TRACE(c.op);
+      for (const auto& in : {std::vector<Tensor>{dy, t}, std::vector<Tensor>{special_dy, special_t}}) {
+        const KernelRegistry& k = KernelRegistry::Global();
+        const Tensor want =
+            RunKernel(*k.Find(c.op, DeviceKind::kCPU, DType::kF32, "ref"), c.op, c.attrs, in, 1)[0];
+        const Tensor got =
+            RunKernel(*k.Find(c.op, DeviceKind::kCPU, DType::kF32, "cpu"), c.op, c.attrs, in, 2)[0];
+        EXPECT_EQ(Compare(got, want, c.rtol, c.atol), "");
+      }
+    }
+  }
+  hwy::SetSupportedTargetsForTest(0);
 }
 
 }  // namespace
