@@ -1,4 +1,5 @@
-// Fast CPU kernels for the f32 unary elementwise ops (graph/ops/unary.cc), vectorized with
+// Fast CPU kernels for the f32 unary elementwise ops (graph/ops/unary.cc) and their fused
+// backward ops (relu_grad, sigmoid_grad, ... from graph/ops/unary_grad.cc), vectorized with
 // Highway (runtime dispatch over the targets the machine supports) and split across the
 // session's threads with ParallelFor. Integer and bool unary kernels and cast live in
 // kernels/cpu/unary_int.cc.
@@ -238,6 +239,114 @@ void ClipF32(const float* x, float* y, size_t n, float lo, float hi) {
   });
 }
 
+// --- The fused backward ops (graph/ops/unary_grad.cc): dx[0, n) = op(dy[0, n), t[0, n)). ---
+
+// dx[i] = f(dy[i], t[i]), full vectors then one lane at a time.
+template <typename T, typename F>
+HWY_INLINE void MapGrad(const T* HWY_RESTRICT dy, const T* HWY_RESTRICT t, T* HWY_RESTRICT dx,
+                        size_t n, F f) {
+  const hn::ScalableTag<T> d;
+  const size_t lanes = hn::Lanes(d);
+  size_t i = 0;
+  for (; i + lanes <= n; i += lanes) {
+    hn::StoreU(f(d, hn::LoadU(d, dy + i), hn::LoadU(d, t + i)), d, dx + i);
+  }
+  if (i < n) {
+    const hn::CappedTag<T, 1> d1;
+    for (; i < n; ++i) hn::StoreU(f(d1, hn::LoadU(d1, dy + i), hn::LoadU(d1, t + i)), d1, dx + i);
+  }
+}
+
+// e = e^-|z|, r = 1 / (1 + e): then sigmoid(z) = (z < 0 ? e : 1) * r, 1 - sigmoid(z) =
+// (z < 0 ? 1 : e) * r and sigmoid(z) * (1 - sigmoid(z)) = e * r^2, all without cancellation.
+template <class V>
+struct SigmoidParts {
+  V s, one_minus_s, e;
+};
+
+template <class D, class V>
+HWY_INLINE SigmoidParts<V> Sigmoids(D d, V z) {
+  const V e = ExpAll(d, hn::Neg(hn::Abs(z)));  // NaN z gives NaN
+  const V one = hn::Set(d, 1.0f);
+  const V r = hn::Div(one, hn::Add(one, e));
+  const auto neg = hn::Lt(z, hn::Zero(d));
+  return {hn::Mul(hn::IfThenElse(neg, e, one), r), hn::Mul(hn::IfThenElse(neg, one, e), r), e};
+}
+
+void ReluGradF32(const float* dy, const float* y, float* dx, size_t n) {
+  // threshold_backward: 0 where y <= 0 (a NaN y passes dy).
+  MapGrad(dy, y, dx, n, [](auto d, auto g, auto v) {
+    return hn::IfThenZeroElse(hn::Le(v, hn::Zero(d)), g);
+  });
+}
+
+void SigmoidGradF32(const float* dy, const float* y, float* dx, size_t n) {
+  MapGrad(dy, y, dx, n, [](auto d, auto g, auto v) {
+    return hn::Mul(hn::Mul(g, hn::Sub(hn::Set(d, 1.0f), v)), v);  // dy * (1 - y) * y
+  });
+}
+
+void TanhGradF32(const float* dy, const float* y, float* dx, size_t n) {
+  MapGrad(dy, y, dx, n, [](auto d, auto g, auto v) {
+    // dy * (1 - y * y) as dy * ((1 - y) * (1 + y)): no cancellation near |y| = 1 without FMA.
+    const auto one = hn::Set(d, 1.0f);
+    return hn::Mul(g, hn::Mul(hn::Sub(one, v), hn::Add(one, v)));
+  });
+}
+
+void GeluErfGradF32(const float* dy, const float* x, float* dx, size_t n) {
+  // dy * (Phi(x) + x * phi(x)); Phi from the forward kernel's erf (cancels for x < 0 like
+  // PyTorch's formula, a few 1e-8 absolute).
+  MapGrad(dy, x, dx, n, [](auto d, auto g, auto v) {
+    const auto half = hn::Set(d, 0.5f);
+    const auto e = ErfF32(d, hn::Mul(v, hn::Set(d, 0.707106781186547524f)));
+    const auto cdf = hn::Mul(half, hn::Add(hn::Set(d, 1.0f), e));
+    const auto pdf = hn::Mul(ExpAll(d, hn::Mul(hn::Neg(half), hn::Mul(v, v))),
+                             hn::Set(d, 0.398942280401432678f));  // 1 / sqrt(2 pi)
+    return hn::Mul(g, hn::MulAdd(v, pdf, cdf));
+  });
+}
+
+void GeluTanhGradF32(const float* dy, const float* x, float* dx, size_t n) {
+  // With z = 2u and s = sigmoid(z) = 0.5 * (1 + tanh(u)): 1 - tanh(u)^2 = 4 s (1 - s), so
+  // dx = dy * (s + x * s (1 - s) * (c1 + 3 c3 x^2)) where z = x * (c1 + c3 x^2).
+  MapGrad(dy, x, dx, n, [](auto d, auto g, auto v) {
+    const auto c1 = hn::Set(d, 1.59576912160573071f);    // 2 * sqrt(2 / pi)
+    const auto c3 = hn::Set(d, 0.0713548162726008284f);  // 2 * sqrt(2 / pi) * 0.044715
+    const auto x2 = hn::Mul(v, v);
+    const auto z = hn::Mul(v, hn::MulAdd(c3, x2, c1));
+    const auto p = Sigmoids(d, z);
+    const auto dz = hn::MulAdd(hn::Mul(hn::Set(d, 3.0f), c3), x2, c1);
+    auto term = hn::Mul(hn::Mul(v, hn::Mul(p.s, p.one_minus_s)), dz);
+    // Saturated (e = 0): the term is exactly 0 (x * 0: NaN for infinite x, as PyTorch's
+    // formula gives), even where dz overflows.
+    term = hn::IfThenElse(hn::Eq(p.e, hn::Zero(d)), hn::Mul(v, hn::Zero(d)), term);
+    return hn::Mul(g, hn::Add(p.s, term));
+  });
+}
+
+void SiluGradF32(const float* dy, const float* x, float* dx, size_t n) {
+  // dy * s * (1 + x * (1 - s)), s = sigmoid(x).
+  MapGrad(dy, x, dx, n, [](auto d, auto g, auto v) {
+    const auto p = Sigmoids(d, v);
+    return hn::Mul(hn::Mul(g, p.s), hn::MulAdd(v, p.one_minus_s, hn::Set(d, 1.0f)));
+  });
+}
+
+void LeakyReluGradF32(const float* dy, const float* x, float* dx, size_t n, float slope) {
+  MapGrad(dy, x, dx, n, [slope](auto d, auto g, auto v) {
+    return hn::IfThenElse(hn::Gt(v, hn::Zero(d)), g, hn::Mul(g, hn::Set(d, slope)));
+  });
+}
+
+void ClipGradF32(const float* dy, const float* x, float* dx, size_t n, float lo, float hi) {
+  // Inclusive at both bounds; NaN x or a NaN bound gives 0.
+  MapGrad(dy, x, dx, n, [lo, hi](auto d, auto g, auto v) {
+    const auto in = hn::And(hn::Ge(v, hn::Set(d, lo)), hn::Le(v, hn::Set(d, hi)));
+    return hn::IfThenElseZero(in, g);
+  });
+}
+
 }  // namespace bronze::cpu::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
@@ -272,6 +381,14 @@ HWY_EXPORT(GeluErfF32);
 HWY_EXPORT(GeluTanhF32);
 HWY_EXPORT(LeakyReluF32);
 HWY_EXPORT(ClipF32);
+HWY_EXPORT(ReluGradF32);
+HWY_EXPORT(SigmoidGradF32);
+HWY_EXPORT(TanhGradF32);
+HWY_EXPORT(GeluErfGradF32);
+HWY_EXPORT(GeluTanhGradF32);
+HWY_EXPORT(SiluGradF32);
+HWY_EXPORT(LeakyReluGradF32);
+HWY_EXPORT(ClipGradF32);
 
 using UnaryF32 = void (*)(const float*, float*, size_t);
 
@@ -336,6 +453,60 @@ void RunClip(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor>
   ForRanges(in, out, ctx, [&](const float* x, float* y, size_t n) { fn(x, y, n, lo, hi); });
 }
 
+// The backward ops: dx = op(dy, t), split like ForRanges.
+using GradF32 = void (*)(const float*, const float*, float*, size_t);
+
+template <typename F>
+void ForGradRanges(std::span<const Tensor> in, std::span<Tensor> out, const ExecContext& ctx,
+                   F fn) {
+  const float* dy = in[0].data<float>();
+  const float* t = in[1].data<float>();
+  float* dx = out[0].data<float>();
+  ParallelFor(ctx, in[0].numel(), kParallelGrain, [&](int64_t b, int64_t e) {
+    fn(dy + b, t + b, dx + b, static_cast<size_t>(e - b));
+  });
+}
+
+template <GradF32 (*Select)()>
+void RunGradF32(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out,
+                const ExecContext& ctx) {
+  ForGradRanges(in, out, ctx, Select());
+}
+
+#define BRONZE_SELECT(Fn) \
+  GradF32 Select##Fn() { return &HWY_DYNAMIC_DISPATCH(Fn); }
+BRONZE_SELECT(ReluGradF32)
+BRONZE_SELECT(SigmoidGradF32)
+BRONZE_SELECT(TanhGradF32)
+BRONZE_SELECT(SiluGradF32)
+#undef BRONZE_SELECT
+
+void RunGeluGrad(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out,
+                 const ExecContext& ctx) {
+  const bool tanh_form = attrs.at("approximate").s() == "tanh";
+  ForGradRanges(in, out, ctx,
+                tanh_form ? &HWY_DYNAMIC_DISPATCH(GeluTanhGradF32)
+                          : &HWY_DYNAMIC_DISPATCH(GeluErfGradF32));
+}
+
+void RunLeakyReluGrad(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out,
+                      const ExecContext& ctx) {
+  const float slope = NarrowToF32(attrs.at("negative_slope").f());
+  const auto fn = &HWY_DYNAMIC_DISPATCH(LeakyReluGradF32);
+  ForGradRanges(in, out, ctx, [&](const float* dy, const float* x, float* dx, size_t n) {
+    fn(dy, x, dx, n, slope);
+  });
+}
+
+void RunClipGrad(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out,
+                 const ExecContext& ctx) {
+  const float lo = NarrowToF32(attrs.at("min").f()), hi = NarrowToF32(attrs.at("max").f());
+  const auto fn = &HWY_DYNAMIC_DISPATCH(ClipGradF32);
+  ForGradRanges(in, out, ctx, [&](const float* dy, const float* x, float* dx, size_t n) {
+    fn(dy, x, dx, n, lo, hi);
+  });
+}
+
 }  // namespace
 }  // namespace bronze::cpu
 
@@ -360,6 +531,13 @@ void RegisterCpuUnaryKernels(KernelRegistry& r) {
   Register(r, "gelu", DType::kF32, &RunGelu);
   Register(r, "leaky_relu", DType::kF32, &RunLeakyRelu);
   Register(r, "clip", DType::kF32, &RunClip);
+  Register(r, "relu_grad", DType::kF32, &RunGradF32<&SelectReluGradF32>);
+  Register(r, "sigmoid_grad", DType::kF32, &RunGradF32<&SelectSigmoidGradF32>);
+  Register(r, "tanh_grad", DType::kF32, &RunGradF32<&SelectTanhGradF32>);
+  Register(r, "silu_grad", DType::kF32, &RunGradF32<&SelectSiluGradF32>);
+  Register(r, "gelu_grad", DType::kF32, &RunGeluGrad);
+  Register(r, "leaky_relu_grad", DType::kF32, &RunLeakyReluGrad);
+  Register(r, "clip_grad", DType::kF32, &RunClipGrad);
   RegisterCpuUnaryIntKernels(r);
 }
 

@@ -158,6 +158,8 @@ void Cast(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> ou
 
 namespace bronze {
 
+void RegisterRefUnaryGradKernels(KernelRegistry& r);  // kernels/ref/unary_grad.cc
+
 void RegisterRefUnaryKernels(KernelRegistry& r) {
   using namespace ref;  // NOLINT
   const std::pair<const char*, KernelFn> float_ops[][2] = {
@@ -206,6 +208,7 @@ void RegisterRefUnaryKernels(KernelRegistry& r) {
   ref::Register(r, "cast", DType::kI64, &Cast<int64_t>);
   ref::Register(r, "cast", DType::kU8, &Cast<uint8_t>);
   ref::Register(r, "cast", DType::kBool, &Cast<bool>);
+  RegisterRefUnaryGradKernels(r);
 }
 
 }  // namespace bronze
