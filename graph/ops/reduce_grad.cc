@@ -54,6 +54,14 @@ Value CastTo(GraphBuilder& b, Value v, DType dtype) {
   return b.Op1("cast", {v}, {{"dtype", dtype}});
 }
 
+// Wraps a builder so that integer reductions (no gradient) pass none.
+GradFn FloatOnly(GradFn fn) {
+  return [fn](GraphBuilder& b, const Node& n, std::span<const Value> g) {
+    if (!IsFloating(b.type(n.inputs[0]).dtype)) return std::vector<Value>{Value{}};
+    return fn(b, n, g);
+  };
+}
+
 std::vector<Value> MeanGrad(GraphBuilder& b, const Node& n, std::span<const Value> g) {
   const TensorType& x = b.type(n.inputs[0]);
   Value count = grad::Count(b, ReducedDims(b, n), x.dtype);
@@ -148,9 +156,9 @@ void RegisterReduceGrads(OpRegistry& r) {
     return std::vector<Value>{grad::BroadcastTo(b, KeptDims(b, n, g[0]), x)};
   });
   r.SetGrad("reduce_mean", MeanGrad);
-  r.SetGrad("reduce_max", ExtremeGrad);
-  r.SetGrad("reduce_min", ExtremeGrad);
-  r.SetGrad("reduce_prod", ProdGrad);
+  r.SetGrad("reduce_max", FloatOnly(ExtremeGrad));
+  r.SetGrad("reduce_min", FloatOnly(ExtremeGrad));
+  r.SetGrad("reduce_prod", FloatOnly(ProdGrad));
   r.SetGrad("logsumexp", LogSumExpGrad);
   r.SetGrad("softmax", [](GraphBuilder& b, const Node& n, std::span<const Value> g) {
     return std::vector<Value>{

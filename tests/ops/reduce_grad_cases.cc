@@ -26,6 +26,7 @@ BRONZE_OP_CASES(reduce_grad) {
     c.Add(GradCase{op, "size-1 dims, negative axis", {Distinct({1, 3, 1})},
                    {{"axes", Axes({-2})}}});
     c.Add(GradCase{op, "only a size-1 axis", {Distinct({2, 1, 3})}, {{"axes", Axes({1})}}});
+    c.Add(GradCase{op, "scalar", {Uniform(DType::kF32, {}, 0.5, 1.5)}});
   }
 
   // Values in [0.5, 1.5] (and negative ones) keep products well scaled.
@@ -36,6 +37,7 @@ BRONZE_OP_CASES(reduce_grad) {
                  {{"axes", Axes({0, 2})}}});
   c.Add(GradCase{"reduce_prod", "size-1 dims, negative axis", {U({1, 3, 1}, 0.5, 1.5)},
                  {{"axes", Axes({-2})}}});
+  c.Add(GradCase{"reduce_prod", "scalar", {U({}, 0.5, 1.5)}});
   // Row 0: no zero; row 1: one zero; row 2: two zeros; row 3: all zeros.
   Tensor zeros = Tensor::FromVector<float>({4, 3}, {0.5f, -2, 1.5f,  //
                                                     0.7f, 0, -1.2f,  //

@@ -89,6 +89,30 @@ TEST(ReduceGrad, MeanOverASymbolicBatchDimDividesByTheBoundBatchSize) {
   }
 }
 
+TEST(ReduceGrad, EveryBuilderServesEveryBatchSizeFromOneSymbolicGraph) {
+  // The gradient graph built once for x: (N, 3) matches the one built for each static N.
+  const std::vector<std::pair<std::string, AttrMap>> ops = {
+      {"reduce_mean", {{"axes", Axes({0})}}},     {"reduce_max", {{"axes", Axes({0})}}},
+      {"reduce_min", {{"axes", Axes({1})}}},      {"reduce_prod", {}},
+      {"logsumexp", {{"axes", Axes({0})}}},       {"reduce_sum", {{"axes", Axes({0})}}},
+      {"softmax", {{"axis", 0}}},                 {"log_softmax", {}}};
+  for (const auto& [op, attrs] : ops) {
+    SCOPED_TRACE(op);
+    auto gg = Build(op, attrs, DType::kF64, Shape{Dim::Symbol("N"), 3},
+                    Tensor::Scalar<double>(1.5));
+    Session s(gg->g);
+    for (int64_t n : {2, 4}) {
+      Tensor x = Tensor::Zeros(DType::kF64, {n, 3});
+      for (int64_t i = 0; i < x.numel(); ++i) {
+        x.data<double>()[i] = 0.5 + 0.1 * static_cast<double>((i * 7) % 11);
+      }
+      Tensor want = Grad(op, attrs, x, Tensor::Scalar<double>(1.5));
+      Tensor got = s.Run({{"x", x}}).at("dx");
+      EXPECT_EQ(Compare(got, want, 1e-12, 1e-12), "") << "N = " << n;
+    }
+  }
+}
+
 TEST(ReduceGrad, MaxAndMinShareTheGradientEvenlyAmongTies) {
   // torch.amax / amin: grad / (number of ties) at each tied extreme, 0 elsewhere.
   const Tensor x = Tensor::FromVector<float>({3, 3}, {1, 3, 3,  //
