@@ -755,6 +755,7 @@ void RegisterCpuReduceKernels(KernelRegistry& r) {
   Register(r, "argmax", DType::kF32, &ArgF32<true>);
   Register(r, "argmin", DType::kF32, &ArgF32<false>);
   RegisterCpuSoftmaxKernels(r);
+  RegisterCpuSoftmaxGradKernels(r);
 }
 
 }  // namespace bronze

@@ -1,6 +1,6 @@
 // Shared between the files of the reduce family's fast CPU kernels (kernels/cpu/reduce*.cc):
 // the fixed block sizes that make results independent of the thread count, and the
-// registration of the softmax kernels (kernels/cpu/reduce_softmax.cc).
+// registration of the softmax kernels (kernels/cpu/reduce_softmax.cc) and of their backward ops.
 #pragma once
 
 #include <cstdint>
@@ -17,5 +17,7 @@ inline constexpr int64_t kReduceChunk = int64_t{1} << 16;
 inline constexpr int64_t kReduceMinTasks = 16;
 
 void RegisterCpuSoftmaxKernels(KernelRegistry& r);
+// softmax_grad and log_softmax_grad (kernels/cpu/reduce_softmax_grad.cc).
+void RegisterCpuSoftmaxGradKernels(KernelRegistry& r);
 
 }  // namespace bronze::cpu

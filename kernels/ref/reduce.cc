@@ -1,7 +1,8 @@
 // Reference kernels of the reduce family: reduce_sum, reduce_mean, reduce_max, reduce_min,
 // reduce_prod and logsumexp over any set of axes; argmax and argmin over one axis; softmax and
-// log_softmax. Naive, single-threaded, written straight from the PyTorch definitions in
-// graph/ops/reduce.cc; floats accumulate in double, integers in int64 (wrapping on overflow).
+// log_softmax, and their backward ops softmax_grad and log_softmax_grad. Naive, single-threaded,
+// written straight from the PyTorch definitions in graph/ops/reduce.cc and reduce_grad.cc;
+// floats accumulate in double, integers in int64 (wrapping on overflow).
 // dtypes: f32, f64 for all; i32, i64 for sum, prod, max, min, argmax, argmin.
 #include <cmath>
 #include <limits>
@@ -212,6 +213,33 @@ void Softmax(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor>
   }
 }
 
+// softmax_grad (kLog = false): dx = y * (dy - sum(dy * y)); log_softmax_grad: dx = dy - exp(y) *
+// sum(dy); sums along one axis, in double.
+template <typename T, bool kLog>
+void SoftmaxGrad(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out) {
+  int64_t axis = NormalizeAxis(attrs.at("axis").i(), in[1].rank(), "axis");
+  AxisView v = ViewAround(in[1].dims(), axis);
+  const T* dy = in[0].data<T>();
+  const T* y = in[1].data<T>();
+  T* dx = out[0].data<T>();
+  for (int64_t o = 0; o < v.outer; ++o) {
+    for (int64_t i = 0; i < v.inner; ++i) {
+      const int64_t base = o * v.n * v.inner + i;
+      double s = 0;
+      for (int64_t k = 0; k < v.n; ++k) {
+        const int64_t at = base + k * v.inner;
+        s += kLog ? static_cast<double>(dy[at])
+                  : static_cast<double>(dy[at]) * static_cast<double>(y[at]);
+      }
+      for (int64_t k = 0; k < v.n; ++k) {
+        const int64_t at = base + k * v.inner;
+        const double g = dy[at], p = y[at];
+        dx[at] = static_cast<T>(kLog ? g - std::exp(p) * s : p * (g - s));
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace bronze::ref
 
@@ -251,6 +279,10 @@ void RegisterRefReduceKernels(KernelRegistry& r) {
   Register(r, "softmax", DType::kF64, &Softmax<double, false>);
   Register(r, "log_softmax", DType::kF32, &Softmax<float, true>);
   Register(r, "log_softmax", DType::kF64, &Softmax<double, true>);
+  Register(r, "softmax_grad", DType::kF32, &SoftmaxGrad<float, false>);
+  Register(r, "softmax_grad", DType::kF64, &SoftmaxGrad<double, false>);
+  Register(r, "log_softmax_grad", DType::kF32, &SoftmaxGrad<float, true>);
+  Register(r, "log_softmax_grad", DType::kF64, &SoftmaxGrad<double, true>);
 }
 
 }  // namespace bronze

@@ -2,7 +2,8 @@
 // reduce_min, reduce_prod, logsumexp over every kind of axis set (rows, columns, mixed groups,
 // size-1 dims, negative axes, empty inputs, long chunked reductions, special values); argmax and
 // argmin (ties, NaN, chunked); softmax and log_softmax (last, first and middle axes, long rows,
-// special values); error cases; frozen ids.
+// special values); their backward ops softmax_grad and log_softmax_grad; error cases; frozen
+// ids.
 #include <limits>
 
 #include "tests/ops/op_cases.h"
@@ -112,6 +113,8 @@ BRONZE_OP_CASES(reduce) {
   c.FreezeId("logsumexp", 407);
   c.FreezeId("softmax", 410);
   c.FreezeId("log_softmax", 411);
+  c.FreezeId("softmax_grad", 412);
+  c.FreezeId("log_softmax_grad", 413);
 
   // --- reduce_* and logsumexp ---
   const Tolerance f64_lanes{1e-6, 1e-7}, exact{0, 0};
@@ -232,6 +235,70 @@ BRONZE_OP_CASES(reduce) {
                     {{"axes", Axes({0})}},
                     ErrorCode::kAttribute,
                     {"axes"}});
+  }
+
+  // --- softmax_grad, log_softmax_grad (dy, y): y like the forward op's outputs ---
+  for (const char* op : {"softmax_grad", "log_softmax_grad"}) {
+    const bool log = std::string(op) == "log_softmax_grad";
+    auto Y = [&](Dims dims) {
+      return log ? Uniform(DType::kF32, std::move(dims), -6, 0)
+                 : Uniform(DType::kF32, std::move(dims), 0, 1);
+    };
+    auto add = [&](const char* name, Dims dims, AttrMap attrs) {
+      c.Add(ConformanceCase{op, name, {F32(dims), Y(dims)}, std::move(attrs), 1e-5, 1e-5});
+    };
+    add("last axis (default)", {4, 10}, {});
+    add("odd row length", {7, 37}, {{"axis", 1}});
+    add("first axis (columns)", {5, 3}, {{"axis", 0}});
+    add("middle axis", {2, 5, 7}, {{"axis", -2}});
+    add("size-1 axis", {3, 1}, {{"axis", 1}});
+    add("size-1 dims", {1, 6, 1}, {{"axis", 1}});
+    add("rank 1", {9}, {});
+    add("empty", {0, 5}, {});
+    add("empty axis", {5, 0}, {{"axis", 1}});
+    add("large rows", {64, 4096}, {});
+    add("many short rows", {20000, 6}, {});
+    add("one long row (chunked)", {1, 200003}, {});
+    add("few long rows (chunked)", {3, 70001}, {{"axis", -1}});
+    add("large columns", {300, 400}, {{"axis", 0}});
+    add("large middle axis", {8, 50, 300}, {{"axis", 1}});
+    add("odd tiles", {3, 7, 261}, {{"axis", 1}});
+    // NaN in dy or y poisons its slice; -inf log-probabilities have exp(y) = 0.
+    Tensor special = Tensor::FromVector<float>({3, 4}, {0.1f, kNaN, 0.3f, 0.2f,  //
+                                                        -kInf, -1, -2, -0.5f,    //
+                                                        0.25f, 0.25f, 0.25f, 0.25f});
+    c.Add(ConformanceCase{op, "special values rows", {F32({3, 4}), Given(special)}, {{"axis", 1}}});
+    c.Add(ConformanceCase{op, "special values in dy", {Given(special), Y({3, 4})}, {{"axis", 0}}});
+    c.Add(ErrorCase{op,
+                    "shape mismatch",
+                    {T(DType::kF32, {3, 4}), T(DType::kF32, {3, 1})},
+                    {},
+                    ErrorCode::kShape,
+                    {"f32[3, 4]", "f32[3, 1]", "same shape"}});
+    c.Add(ErrorCase{op,
+                    "dtype mismatch",
+                    {T(DType::kF64, {3, 4}), T(DType::kF32, {3, 4})},
+                    {},
+                    ErrorCode::kType,
+                    {"f64[3, 4]", "f32[3, 4]", "same dtype"}});
+    c.Add(ErrorCase{op,
+                    "axis out of range",
+                    {T(DType::kF32, {3, 4}), T(DType::kF32, {3, 4})},
+                    {{"axis", 2}},
+                    ErrorCode::kShape,
+                    {"axis 2", "rank 2"}});
+    c.Add(ErrorCase{op,
+                    "integer input",
+                    {T(DType::kI32, {3, 4}), T(DType::kI32, {3, 4})},
+                    {},
+                    ErrorCode::kType,
+                    {"i32", "f32, f64"}});
+    c.Add(ErrorCase{op,
+                    "scalar input",
+                    {T(DType::kF32, {}), T(DType::kF32, {})},
+                    {},
+                    ErrorCode::kShape,
+                    {"rank 0"}});
   }
 }
 
