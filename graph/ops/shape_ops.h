@@ -52,5 +52,8 @@ void RegisterShapeViewOps(OpRegistry& registry);   // shape_ops.cc: reshape ... 
 void RegisterShapeJoinOps(OpRegistry& registry);   // shape_ops_join.cc: concat ... pad
 void RegisterShapeIndexOps(OpRegistry& registry);  // shape_ops_index.cc: gather, one_hot, embedding
 void RegisterShapeMetaOps(OpRegistry& registry);   // shape_ops_meta.cc: stop_gradient, numel
+// shape_ops_grad.cc: slice_backward, pad_backward, gather_backward, embedding_backward; called
+// by RegisterShapeGrads (shape_grad.cc) before the builders that use them.
+void RegisterShapeGradOps(OpRegistry& registry);
 
 }  // namespace bronze

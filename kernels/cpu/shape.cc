@@ -230,6 +230,7 @@ void RegisterCpuShapeKernels(KernelRegistry& r) {
   cpu::Register(r, "pad", DType::kU8, &cpu::Pad<uint8_t>);
   cpu::Register(r, "pad", DType::kBool, &cpu::Pad<bool>);
   cpu::RegisterCpuShapeIndexKernels(r);
+  cpu::RegisterCpuShapeGradKernels(r);
 }
 
 }  // namespace bronze

@@ -42,5 +42,7 @@ std::vector<int64_t> ContiguousStrides(const Dims& dims);
 
 // gather, one_hot and embedding (kernels/cpu/shape_index.cc).
 void RegisterCpuShapeIndexKernels(KernelRegistry& registry);
+// slice_backward, pad_backward, gather_backward, embedding_backward (kernels/cpu/shape_grad.cc).
+void RegisterCpuShapeGradKernels(KernelRegistry& registry);
 
 }  // namespace bronze::cpu

@@ -215,6 +215,8 @@ void OneHot(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> 
 
 namespace bronze {
 
+void RegisterRefShapeGradKernels(KernelRegistry& r);  // kernels/ref/shape_grad.cc
+
 void RegisterRefShapeKernels(KernelRegistry& r) {
   for (DType d : kAllDTypes) {
     for (const char* op : {"reshape", "flatten", "squeeze", "unsqueeze", "stop_gradient"}) {
@@ -241,6 +243,7 @@ void RegisterRefShapeKernels(KernelRegistry& r) {
   ref::Register(r, "pad", DType::kBool, &ref::Pad<bool>);
   ref::Register(r, "one_hot", DType::kI32, &ref::OneHot);
   ref::Register(r, "one_hot", DType::kI64, &ref::OneHot);
+  RegisterRefShapeGradKernels(r);
 }
 
 }  // namespace bronze
