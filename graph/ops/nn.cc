@@ -1,7 +1,9 @@
 // Neural-network ops with state or structure of their own (ids 600-699): 2-D pooling
 // (max_pool2d, avg_pool2d, adaptive_avg_pool2d), normalization (batch_norm with running
-// statistics, layer_norm) and scaled_dot_product_attention. Semantics follow PyTorch; each doc
-// string states the exact definition (it becomes docs/ops.md).
+// statistics, layer_norm) and scaled_dot_product_attention, and the backward ops their
+// gradients use (ids 630-699: max_pool2d_backward, avg_pool2d_backward,
+// adaptive_avg_pool2d_backward, batch_norm_backward, layer_norm_backward). Semantics follow
+// PyTorch; each doc string states the exact definition (it becomes docs/ops.md).
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -119,10 +121,9 @@ void RequirePoolInput(const TensorType& x) {
   }
 }
 
-std::vector<TensorType> InferPool(const InferContext& ctx, bool with_dilation) {
-  const TensorType& x = ctx.input(0);
-  RequirePoolInput(x);
-  PoolAttrs p = ReadPoolAttrs(ctx.attrs);
+// The type of x (already checked by RequirePoolInput) pooled with `attrs`.
+TensorType PooledType(const TensorType& x, const AttrMap& attrs, bool with_dilation) {
+  PoolAttrs p = ReadPoolAttrs(attrs);
   if (!with_dilation) p.dilation = {1, 1};
   const int64_t r = x.shape.rank();
   int64_t in[2] = {StaticSpatial(x, r - 2, "height"), StaticSpatial(x, r - 1, "width")};
@@ -142,7 +143,12 @@ std::vector<TensorType> InferPool(const InferContext& ctx, bool with_dilation) {
   std::vector<Dim> dims(x.shape.dims().begin(), x.shape.dims().end() - 2);
   dims.push_back(Dim(out[0]));
   dims.push_back(Dim(out[1]));
-  return {{x.dtype, Shape(std::move(dims))}};
+  return {x.dtype, Shape(std::move(dims))};
+}
+
+std::vector<TensorType> InferPool(const InferContext& ctx, bool with_dilation) {
+  RequirePoolInput(ctx.input(0));
+  return {PooledType(ctx.input(0), ctx.attrs, with_dilation)};
 }
 
 Cost PoolCost(const AttrMap& attrs, std::span<const TensorType> in,
@@ -488,6 +494,218 @@ OpSchema Attention() {
   return s;
 }
 
+// --- Backward ops (ids 630-699): the gradient builders in nn_grad.cc use them. ---
+
+void RequireSameType(const TensorType& dy, const TensorType& x, const char* what) {
+  if (dy.dtype != x.dtype) {
+    throw TypeError(std::string("dy ") + dy.ToString() + " must have the dtype of " + what + " " +
+                    x.ToString());
+  }
+}
+
+AttrSpec InputShapeAttr() {
+  return {"input_shape", AttrType::kShape, std::nullopt,
+          "shape of the forward input x (symbolic dims allowed; bound when a plan is compiled)"};
+}
+
+OpSchema MaxPool2dBackward() {
+  OpSchema s = ops::MakeSchema(
+      "max_pool2d_backward", 630, {"dy", "x"}, FusionKind::kOpaque,
+      "Gradient of max_pool2d with respect to x (torch.ops.aten.max_pool2d_with_indices_backward "
+      "with the indices max_pool2d_with_indices would return): dx = 0, then for every output "
+      "(n, c, i, j) in row-major order dx[n, c, argmax] += dy[n, c, i, j]. argmax is the window "
+      "position max_pool2d picks, scanning the window in row-major order from -inf: the FIRST "
+      "maximal element, except that a NaN is taken whenever it is seen (so the last NaN of a "
+      "window wins), and a window of all -inf routes to its first element inside the input "
+      "(exactly PyTorch's CPU kernel). Overlapping windows accumulate. Attributes as "
+      "max_pool2d; dy must have max_pool2d(x)'s shape. Not differentiable. f32, f64.");
+  s.attrs = MaxPool2d().attrs;
+  s.infer = [](const InferContext& ctx) {
+    const TensorType &dy = ctx.input(0), &x = ctx.input(1);
+    RequirePoolInput(x);
+    RequireSameType(dy, x, "x");
+    TensorType want = PooledType(x, ctx.attrs, true);
+    if (!(dy.shape == want.shape)) {
+      throw ShapeError("dy " + dy.shape.ToString() + " must have the pooled shape " +
+                       want.shape.ToString() + " of x " + x.shape.ToString());
+    }
+    return std::vector<TensorType>{x};
+  };
+  s.validate = ValidatePool;
+  s.cost = [](const AttrMap& attrs, std::span<const TensorType> in,
+              std::span<const TensorType> out) { return PoolCost(attrs, in.subspan(1), out); };
+  s.differentiability = Differentiability::kNotDifferentiable;
+  return s;
+}
+
+OpSchema AvgPool2dBackward() {
+  OpSchema s = ops::MakeSchema(
+      "avg_pool2d_backward", 631, {"dy"}, FusionKind::kOpaque,
+      "Gradient of avg_pool2d with respect to x (torch.ops.aten.avg_pool2d_backward without "
+      "divisor_override): dx = 0, then every output (i, j) adds dy[i, j] / divisor to each "
+      "input element of its window clipped to the input, with avg_pool2d's window and divisor "
+      "rules (count_include_pad, the ceil_mode clipping). dx has the shape `input_shape` and "
+      "dy's dtype; dy must have avg_pool2d's output shape for it. Not differentiable. f32, f64.");
+  s.attrs = AvgPool2d().attrs;
+  s.attrs.push_back(InputShapeAttr());
+  s.infer = [](const InferContext& ctx) {
+    const TensorType& dy = ctx.input(0);
+    TensorType x{dy.dtype, ctx.attr("input_shape").shape()};
+    RequirePoolInput(x);
+    TensorType want = PooledType(x, ctx.attrs, false);
+    if (!(dy.shape == want.shape)) {
+      throw ShapeError("dy " + dy.shape.ToString() + " must have the pooled shape " +
+                       want.shape.ToString() + " of input_shape " + x.shape.ToString());
+    }
+    return std::vector<TensorType>{x};
+  };
+  s.validate = ValidatePool;
+  s.cost = [](const AttrMap& attrs, std::span<const TensorType> in,
+              std::span<const TensorType> out) { return PoolCost(attrs, out, in); };
+  s.differentiability = Differentiability::kNotDifferentiable;
+  return s;
+}
+
+OpSchema AdaptiveAvgPool2dBackward() {
+  OpSchema s = ops::MakeSchema(
+      "adaptive_avg_pool2d_backward", 632, {"dy"}, FusionKind::kOpaque,
+      "Gradient of adaptive_avg_pool2d with respect to x "
+      "(torch.ops.aten._adaptive_avg_pool2d_backward): dx = 0, then every output (i, j) adds "
+      "dy[i, j] / window size to each element of its window (adaptive_avg_pool2d's ranges; "
+      "overlapping windows accumulate). The output size is dy's last two dims; dx has the shape "
+      "`input_shape` (H and W may be symbolic) and dy's dtype; dy's leading dims must be x's. "
+      "Not differentiable. f32, f64.");
+  s.attrs = {InputShapeAttr()};
+  s.infer = [](const InferContext& ctx) {
+    const TensorType& dy = ctx.input(0);
+    TensorType x{dy.dtype, ctx.attr("input_shape").shape()};
+    RequirePoolInput(x);
+    const int64_t r = x.shape.rank();
+    bool ok = dy.shape.rank() == r;
+    for (int64_t a = 0; ok && a < r - 2; ++a) ok = dy.shape[a] == x.shape[a];
+    for (int64_t a = r - 2; ok && a < r; ++a) {
+      ok = dy.shape[a].is_static() && dy.shape[a].value() >= 1;
+    }
+    if (!ok) {
+      throw ShapeError("dy " + dy.shape.ToString() + " must be input_shape " +
+                       x.shape.ToString() + " with static, non-zero last two dims");
+    }
+    return std::vector<TensorType>{x};
+  };
+  s.validate = ValidateNothing;
+  s.cost = [](const AttrMap&, std::span<const TensorType> in, std::span<const TensorType> out) {
+    return ops::ElementwiseCost(in, out, 1);
+  };
+  s.differentiability = Differentiability::kNotDifferentiable;
+  return s;
+}
+
+// Checks a normalization backward's dy against x (same type).
+void RequireDyLikeX(const InferContext& ctx) {
+  DType dt = ops::RequireSameDType(ctx);
+  ops::RequireDType(dt, kNnDTypes, "input x");
+  if (!(ctx.input(0).shape == ctx.input(1).shape)) {
+    throw ShapeError("dy " + ctx.input(0).shape.ToString() + " must have the shape of x " +
+                     ctx.input(1).shape.ToString());
+  }
+}
+
+OpSchema BatchNormBackward() {
+  OpSchema s = ops::MakeSchema(
+      "batch_norm_backward", 633, {"dy", "x", "weight", "running_mean", "running_var"},
+      FusionKind::kOpaque,
+      "Gradients of batch_norm's y with respect to x, weight and bias "
+      "(torch.ops.aten.native_batch_norm_backward with output_mask all true). Per channel, over "
+      "N and the spatial dims (count M): training=1 takes (dy, x, weight) and recomputes the "
+      "batch mean and biased variance from x, invstd = 1/sqrt(var + eps), xhat = (x - mean) * "
+      "invstd; dx = weight * invstd / M * (M * dy - sum(dy) - xhat * sum(dy * xhat)). "
+      "training=0 takes (dy, x, weight, running_mean, running_var): mean and var are the running "
+      "statistics and dx = dy * weight * invstd. Both: dweight = sum(dy * xhat), dbias = "
+      "sum(dy). An empty x gives an empty dx and zero dweight, dbias. Outputs (dx, dweight, "
+      "dbias). Not differentiable. f32, f64.");
+  s.min_inputs = 3;
+  s.num_outputs = 3;
+  s.attrs = {{"training", AttrType::kInt, Attribute(int64_t{1}),
+              "1: batch statistics recomputed from x (3 inputs); 0: running statistics (5 "
+              "inputs)"},
+             {"eps", AttrType::kFloat, Attribute(1e-5), "added to the variance inside the sqrt"}};
+  s.infer = [](const InferContext& ctx) {
+    RequireDyLikeX(ctx);
+    const TensorType& x = ctx.input(1);
+    if (x.shape.rank() < 2) {
+      throw ShapeError("expects x of rank >= 2 (N, C, ...), got " + x.shape.ToString());
+    }
+    const bool training = ctx.attr("training").i() == 1;
+    const size_t want = training ? 3 : 5;
+    if (ctx.inputs.size() != want) {
+      throw GraphError(std::string("training=") + (training ? "1" : "0") + " takes " +
+                       std::to_string(want) + " inputs (dy, x, weight" +
+                       (training ? "" : ", running_mean, running_var") + "), got " +
+                       std::to_string(ctx.inputs.size()));
+    }
+    const Shape c({x.shape[1]});
+    static const char* names[] = {"dy", "x", "weight", "running_mean", "running_var"};
+    for (size_t k = 2; k < ctx.inputs.size(); ++k) {
+      if (!(ctx.input(k).shape == c)) {
+        throw ShapeError(std::string(names[k]) + " must have shape (C,) = " + c.ToString() +
+                         " for x " + x.shape.ToString() + ", got " +
+                         ctx.input(k).shape.ToString());
+      }
+    }
+    TensorType stats{x.dtype, c};
+    return std::vector<TensorType>{x, stats, stats};
+  };
+  s.validate = [](const AttrMap& attrs) {
+    RequireFlag(attrs, "training");
+    RequireFiniteFloat(attrs, "eps", 0, std::numeric_limits<double>::max());
+  };
+  s.cost = [](const AttrMap&, std::span<const TensorType> in, std::span<const TensorType> out) {
+    Cost c = ops::ElementwiseCost(in, out, 8);
+    c.bytes_read += 2 * ops::Bytes(in[1]);  // statistics passes over x
+    return c;
+  };
+  s.differentiability = Differentiability::kNotDifferentiable;
+  return s;
+}
+
+OpSchema LayerNormBackward() {
+  OpSchema s = ops::MakeSchema(
+      "layer_norm_backward", 634, {"dy", "x", "weight"}, FusionKind::kOpaque,
+      "Gradients of layer_norm's y with respect to x, weight and bias "
+      "(torch.ops.aten.native_layer_norm_backward). Per group of the last k = normalized_ndim "
+      "dims (M elements), mean and biased var are recomputed from x, invstd = 1/sqrt(var + eps), "
+      "xhat = (x - mean) * invstd, g = dy * weight (dy without a weight): dx = invstd * (g - "
+      "mean(g) - xhat * mean(g * xhat)). With a weight (inputs dy, x, weight) the outputs are "
+      "(dx, dweight = sum over the leading dims of dy * xhat, dbias = sum over the leading dims "
+      "of dy); without one (inputs dy, x) only dx. Not differentiable. f32, f64.");
+  s.min_inputs = 2;
+  s.num_outputs = kVariadic;
+  s.attrs = LayerNorm().attrs;
+  s.infer = [](const InferContext& ctx) {
+    RequireDyLikeX(ctx);
+    const TensorType& x = ctx.input(1);
+    const int64_t k = ctx.attr("normalized_ndim").i();
+    if (k > x.shape.rank()) {
+      throw ShapeError("normalized_ndim " + std::to_string(k) + " exceeds the rank " +
+                       std::to_string(x.shape.rank()) + " of x " + x.shape.ToString());
+    }
+    Shape norm(std::vector<Dim>(x.shape.dims().end() - k, x.shape.dims().end()));
+    if (ctx.inputs.size() == 2) return std::vector<TensorType>{x};
+    if (!(ctx.input(2).shape == norm)) {
+      throw ShapeError("weight must have the normalized shape " + norm.ToString() + " of x " +
+                       x.shape.ToString() + ", got " + ctx.input(2).shape.ToString());
+    }
+    TensorType t{x.dtype, norm};
+    return std::vector<TensorType>{x, t, t};
+  };
+  s.validate = LayerNorm().validate;
+  s.cost = [](const AttrMap&, std::span<const TensorType> in, std::span<const TensorType> out) {
+    return ops::ElementwiseCost(in, out, 12);
+  };
+  s.differentiability = Differentiability::kNotDifferentiable;
+  return s;
+}
+
 }  // namespace
 
 void RegisterNnOps(OpRegistry& r) {
@@ -497,6 +715,11 @@ void RegisterNnOps(OpRegistry& r) {
   r.Register(BatchNorm());
   r.Register(LayerNorm());
   r.Register(Attention());
+  r.Register(MaxPool2dBackward());
+  r.Register(AvgPool2dBackward());
+  r.Register(AdaptiveAvgPool2dBackward());
+  r.Register(BatchNormBackward());
+  r.Register(LayerNormBackward());
 }
 
 }  // namespace bronze

@@ -167,6 +167,7 @@ namespace bronze::cpu {
 
 void RegisterNnPoolKernels(KernelRegistry& r);       // nn_pool.cc
 void RegisterNnAttentionKernels(KernelRegistry& r);  // nn_attention.cc
+void RegisterNnGradKernels(KernelRegistry& r);       // nn_grad.cc
 
 namespace {
 
@@ -313,6 +314,7 @@ void RegisterCpuNnKernels(KernelRegistry& r) {
   cpu::Register(r, "batch_norm", DType::kF32, &cpu::BatchNorm);
   cpu::RegisterNnPoolKernels(r);
   cpu::RegisterNnAttentionKernels(r);
+  cpu::RegisterNnGradKernels(r);
 }
 
 }  // namespace bronze

@@ -219,9 +219,12 @@ void RegisterAll(KernelRegistry& r, DType d) {
 
 namespace bronze {
 
+void RegisterRefNnGradKernels(KernelRegistry& r);  // nn_grad.cc
+
 void RegisterRefNnKernels(KernelRegistry& r) {
   ref::RegisterAll<float>(r, DType::kF32);
   ref::RegisterAll<double>(r, DType::kF64);
+  RegisterRefNnGradKernels(r);
 }
 
 }  // namespace bronze
