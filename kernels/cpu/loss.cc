@@ -465,7 +465,10 @@ void ClassTargetLoss(const AttrMap& attrs, std::span<const Tensor> in, std::span
 
 namespace bronze {
 
+void RegisterCpuLossGradKernels(KernelRegistry& r);  // kernels/cpu/loss_grad.cc
+
 void RegisterCpuLossKernels(KernelRegistry& r) {
+  RegisterCpuLossGradKernels(r);
   cpu::Register(r, "cross_entropy", DType::kF32, &cpu::ClassTargetLoss<true>);
   cpu::Register(r, "nll", DType::kF32, &cpu::ClassTargetLoss<false>);
   cpu::Register(r, "mse", DType::kF32, &cpu::PointwiseLoss<&cpu::SelectMapMse, &cpu::SelectSumMse>);

@@ -166,7 +166,10 @@ void BceWithLogits(const AttrMap& attrs, std::span<const Tensor> in, std::span<T
 
 namespace bronze {
 
+void RegisterRefLossGradKernels(KernelRegistry& r);  // kernels/ref/loss_grad.cc
+
 void RegisterRefLossKernels(KernelRegistry& r) {
+  RegisterRefLossGradKernels(r);
   ref::Register(r, "cross_entropy", DType::kF32, &ref::ClassTargetLoss<float, true>);
   ref::Register(r, "cross_entropy", DType::kF64, &ref::ClassTargetLoss<double, true>);
   ref::Register(r, "nll", DType::kF32, &ref::ClassTargetLoss<float, false>);

@@ -1,7 +1,8 @@
 // Test cases of the loss ops (graph/ops/loss.cc): cross_entropy and nll over rows, spatial
 // (N, C, d...) and unbatched inputs, ignore_index, label smoothing, every reduction, empty and
 // large (multi-chunk) inputs, special values; mse, l1 and binary_cross_entropy_with_logits with
-// pos_weight; error cases (shapes, dtypes, attributes, out-of-range targets at run time); ids.
+// pos_weight; error cases (shapes, dtypes, attributes, out-of-range targets at run time); ids;
+// the backward ops cross_entropy_backward and nll_backward.
 #include <limits>
 
 #include "tests/ops/op_cases.h"
@@ -182,6 +183,105 @@ void PointwiseErrorCases(OpCases& c, const std::string& op) {
                   {"reduction", "\"max\""}});
 }
 
+// cross_entropy_backward and nll_backward (graph/ops/loss_grad.cc): inputs (grad, input,
+// target), grad shaped () for "mean" and "sum" or like the target for "none".
+void ClassTargetBackwardCases(OpCases& c, const std::string& op) {
+  const bool ce = op == "cross_entropy_backward";
+  auto add = [&](std::string name, std::vector<InputSpec> in, AttrMap attrs) {
+    c.Add(ConformanceCase{op, std::move(name), std::move(in), std::move(attrs), 1e-5, 1e-6});
+  };
+  const InputSpec scalar = F32({});
+  add("rows mean", {scalar, F32({8, 5}), Ints(DType::kI64, {8}, 0, 5)}, {});
+  add("rows none", {F32({8}), F32({8, 5}), Ints(DType::kI64, {8}, 0, 5)}, Red("none"));
+  add("rows sum i32 targets", {scalar, F32({9, 17}), Ints(DType::kI32, {9}, 0, 17)}, Red("sum"));
+  add("ignore_index -1 mean", {scalar, F32({16, 6}), Ints(DType::kI64, {16}, -1, 6)},
+      {{"ignore_index", -1}});
+  add("ignore_index 2 none", {F32({16}), F32({16, 6}), Ints(DType::kI32, {16}, 0, 6)},
+      {{"ignore_index", 2}, {"reduction", "none"}});
+  add("all ignored mean", {scalar, F32({4, 3}), Ints(DType::kI64, {4}, -100, -99)}, {});
+  add("spatial (N, C, H, W) none",
+      {F32({2, 3, 5}), F32({2, 4, 3, 5}), Ints(DType::kI64, {2, 3, 5}, 0, 4)}, Red("none"));
+  add("spatial (N, C, L) mean with ignore",
+      {scalar, F32({3, 5, 37}), Ints(DType::kI64, {3, 37}, -1, 5)}, {{"ignore_index", -1}});
+  add("spatial one position", {scalar, F32({3, 4, 1}), Ints(DType::kI64, {3, 1}, 0, 4)},
+      Red("sum"));
+  add("unbatched (C)", {scalar, F32({7}), Given(Tensor::Scalar<int64_t>(3))}, Red("none"));
+  add("one class", {F32({4}), F32({4, 1}), Ints(DType::kI64, {4}, 0, 1)}, Red("none"));
+  add("empty batch mean", {scalar, F32({0, 5}), Ints(DType::kI64, {0}, 0, 5)}, {});
+  add("empty spatial", {F32({2, 0}), F32({2, 3, 0}), Ints(DType::kI64, {2, 0}, 0, 3)},
+      Red("none"));
+  add("large rows", {scalar, F32({256, 1000}), Ints(DType::kI64, {256}, -1, 1000)},
+      {{"ignore_index", -1}});
+  add("many short rows none",
+      {F32({50000}), F32({50000, 3}), Ints(DType::kI32, {50000}, -1, 3)},
+      {{"ignore_index", -1}, {"reduction", "none"}});
+  add("large spatial", {scalar, F32({4, 21, 64, 64}), Ints(DType::kI64, {4, 64, 64}, -1, 21)},
+      {{"ignore_index", -1}});
+  const float nan = std::numeric_limits<float>::quiet_NaN(),
+              inf = std::numeric_limits<float>::infinity();
+  add("special values",
+      {F32({5}),
+       Given(Tensor::FromVector<float>(
+           {5, 3}, {0, -inf, 1, nan, 0, 0, inf, 0, 0, 1, 2, 3, -inf, -inf, -inf})),
+       Given(Tensor::FromVector<int64_t>({5}, {0, 1, 2, 2, 0}))},
+      Red("none"));
+  add("large logits",
+      {scalar, Given(Tensor::FromVector<float>({2, 3}, {1e30f, -1e30f, 0, 80, 90, 100})),
+       Given(Tensor::FromVector<int64_t>({2}, {1, 2}))},
+      Red("sum"));
+  if (ce) {
+    add("label smoothing 0.1 mean", {scalar, F32({12, 7}), Ints(DType::kI64, {12}, -1, 7)},
+        {{"label_smoothing", 0.1}, {"ignore_index", -1}});
+    add("label smoothing 1 none", {F32({5}), F32({5, 4}), Ints(DType::kI32, {5}, 0, 4)},
+        {{"label_smoothing", 1.0}, {"reduction", "none"}});
+    add("label smoothing spatial",
+        {F32({2, 4, 9}), F32({2, 6, 4, 9}), Ints(DType::kI64, {2, 4, 9}, -1, 6)},
+        {{"label_smoothing", 0.3}, {"ignore_index", -1}, {"reduction", "none"}});
+    add("large label smoothing", {scalar, F32({128, 1024}), Ints(DType::kI64, {128}, 0, 1024)},
+        {{"label_smoothing", 0.1}, {"reduction", "sum"}});
+  }
+
+  c.Add(ErrorCase{op,
+                  "grad not a scalar for mean",
+                  {T(DType::kF32, {4}), T(DType::kF32, {4, 5}), T(DType::kI64, {4})},
+                  {},
+                  ErrorCode::kShape,
+                  {"grad shape (4,)", "loss shape ()", "\"mean\"", "(4, 5)"}});
+  c.Add(ErrorCase{op,
+                  "grad shape for none",
+                  {T(DType::kF32, {Dim::Symbol("N")}), T(DType::kF32, {Dim::Symbol("N"), 5, 2}),
+                   T(DType::kI64, {Dim::Symbol("N"), 2})},
+                  Red("none"),
+                  ErrorCode::kShape,
+                  {"grad shape (N,)", "loss shape (N, 2)"}});
+  c.Add(ErrorCase{op,
+                  "grad dtype",
+                  {T(DType::kF64, {}), T(DType::kF32, {4, 5}), T(DType::kI64, {4})},
+                  {},
+                  ErrorCode::kType,
+                  {"grad dtype f64", "input dtype f32"}});
+  c.Add(ErrorCase{op,
+                  "target shape mismatch",
+                  {T(DType::kF32, {}), T(DType::kF32, {4, 5, 2}), T(DType::kI64, {4, 3})},
+                  {},
+                  ErrorCode::kShape,
+                  {"(4, 3)", "(4, 5, 2)", "expected (4, 2)"}});
+  c.Add(ErrorCase{op,
+                  "bad reduction",
+                  {T(DType::kF32, {}), T(DType::kF32, {4, 5}), T(DType::kI64, {4})},
+                  Red("avg"),
+                  ErrorCode::kAttribute,
+                  {"reduction", "\"avg\""}});
+  c.Add(ErrorCase{op,
+                  "target out of range",
+                  {T(DType::kF32, {}), T(DType::kF32, {3, 4}), T(DType::kI64, {3})},
+                  {},
+                  ErrorCode::kInvalidArgument,
+                  {"target value 5", "sample 1", "4 classes"},
+                  std::vector<Tensor>{Tensor::Scalar<float>(1), Tensor::Zeros(DType::kF32, {3, 4}),
+                                      Tensor::FromVector<int64_t>({3}, {0, 5, 7})}});
+}
+
 }  // namespace
 
 BRONZE_OP_CASES(loss) {
@@ -190,8 +290,12 @@ BRONZE_OP_CASES(loss) {
   c.FreezeId("mse", 702);
   c.FreezeId("l1", 703);
   c.FreezeId("binary_cross_entropy_with_logits", 704);
+  c.FreezeId("cross_entropy_backward", 710);
+  c.FreezeId("nll_backward", 711);
   ClassTargetCases(c, "cross_entropy");
   ClassTargetCases(c, "nll");
+  ClassTargetBackwardCases(c, "cross_entropy_backward");
+  ClassTargetBackwardCases(c, "nll_backward");
 
   const float nan = std::numeric_limits<float>::quiet_NaN(),
               inf = std::numeric_limits<float>::infinity();
