@@ -103,7 +103,9 @@ TrainingGraph BuildTrainingGraph(Graph model, const TrainingConfig& config) {
 
   b.PushScope("train");
   trained_grads = Clip(b, trained_grads, config);
+  b.PopScope();
   Value lr = b.Placeholder(kLearningRateInput, DType::kF32, Shape{});
+  // Optimizer state is named after its parameter: "<parameter>/exp_avg", ...
   for (size_t i = 0; i < trained.size(); ++i) {
     ScopedLocation at(b, g.node(trained[i].node).location);
     AppendOptimizerUpdate(b, trained[i], trained_grads[i], lr, config.optimizer);
@@ -116,10 +118,9 @@ TrainingGraph BuildTrainingGraph(Graph model, const TrainingConfig& config) {
       const Value target = n.inputs[static_cast<size_t>(j)];
       if (g.node(target.node).op->name != "state") continue;
       ScopedLocation at(b, n.location);
-      b.Op("assign", {target, Value{id, k}});
+      b.Op("assign", {target, Value{id, k}}, {}, "train/" + n.name + "/update_" + g.node(target.node).name);
     }
   }
-  b.PopScope();
   out.graph = std::move(g);
   return out;
 }

@@ -327,6 +327,9 @@ OpSchema BatchNorm() {
     return c;
   };
   s.differentiability = Differentiability::kDifferentiable;
+  // The new running statistics (outputs 1, 2) are the next values of the running_mean and
+  // running_var inputs: a training compile writes them back when those are state nodes.
+  s.state_outputs = {{1, 3}, {2, 4}};
   return s;
 }
 

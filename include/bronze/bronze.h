@@ -20,13 +20,17 @@
 #include "graph/error.h"
 #include "graph/graph.h"
 #include "graph/op_registry.h"
+#include "graph/optimizer.h"
 #include "graph/shape.h"
 #include "graph/tensor.h"
 #include "graph/text.h"
 #include "graph/verifier.h"
 #include "passes/autodiff.h"
 #include "passes/pass_manager.h"
+#include "passes/training.h"
+#include "runtime/lr_schedule.h"
 #include "runtime/session.h"
+#include "runtime/trainer.h"
 
 namespace bronze {
 

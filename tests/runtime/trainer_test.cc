@@ -180,6 +180,26 @@ TEST(Trainer, MemoryReportNamesTheKeptForwardValues) {
   EXPECT_EQ(m2.state_bytes, m.state_bytes);
 }
 
+TEST(Trainer, BatchNormRunningStatisticsAreWrittenBack) {
+  Graph g("bn");
+  GraphBuilder b(g);
+  Value x = b.Placeholder("x", DType::kF32, Shape{Dim::Symbol("N"), 2});
+  std::vector<Value> bn = b.Op("batch_norm",
+                               {x, b.Parameter("w", Tensor::FromVector<float>({2}, {1, 1})),
+                                b.Parameter("b", Tensor::FromVector<float>({2}, {0, 0})),
+                                b.State("rm", Tensor::FromVector<float>({2}, {0, 0})),
+                                b.State("rv", Tensor::FromVector<float>({2}, {1, 1}))},
+                               {{"momentum", 0.1}});
+  b.Output("loss", b.Op1("reduce_sum", {b.Op1("mul", {bn[0], bn[0]})}));
+  Trainer t(g, {});
+  // Column 0: 1, 2, 3, 6 (mean 3, unbiased var 14/3); column 1: all 5 (mean 5, var 0).
+  t.Step({{"x", Tensor::FromVector<float>({4, 2}, {1, 5, 2, 5, 3, 5, 6, 5})}});
+  EXPECT_FLOAT_EQ(t.parameter("rm").data<float>()[0], 0.1f * 3);
+  EXPECT_FLOAT_EQ(t.parameter("rm").data<float>()[1], 0.1f * 5);
+  EXPECT_FLOAT_EQ(t.parameter("rv").data<float>()[0], 0.9f + 0.1f * 14 / 3);
+  EXPECT_FLOAT_EQ(t.parameter("rv").data<float>()[1], 0.9f);
+}
+
 TEST(Trainer, GraphLoadedFromTextTrains) {
   Graph g = ParseGraph(PrintGraph(Mlp(1, 0)));
   Trainer t(std::move(g), Adam(1e-2));
