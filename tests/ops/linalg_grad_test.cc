@@ -125,5 +125,45 @@ TEST(ConvGrad, ConvTranspose2dOnTheCpuKernelsMatchesTheReference) {
       {8, 4, 3, 3}, 4);
 }
 
+// Symbolic spatial dims survive a stride-1 'same' convolution; its gradient graph keeps them.
+TEST(ConvGrad, KeepsSymbolicSpatialDimsOfASameConvolution) {
+  Graph g("same");
+  GraphBuilder b(g);
+  const Shape xs{Dim::Symbol("N"), 3, Dim::Symbol("H"), Dim::Symbol("W")};
+  Value x = b.Placeholder("x", DType::kF32, xs);
+  Value w = b.Placeholder("w", DType::kF32, {4, 3, 4, 3});
+  Value y = b.Op1("conv2d", {x, w}, {{"auto_pad", "same"}, {"dilation", V{2, 1}}});
+  Value t = b.Op1("conv_transpose2d", {y, b.Placeholder("wt", DType::kF32, {4, 2, 3, 3})},
+                  {{"padding", V{1, 1}}});
+  Value loss = b.Op1("reduce_sum", {t});
+  const Value wrt[] = {x, w};
+  Gradients grads = BuildGradients(g, loss, wrt);
+  EXPECT_EQ(g.type(grads.grads[0]).shape, xs);
+  EXPECT_EQ(g.type(grads.grads[1]).shape, (Shape{4, 3, 4, 3}));
+}
+
+// conv_transpose2d's output_padding beyond the end padding and the stride needs dy sliced, which
+// a symbolic size cannot be: the builder says so, naming the node.
+TEST(ConvGrad, SymbolicOutputPaddingBeyondTheStrideIsUnimplemented) {
+  Graph g("crop");
+  GraphBuilder b(g);
+  Value x = b.Placeholder("x", DType::kF32, Shape{1, 2, Dim::Symbol("H"), 4});
+  Value w = b.Placeholder("w", DType::kF32, {2, 2, 2, 2});
+  // Height: stride 1, dilation 2, padding 3 + 0 = dilation * (k - 1) + output_padding keeps H;
+  // output_padding 1 > end padding 0.
+  Value y = b.Op1("conv_transpose2d", {x, w},
+                  {{"dilation", V{2, 1}}, {"padding", V{3, 0, 0, 0}}, {"output_padding", V{1, 0}}},
+                  "up");
+  Value loss = b.Op1("reduce_sum", {y});
+  const Value wrt[] = {x};
+  try {
+    BuildGradients(g, loss, wrt);
+    ADD_FAILURE() << "expected UnimplementedError";
+  } catch (const UnimplementedError& e) {
+    EXPECT_NE(std::string(e.what()).find("'up'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("static output height"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace bronze::testing
