@@ -99,8 +99,8 @@ class Convolution {
 // conv2d's weight gradient (the op conv2d_backward_weight) for the geometry of the forward
 // conv2d: dw (C_out, C_in/groups, kH, kW) from its input x and output gradient dy (NCHW), with
 // oneDNN's convolution_backward_weights primitive (kernels/cpu/onednn_conv_grad.cc). Chunks are
-// blocks of images, fixed by the shape; each computes a partial dw, and the partials are summed
-// in chunk order.
+// blocks of images (each computes a partial dw; the partials are summed in chunk order) or, for
+// small batches, blocks of output channels or groups, fixed by the shape.
 class ConvolutionBackwardWeights {
  public:
   explicit ConvolutionBackwardWeights(const ops::ConvGeometry& geometry);

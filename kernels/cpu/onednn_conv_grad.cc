@@ -1,11 +1,14 @@
 // oneDNN convolution_backward_weights behind bronze's threading (kernels/cpu/onednn.h,
 // ConvolutionBackwardWeights): the weight gradient of conv2d. The primitive works in NHWC like
-// the forward convolutions, so each chunk converts its images of x and dy from NCHW; chunks are
-// blocks of images (a fixed cut of the batch, from the shape only), each writing a partial dw in
-// PyTorch's layout, and the partials are summed in chunk order, so 1 and 2 threads give bitwise
-// identical results.
+// the forward convolutions, so each chunk converts its part of x and dy from NCHW. Chunks are
+// cut from the shape only: blocks of images when the batch is large enough (each writes a
+// partial dw in PyTorch's layout, and the partials are summed in chunk order), else blocks of
+// output channels (or of groups) over the whole batch (each writes its own slice of dw). Either
+// way 1 and 2 threads give bitwise identical results.
 #include <cstring>
+#include <map>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "kernels/cpu/onednn.h"
@@ -16,8 +19,9 @@ namespace bronze::onednn {
 using namespace internal;
 
 struct ConvolutionBackwardWeights::Impl {
+  // One primitive per distinct chunk shape: nb images, `units` output channels (groups == 1) or
+  // groups.
   struct Prim {
-    int64_t nb = 0;
     dnnl::convolution_backward_weights conv;
     memory::desc src, diff_dst, diff_weights;  // the primitive's layouts
     memory::desc src_user, diff_dst_user, weights_user;
@@ -26,16 +30,19 @@ struct ConvolutionBackwardWeights::Impl {
   };
   struct Chunk {
     int64_t n0;
+    int64_t c_in0, c_out0;  // first input and output channel
     int prim;
   };
 
   ops::ConvGeometry g;
   std::vector<Prim> prims;
   std::vector<Chunk> chunks;
+  bool partial_sums = false;  // image blocks: partial dw per chunk, summed in chunk order
 
-  int64_t WeightElements() const {
-    return g.c_out * (g.c_in / g.groups) * g.kernel[0] * g.kernel[1];
-  }
+  int64_t in_c_per_group() const { return g.c_in / g.groups; }
+  int64_t out_c_per_group() const { return g.c_out / g.groups; }
+  int64_t KHW() const { return g.kernel[0] * g.kernel[1]; }
+  int64_t WeightElements() const { return g.c_out * in_c_per_group() * KHW(); }
 
   explicit Impl(const ops::ConvGeometry& geometry) : g(geometry) {
     if (g.n == 0) return;
@@ -43,29 +50,56 @@ struct ConvolutionBackwardWeights::Impl {
     const double flops = 2.0 * static_cast<double>(WeightElements()) *
                          static_cast<double>(g.out[0] * g.out[1]) * static_cast<double>(g.n);
     const int64_t target = ChunkTarget(flops);
-    const int64_t per_chunk = CeilDiv(g.n, target);
-    int full = -1, tail = -1;
-    for (int64_t n0 = 0; n0 < g.n; n0 += per_chunk) {
-      const int64_t nb = std::min(per_chunk, g.n - n0);
-      int& prim = nb == per_chunk ? full : tail;
-      if (prim < 0) prim = MakePrim(nb);
-      chunks.push_back({n0, prim});
+    std::map<std::pair<int64_t, int64_t>, int> cache;
+    auto prim_for = [&](int64_t nb, int64_t units) {
+      auto it = cache.find({nb, units});
+      if (it != cache.end()) return it->second;
+      const int p = MakePrim(nb, units);
+      cache.emplace(std::make_pair(nb, units), p);
+      return p;
+    };
+    const int64_t unit_count = g.groups == 1 ? g.c_out : g.groups;
+    if (g.n >= target || target == 1) {
+      const int64_t per_chunk = CeilDiv(g.n, target);
+      for (int64_t n0 = 0; n0 < g.n; n0 += per_chunk) {
+        chunks.push_back({n0, 0, 0, prim_for(std::min(per_chunk, g.n - n0), unit_count)});
+      }
+      partial_sums = chunks.size() > 1;
+      return;
+    }
+    // Fewer images than chunks wanted: blocks of >= 32 output channels (or of whole groups),
+    // each over every image.
+    const int64_t units = g.groups == 1 ? std::max<int64_t>(1, g.c_out / 32) : g.groups;
+    const int64_t blocks = std::min(target, Pow2Floor(units));
+    const int64_t block =
+        g.groups == 1 ? RoundUp(CeilDiv(g.c_out, blocks), 16) : CeilDiv(g.groups, blocks);
+    for (int64_t u0 = 0; u0 < unit_count; u0 += block) {
+      const int64_t count = std::min(block, unit_count - u0);
+      Chunk c{0, 0, u0, prim_for(g.n, count)};
+      if (g.groups > 1) {
+        c.c_in0 = u0 * in_c_per_group();
+        c.c_out0 = u0 * out_c_per_group();
+      }
+      chunks.push_back(c);
     }
   }
 
-  int MakePrim(int64_t nb) {
+  int MakePrim(int64_t nb, int64_t units) {
     Prim p;
-    p.nb = nb;
     const int64_t H = g.in[0], W = g.in[1], OH = g.out[0], OW = g.out[1];
-    const int64_t cin_g = g.c_in / g.groups, cout_g = g.c_out / g.groups;
-    const memory::dims src_dims = {nb, g.c_in, H, W}, dst_dims = {nb, g.c_out, OH, OW};
-    p.src_user = memory::desc(src_dims, Dt::f32, Tag::nchw);
-    p.diff_dst_user = memory::desc(dst_dims, Dt::f32, Tag::nchw);
+    const int64_t cin_g = in_c_per_group(), cout_g = out_c_per_group();
+    const int64_t cin = g.groups == 1 ? g.c_in : units * cin_g;
+    const int64_t cout = g.groups == 1 ? units : units * cout_g;
+    const memory::dims src_dims = {nb, cin, H, W}, dst_dims = {nb, cout, OH, OW};
+    // NCHW slices of the whole tensors.
+    p.src_user = memory::desc(src_dims, Dt::f32, memory::dims{g.c_in * H * W, H * W, W, 1});
+    p.diff_dst_user =
+        memory::desc(dst_dims, Dt::f32, memory::dims{g.c_out * OH * OW, OH * OW, OW, 1});
     const memory::desc src(src_dims, Dt::f32, Tag::nhwc), dst(dst_dims, Dt::f32, Tag::nhwc);
-    memory::dims wdims = {g.c_out, cin_g, g.kernel[0], g.kernel[1]};
+    memory::dims wdims = {cout, cin_g, g.kernel[0], g.kernel[1]};
     Tag wtag = Tag::oihw;
     if (g.groups > 1) {
-      wdims = {g.groups, cout_g, cin_g, g.kernel[0], g.kernel[1]};
+      wdims = {units, cout_g, cin_g, g.kernel[0], g.kernel[1]};
       wtag = Tag::goihw;
     }
     p.weights_user = memory::desc(wdims, Dt::f32, wtag);
@@ -102,7 +136,8 @@ struct ConvolutionBackwardWeights::Impl {
       p.weights_reorder =
           dnnl::reorder(dnnl::reorder::primitive_desc(eng, p.diff_weights, eng, p.weights_user));
     } catch (const dnnl::error& err) {
-      RethrowDnnl(err, "convolution weight gradient of " + std::to_string(nb) + " images");
+      RethrowDnnl(err, "convolution weight gradient of " + std::to_string(nb) + " images, " +
+                           std::to_string(cout) + " output channels");
     }
     prims.push_back(std::move(p));
     return static_cast<int>(prims.size() - 1);
@@ -114,23 +149,27 @@ struct ConvolutionBackwardWeights::Impl {
     stream.wait();
   }
 
-  // Chunk `c`'s partial dw, in PyTorch's layout, into `dw`.
+  // Chunk `c`'s dw (its channel block, or a partial over its images) into `dw` (PyTorch's
+  // layout, at the block's first output channel).
   void RunChunk(const Chunk& c, const float* x, const float* dy, float* dw) const {
     const Prim& p = prims[static_cast<size_t>(c.prim)];
     const dnnl::engine& eng = Engine();
+    const int64_t HW = g.in[0] * g.in[1], OHW = g.out[0] * g.out[1];
     memory src(p.src, eng, ThreadBuffer(kSrcSlot, p.src.get_size()));
     memory diff_dst(p.diff_dst, eng, ThreadBuffer(kDstSlot, p.diff_dst.get_size()));
     memory diff_w(p.diff_weights, eng, ThreadBuffer(kWeightsSlot, p.diff_weights.get_size()));
-    Exec(p.src_reorder, {{DNNL_ARG_FROM, Wrap(p.src_user, x + c.n0 * g.c_in * g.in[0] * g.in[1])},
+    Exec(p.src_reorder, {{DNNL_ARG_FROM, Wrap(p.src_user, x + (c.n0 * g.c_in + c.c_in0) * HW)},
                          {DNNL_ARG_TO, src}});
     Exec(p.diff_dst_reorder,
-         {{DNNL_ARG_FROM, Wrap(p.diff_dst_user, dy + c.n0 * g.c_out * g.out[0] * g.out[1])},
+         {{DNNL_ARG_FROM, Wrap(p.diff_dst_user, dy + (c.n0 * g.c_out + c.c_out0) * OHW)},
           {DNNL_ARG_TO, diff_dst}});
     std::unordered_map<int, memory> args = {
         {DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_WEIGHTS, diff_w}};
     if (p.scratch) args.emplace(DNNL_ARG_SCRATCHPAD, ScratchMemory(p.scratch));
     Exec(p.conv, args);
-    Exec(p.weights_reorder, {{DNNL_ARG_FROM, diff_w}, {DNNL_ARG_TO, Wrap(p.weights_user, dw)}});
+    Exec(p.weights_reorder,
+         {{DNNL_ARG_FROM, diff_w},
+          {DNNL_ARG_TO, Wrap(p.weights_user, dw + c.c_out0 * in_c_per_group() * KHW())}});
   }
 
   void Run(const ExecContext& ctx, const float* x, const float* dy, float* dw) const {
@@ -139,12 +178,13 @@ struct ConvolutionBackwardWeights::Impl {
       std::memset(dw, 0, static_cast<size_t>(size) * sizeof(float));
       return;
     }
-    if (chunks.size() == 1) {
-      ParallelDnnl(ctx, 1, "convolution weight gradient",
-                   [&](int64_t, int64_t) { RunChunk(chunks[0], x, dy, dw); });
+    const int64_t count = static_cast<int64_t>(chunks.size());
+    if (!partial_sums) {  // one chunk, or channel blocks writing disjoint slices
+      ParallelDnnl(ctx, count, "convolution weight gradient", [&](int64_t begin, int64_t end) {
+        for (int64_t c = begin; c < end; ++c) RunChunk(chunks[static_cast<size_t>(c)], x, dy, dw);
+      });
       return;
     }
-    const int64_t count = static_cast<int64_t>(chunks.size());
     CallBuffer partials(static_cast<size_t>(count * size) * sizeof(float));
     ParallelDnnl(ctx, count, "convolution weight gradient", [&](int64_t begin, int64_t end) {
       for (int64_t c = begin; c < end; ++c) {

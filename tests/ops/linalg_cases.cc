@@ -265,10 +265,15 @@ void Conv2dBackwardWeightCases(OpCases& c) {
                         {{"weight_shape", ws(3, 2, 1, 1)}, {"stride", Pair(3, 3)}}, r, a});
   c.Add(ConformanceCase{op, "size-1 dims", {F32({1, 1, 1, 1}), F32({1, 1, 1, 1})}, {{"weight_shape", ws(1, 1, 1, 1)}}, r, a});
   c.Add(ConformanceCase{op, "empty batch", {F32({0, 3, 5, 5}), F32({0, 2, 3, 3})}, {{"weight_shape", ws(2, 3, 3, 3)}}, r, a});
-  // Large: several image blocks summed in chunk order; groups; 1x1.
+  // Large: several image blocks summed in chunk order; output-channel and group blocks for a
+  // single image; groups; 1x1.
   c.Add(ConformanceCase{op, "large batch", {F32({32, 8, 20, 20}), F32({32, 16, 20, 20})},
                         {{"weight_shape", ws(16, 8, 3, 3)}, {"padding", Pair(1, 1)}}, 1e-3, 1e-3});
   c.Add(ConformanceCase{op, "large groups", {F32({4, 32, 24, 24}), F32({4, 64, 24, 24})},
+                        {{"weight_shape", ws(64, 8, 3, 3)}, {"groups", 4}, {"padding", Pair(1, 1)}}, 1e-3, 1e-3});
+  c.Add(ConformanceCase{op, "large channel blocks", {F32({1, 32, 40, 40}), F32({1, 64, 40, 40})},
+                        {{"weight_shape", ws(64, 32, 3, 3)}, {"padding", Pair(1, 1)}}, 1e-3, 1e-3});
+  c.Add(ConformanceCase{op, "large group blocks", {F32({1, 32, 24, 24}), F32({1, 64, 24, 24})},
                         {{"weight_shape", ws(64, 8, 3, 3)}, {"groups", 4}, {"padding", Pair(1, 1)}}, 1e-3, 1e-3});
   c.Add(ConformanceCase{op, "large strided 1x1", {F32({8, 64, 14, 14}), F32({8, 96, 7, 7})},
                         {{"weight_shape", ws(96, 64, 1, 1)}, {"stride", Pair(2, 2)}}, 1e-3, 1e-3});

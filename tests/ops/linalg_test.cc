@@ -523,6 +523,15 @@ TEST(OneDnn, LargeProblemsAreCutIntoSeveralChunks) {
       onednn::Convolution(ops::Conv2dGeometry(attrs, {8, 64, 56, 56}, {64, 64, 3, 3}), false, {})
           .chunks(),
       2);
+  // The weight gradient: output-channel blocks for one image, image blocks for a batch.
+  EXPECT_GE(onednn::ConvolutionBackwardWeights(
+                ops::Conv2dGeometry(attrs, {1, 64, 56, 56}, {64, 64, 3, 3}))
+                .chunks(),
+            2);
+  EXPECT_GE(onednn::ConvolutionBackwardWeights(
+                ops::Conv2dGeometry(attrs, {8, 64, 56, 56}, {64, 64, 3, 3}))
+                .chunks(),
+            2);
 }
 
 TEST(OneDnn, ABoundKernelRunsFromSeveralThreadsAtOnce) {
