@@ -123,6 +123,10 @@ TEST(ConvGrad, ConvTranspose2dOnTheCpuKernelsMatchesTheReference) {
       "conv_transpose2d",
       {{"stride", V{2, 2}}, {"padding", V{1, 1}}, {"output_padding", V{1, 0}}}, {16, 8, 5, 5},
       {8, 4, 3, 3}, 4);
+  // output_padding beyond the stride (dilation 2): the backward slices dy; groups 2.
+  ExpectCpuConvGradsMatchRef(
+      "conv_transpose2d", {{"dilation", V{2, 2}}, {"output_padding", V{1, 1}}, {"groups", 2}},
+      {16, 8, 5, 5}, {8, 2, 2, 2}, 4);
 }
 
 // Symbolic spatial dims survive a stride-1 'same' convolution; its gradient graph keeps them.
