@@ -173,7 +173,16 @@ AttrMap ResolveAttributes(const OpSchema& op, AttrMap given) {
     }
   }
   for (const AttrSpec& spec : op.attrs) {
-    if (!given.count(spec.name) && spec.default_value) given[spec.name] = *spec.default_value;
+    const bool elided = std::find(op.elided_defaults.begin(), op.elided_defaults.end(),
+                                  spec.name) != op.elided_defaults.end();
+    auto it = given.find(spec.name);
+    if (elided) {
+      if (it != given.end() && spec.default_value && it->second == *spec.default_value) {
+        given.erase(it);
+      }
+    } else if (it == given.end() && spec.default_value) {
+      given[spec.name] = *spec.default_value;
+    }
   }
   CheckAttributes(op, given);
   return given;
@@ -190,7 +199,9 @@ void CheckAttributes(const OpSchema& op, const AttrMap& attrs) {
     }
   }
   for (const AttrSpec& spec : op.attrs) {
-    if (!attrs.count(spec.name)) {
+    if (!attrs.count(spec.name) &&
+        std::find(op.elided_defaults.begin(), op.elided_defaults.end(), spec.name) ==
+            op.elided_defaults.end()) {
       throw AttributeError("missing required attribute '" + spec.name + "' of type " +
                            std::string(AttrTypeName(spec.type)));
     }

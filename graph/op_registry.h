@@ -89,6 +89,10 @@ class OpSchema {
   int max_inputs = 0;                    // kVariadic: no upper bound
   int num_outputs = 1;                   // kVariadic: decided by the shape function
   std::vector<AttrSpec> attrs;
+  // Attributes (each with a default) that a node stores only when set to a non-default value,
+  // for attributes added to an op after graphs using it existed: those graphs keep their text
+  // IR. Readers must treat a missing one as its default.
+  std::vector<std::string> elided_defaults;
   InferFn infer;
   ValidateFn validate;
   Differentiability differentiability = Differentiability::kUnspecified;
@@ -139,8 +143,9 @@ class OpRegistry {
   std::vector<std::unique_ptr<OpSchema>> ops_;
 };
 
-// Applies defaults and checks names and types against the schema: the attributes a node gets.
-// Throws AttributeError for an unknown, missing or mistyped attribute.
+// Applies defaults and checks names and types against the schema: the attributes a node gets
+// (an elided_defaults attribute is dropped when it equals its default). Throws AttributeError
+// for an unknown, missing or mistyped attribute.
 AttrMap ResolveAttributes(const OpSchema& op, AttrMap given);
 // Checks an already resolved map (verifier, loader): unknown, missing, mistyped, invalid.
 void CheckAttributes(const OpSchema& op, const AttrMap& attrs);

@@ -1,8 +1,10 @@
 // Linear algebra ops (ids 300-399): matmul with NumPy semantics (batched, batch dims broadcast,
-// 1-D operands promoted and the promoted dim dropped again), linear (PyTorch's x @ W^T + b),
-// conv2d and conv_transpose2d (NCHW, PyTorch weight layouts, stride / padding incl. 'same' and
-// 'valid' / dilation / groups / output_padding). Shape functions keep symbolic batch dims; the
-// convolution geometry they compute is shared with the kernels through graph/ops/linalg.h.
+// 1-D operands promoted and the promoted dim dropped again, optionally transposed operands),
+// linear (PyTorch's x @ W^T + b), conv2d and conv_transpose2d (NCHW, PyTorch weight layouts,
+// stride / padding incl. 'same' and 'valid' / dilation / groups / output_padding), and the
+// backward op conv2d_backward_weight (the weight gradient of both convolutions). Shape functions
+// keep symbolic batch dims; the convolution geometry they compute is shared with the kernels
+// through graph/ops/linalg.h.
 #include "graph/ops/linalg.h"
 
 #include <algorithm>
@@ -21,23 +23,36 @@ struct MatmulDims {
   bool a_vector, b_vector;
 };
 
-MatmulDims AnalyzeMatmul(const TensorType& a, const TensorType& b) {
+// The last two dims of `s` swapped.
+Shape SwapLastTwo(const Shape& s) {
+  std::vector<Dim> dims = s.dims();
+  std::swap(dims[dims.size() - 2], dims[dims.size() - 1]);
+  return Shape(std::move(dims));
+}
+
+MatmulDims AnalyzeMatmul(const TensorType& a, const TensorType& b, bool ta, bool tb) {
   if (a.shape.rank() == 0 || b.shape.rank() == 0) {
     throw ShapeError("matmul needs operands of rank >= 1, got " + a.shape.ToString() + " and " +
                      b.shape.ToString());
   }
+  if ((ta && a.shape.rank() < 2) || (tb && b.shape.rank() < 2)) {
+    throw ShapeError(std::string(ta && a.shape.rank() < 2 ? "transpose_a" : "transpose_b") +
+                     " needs an operand of rank >= 2 (it swaps the last two dims), got a " +
+                     a.shape.ToString() + " and b " + b.shape.ToString());
+  }
   MatmulDims d;
   d.a_vector = a.shape.rank() == 1;
   d.b_vector = b.shape.rank() == 1;
-  Shape sa = a.shape, sb = b.shape;
+  Shape sa = ta ? SwapLastTwo(a.shape) : a.shape, sb = tb ? SwapLastTwo(b.shape) : b.shape;
   if (d.a_vector) sa = Shape({Dim(1), a.shape[0]});
   if (d.b_vector) sb = Shape({b.shape[0], Dim(1)});
   d.m = sa[sa.rank() - 2];
   d.k = sa[sa.rank() - 1];
   d.n = sb[sb.rank() - 1];
   if (!(sb[sb.rank() - 2] == d.k)) {
-    throw ShapeError("contraction dims differ: a " + a.shape.ToString() + " has K = " +
-                     d.k.ToString() + ", b " + b.shape.ToString() + " has K = " +
+    throw ShapeError("contraction dims differ: a " + a.shape.ToString() +
+                     (ta ? " (transposed)" : "") + " has K = " + d.k.ToString() + ", b " +
+                     b.shape.ToString() + (tb ? " (transposed)" : "") + " has K = " +
                      sb[sb.rank() - 2].ToString());
   }
   Shape ba(std::vector<Dim>(sa.dims().begin(), sa.dims().end() - 2));
@@ -60,23 +75,45 @@ void RegisterMatmul(OpRegistry& r) {
       "(..., M, N), out[..., i, j] = sum_k a[..., i, k] * b[..., k, j]. The batch dims (all but "
       "the last two) broadcast as in NumPy. A 1-D a (K) is promoted to (1, K) and a 1-D b (K) to "
       "(K, 1); the promoted dim is removed from the result, so vector @ vector is a scalar. K = 0 "
-      "gives zeros. Floats accumulate in at least the operand precision (the reference kernels in "
-      "double); integer products accumulate in int64 and the result wraps to the dtype. NaN and "
-      "Inf propagate as in IEEE arithmetic.");
+      "gives zeros. transpose_a = 1 swaps the last two dims of a before the product (a is "
+      "(..., K, M): torch.matmul(a.transpose(-1, -2), b)), transpose_b = 1 likewise for b "
+      "(..., N, K); both need rank >= 2 operands, and the kernels read the operand in place (no "
+      "transposed copy). Floats accumulate in at least the operand precision (the reference "
+      "kernels in double); integer products accumulate in int64 and the result wraps to the "
+      "dtype. NaN and Inf propagate as in IEEE arithmetic.");
+  s.attrs = {
+      {"transpose_a", AttrType::kInt, Attribute(int64_t{0}),
+       "1: use a with its last two dims swapped (a^T); 0 or absent: a as it is"},
+      {"transpose_b", AttrType::kInt, Attribute(int64_t{0}),
+       "1: use b with its last two dims swapped (b^T); 0 or absent: b as it is"},
+  };
+  // Added after graphs with matmul existed: a node stores them only when set.
+  s.elided_defaults = {"transpose_a", "transpose_b"};
+  s.validate = [](const AttrMap& attrs) {
+    for (const char* name : {"transpose_a", "transpose_b"}) {
+      auto it = attrs.find(name);
+      if (it != attrs.end() && it->second.i() != 0 && it->second.i() != 1) {
+        throw AttributeError(std::string(name) + " must be 0 or 1, got " +
+                             std::to_string(it->second.i()));
+      }
+    }
+  };
   s.infer = [](const InferContext& ctx) {
     DType dt = ops::RequireSameDType(ctx);
     ops::RequireDType(dt, ops::kNumericDTypes, "operand");
-    MatmulDims d = AnalyzeMatmul(ctx.input(0), ctx.input(1));
+    MatmulDims d = AnalyzeMatmul(ctx.input(0), ctx.input(1), ops::MatmulTransposed(ctx.attrs, 0),
+                                 ops::MatmulTransposed(ctx.attrs, 1));
     std::vector<Dim> out = d.batch.dims();
     if (!d.a_vector) out.push_back(d.m);
     if (!d.b_vector) out.push_back(d.n);
     return std::vector<TensorType>{{dt, Shape(std::move(out))}};
   };
-  s.validate = ValidateNothing;
   s.differentiability = Differentiability::kDifferentiable;
-  s.cost = [](const AttrMap&, std::span<const TensorType> in, std::span<const TensorType> out) {
+  s.cost = [](const AttrMap& attrs, std::span<const TensorType> in,
+              std::span<const TensorType> out) {
     Cost c = ops::ElementwiseCost(in, out, 0);
-    MatmulDims d = AnalyzeMatmul(in[0], in[1]);
+    MatmulDims d = AnalyzeMatmul(in[0], in[1], ops::MatmulTransposed(attrs, 0),
+                                 ops::MatmulTransposed(attrs, 1));
     c.flops = 2 * StaticValue(d.k) * ops::StaticNumel(out[0]);
     return c;
   };
@@ -428,9 +465,75 @@ void RegisterConvTranspose2d(OpRegistry& r) {
   r.Register(std::move(s));
 }
 
+// --- conv2d's weight gradient ---
+
+// weight_shape after validation: (C_out, C_in/groups, kH, kW), all positive.
+void ValidateConvBackwardWeight(const AttrMap& attrs) {
+  ValidateConv(attrs, false);
+  const std::vector<int64_t>& w = attrs.at("weight_shape").ints();
+  if (w.size() != 4 || std::any_of(w.begin(), w.end(), [](int64_t d) { return d < 1; })) {
+    throw AttributeError("weight_shape must be 4 positive sizes (C_out, C_in/groups, kH, kW), "
+                         "got " + IntsToString(w));
+  }
+}
+
+std::vector<TensorType> InferConvBackwardWeight(const InferContext& ctx) {
+  DType dt = ops::RequireSameDType(ctx);
+  ops::RequireDType(dt, ops::kFloatDTypes, "input x");
+  const TensorType& x = ctx.input(0);
+  const TensorType& dy = ctx.input(1);
+  const std::vector<int64_t>& ws = ctx.attrs.at("weight_shape").ints();
+  const TensorType w{dt, Shape(std::vector<Dim>(ws.begin(), ws.end()))};
+  // The forward convolution's output type must be dy's.
+  const TensorType fwd[2] = {x, w};
+  const TensorType y = InferConv(InferContext{ctx.attrs, fwd}, false)[0];
+  if (!(y.shape == dy.shape)) {
+    throw ShapeError("dy " + dy.shape.ToString() + " must have the shape " + y.shape.ToString() +
+                     " of conv2d's output for input " + x.shape.ToString() + " and weight " +
+                     w.shape.ToString());
+  }
+  return {w};
+}
+
+void RegisterConv2dBackwardWeight(OpRegistry& r) {
+  OpSchema s = ops::MakeSchema(
+      "conv2d_backward_weight", 312, {"x", "dy"}, FusionKind::kOpaque,
+      "The gradient of conv2d with respect to its weight, torch.nn.grad.conv2d_weight(x, "
+      "weight_shape, dy, stride, padding, dilation, groups) (torch.ops.aten.convolution_backward "
+      "with output_mask [False, True, False]): dw[co, ci, kh, kw] = sum_{n, oh, ow} dy[n, co, "
+      "oh, ow] * x[n, g*C_in/groups + ci, oh*sH - pad_top + kh*dH, ow*sW - pad_left + kw*dW] "
+      "with g = co / (C_out/groups) and x reading 0 outside the input. x is conv2d's input "
+      "(N, C_in, H, W) (or unbatched (C_in, H, W)), dy the gradient of its output, whose shape "
+      "must be conv2d's output shape for x and a weight of weight_shape; the result has "
+      "weight_shape (C_out, C_in/groups, kH, kW). The attributes mean what they mean for conv2d; "
+      "conv_transpose2d's weight gradient is this op with x and dy swapped. An empty batch gives "
+      "zeros. Float dtypes; the reference kernels accumulate in double. Not differentiable "
+      "(second derivatives are out of scope).");
+  s.attrs = ConvAttrSpecs(false);
+  s.attrs.push_back({"weight_shape", AttrType::kInts, std::nullopt,
+                     "shape of the weight (and of the result): (C_out, C_in/groups, kH, kW)"});
+  s.infer = InferConvBackwardWeight;
+  s.validate = ValidateConvBackwardWeight;
+  s.differentiability = Differentiability::kNotDifferentiable;
+  s.cost = [](const AttrMap&, std::span<const TensorType> in, std::span<const TensorType> out) {
+    Cost c = ops::ElementwiseCost(in, out, 0);
+    // Each dy element meets C_in/groups * kH * kW taps.
+    const Shape& w = out[0].shape;
+    c.flops = 2 * StaticValue(w[1]) * StaticValue(w[2]) * StaticValue(w[3]) *
+              ops::StaticNumel(in[1]);
+    return c;
+  };
+  r.Register(std::move(s));
+}
+
 }  // namespace
 
-// --- shared convolution geometry (graph/ops/linalg.h) ---
+// --- shared matmul flags and convolution geometry (graph/ops/linalg.h) ---
+
+bool ops::MatmulTransposed(const AttrMap& attrs, int operand) {
+  auto it = attrs.find(operand == 0 ? "transpose_a" : "transpose_b");
+  return it != attrs.end() && it->second.i() == 1;
+}
 
 ops::ConvAttrs ops::ReadConvAttrs(const AttrMap& attrs, bool transpose) {
   ConvAttrs a;
@@ -514,6 +617,7 @@ void RegisterLinalgOps(OpRegistry& r) {
   RegisterLinear(r);
   RegisterConv2d(r);
   RegisterConvTranspose2d(r);
+  RegisterConv2dBackwardWeight(r);
 }
 
 }  // namespace bronze

@@ -1,7 +1,8 @@
-// Convolution geometry shared by the linalg shape functions (graph/ops/linalg.cc) and the
-// convolution kernels (kernels/ref/linalg.cc, kernels/cpu/linalg_conv.cc): the attributes of
-// conv2d / conv_transpose2d read into one struct, 'same' / 'valid' padding resolved, and the
-// output size of each spatial dim, so every backend computes exactly the shapes the graph has.
+// matmul's transpose flags and the convolution geometry shared by the linalg shape functions
+// (graph/ops/linalg.cc) and the kernels (kernels/ref/linalg.cc, kernels/cpu/linalg.cc): the
+// attributes of conv2d / conv_transpose2d read into one struct, 'same' / 'valid' padding
+// resolved, and the output size of each spatial dim, so every backend computes exactly the
+// shapes the graph has.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,10 @@
 #include "graph/shape.h"
 
 namespace bronze::ops {
+
+// matmul's transpose_a / transpose_b flags (operand 0 or 1): stored on a node only when set
+// (OpSchema::elided_defaults), so a missing one reads as false.
+bool MatmulTransposed(const AttrMap& attrs, int operand);
 
 // Attributes of conv2d (transpose = false) or conv_transpose2d (transpose = true), read after
 // validation. Padding is per spatial dim (0: height, 1: width) at the begin (top / left) and the

@@ -1,7 +1,8 @@
-// Fast CPU kernels for matmul, linear, conv2d and conv_transpose2d (f32), through oneDNN
-// primitives created once when the kernel is bound and run single-threaded per chunk across the
-// session's threads (kernels/cpu/onednn.h). This file maps each op's tensors and NumPy / PyTorch
-// conventions onto onednn::Gemm and onednn::Convolution.
+// Fast CPU kernels for matmul, linear, conv2d, conv_transpose2d and conv2d_backward_weight (f32),
+// through oneDNN primitives created once when the kernel is bound and run single-threaded per
+// chunk across the session's threads (kernels/cpu/onednn.h). This file maps each op's tensors
+// and NumPy / PyTorch conventions onto onednn::Gemm, onednn::Convolution and
+// onednn::ConvolutionBackwardWeights.
 #include "graph/ops/linalg.h"
 #include "kernels/cpu/cpu_util.h"
 #include "kernels/cpu/onednn.h"
@@ -9,13 +10,18 @@
 namespace bronze::cpu {
 namespace {
 
-// matmul with NumPy semantics as a list of 2-D products. When b has no batch of its own and a is
-// not broadcast, the batch folds into M: one (batch*M, K) @ (K, N) product.
-onednn::GemmShape MatmulShape(const Dims& a_dims, const Dims& b_dims) {
+// matmul with NumPy semantics as a list of 2-D products, transposed operands read in place
+// (oneDNN strides). When b has no batch of its own and a is neither broadcast nor transposed, the
+// batch folds into M: one (batch*M, K) @ (K, N) product.
+onednn::GemmShape MatmulShape(const Dims& a_dims, const Dims& b_dims, bool ta, bool tb) {
   Dims ad = a_dims, bd = b_dims;
   if (ad.size() == 1) ad.insert(ad.begin(), 1);
   if (bd.size() == 1) bd.push_back(1);
+  if (ta) std::swap(ad[ad.size() - 2], ad[ad.size() - 1]);
+  if (tb) std::swap(bd[bd.size() - 2], bd[bd.size() - 1]);
   onednn::GemmShape s;
+  s.a_transposed = ta;
+  s.b_transposed = tb;
   s.m = ad[ad.size() - 2];
   s.k = ad.back();
   s.n = bd.back();
@@ -28,7 +34,7 @@ onednn::GemmShape MatmulShape(const Dims& a_dims, const Dims& b_dims) {
   for (size_t i = 0; i < rank; ++i) out[i] = pa[i] == 1 ? pb[i] : pa[i];
   const int64_t batch = NumElements(out);
   const int64_t a_count = NumElements(pa), b_count = NumElements(pb);
-  if (batch == 0 || (b_count == 1 && a_count == batch)) {
+  if (batch == 0 || (b_count == 1 && a_count == batch && !ta)) {
     s.m *= batch;  // a's batch is contiguous: fold it into the rows (an empty batch: no rows)
     return s;
   }
@@ -74,7 +80,9 @@ class GemmKernel final : public Kernel {
 
 std::unique_ptr<Kernel> MakeMatmul(const KernelSignature& sig) {
   return std::make_unique<GemmKernel>(
-      MatmulShape(sig.inputs[0].shape.static_dims(), sig.inputs[1].shape.static_dims()), false);
+      MatmulShape(sig.inputs[0].shape.static_dims(), sig.inputs[1].shape.static_dims(),
+                  ops::MatmulTransposed(sig.attrs, 0), ops::MatmulTransposed(sig.attrs, 1)),
+      false);
 }
 
 // linear: x (..., in) @ weight (out, in)^T + bias as one (rows, in) @ (in, out) product.
@@ -117,6 +125,22 @@ std::unique_ptr<Kernel> MakeConvTranspose2d(const KernelSignature& sig) {
       true, sig.inputs.size() == 3);
 }
 
+class ConvBackwardWeightKernel final : public Kernel {
+ public:
+  explicit ConvBackwardWeightKernel(const ops::ConvGeometry& g) : conv_(g) {}
+  void Run(std::span<const Tensor> in, std::span<Tensor> out, ExecContext& ctx) const override {
+    conv_.Run(ctx, in[0].data<float>(), in[1].data<float>(), out[0].data<float>());
+  }
+
+ private:
+  onednn::ConvolutionBackwardWeights conv_;
+};
+
+std::unique_ptr<Kernel> MakeConv2dBackwardWeight(const KernelSignature& sig) {
+  return std::make_unique<ConvBackwardWeightKernel>(ops::Conv2dGeometry(
+      sig.attrs, sig.inputs[0].shape.static_dims(), sig.attrs.at("weight_shape").ints()));
+}
+
 }  // namespace
 }  // namespace bronze::cpu
 
@@ -127,6 +151,8 @@ void RegisterCpuLinalgKernels(KernelRegistry& r) {
   cpu::Register(r, "linear", DType::kF32, KernelFactory(&cpu::MakeLinear));
   cpu::Register(r, "conv2d", DType::kF32, KernelFactory(&cpu::MakeConv2d));
   cpu::Register(r, "conv_transpose2d", DType::kF32, KernelFactory(&cpu::MakeConvTranspose2d));
+  cpu::Register(r, "conv2d_backward_weight", DType::kF32,
+                KernelFactory(&cpu::MakeConv2dBackwardWeight));
 }
 
 }  // namespace bronze

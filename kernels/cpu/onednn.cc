@@ -25,6 +25,7 @@
 #include <unordered_map>
 
 #include "graph/error.h"
+#include "kernels/cpu/onednn_internal.h"
 #include "kernels/parallel.h"
 
 namespace bronze::onednn {
@@ -47,30 +48,19 @@ std::string_view ActivationName(Activation a) {
   return "?";
 }
 
-namespace {
-
-using dnnl::memory;
-using Dt = memory::data_type;
-using Tag = memory::format_tag;
-
-constexpr double kMinChunkFlops = 1e6;
-constexpr int64_t kMaxChunks = 8;
+namespace internal {
 
 const dnnl::engine& Engine() {
   static const dnnl::engine* engine = new dnnl::engine(dnnl::engine::kind::cpu, 0);
   return *engine;
 }
 
-// One in-order CPU stream per thread (a stream must not be used by two threads at once).
 dnnl::stream& ThreadStream() {
   thread_local dnnl::stream stream(Engine());
   return stream;
 }
 
-// Scratch memory of the calling thread, by slot. A slot is used only between the start and the
-// end of one chunk, which runs oneDNN code only and never waits on TBB, so no other chunk can
-// interleave on the same thread.
-enum Slot { kScratchSlot, kSrcSlot, kWeightsSlot, kDstSlot, kResidualSlot, kNumSlots };
+namespace {
 
 class ThreadBuffers {
  public:
@@ -96,39 +86,31 @@ class ThreadBuffers {
   Buffer buffers_[kNumSlots];
 };
 
+}  // namespace
+
 void* ThreadBuffer(Slot slot, size_t bytes) {
   thread_local ThreadBuffers buffers;
   return buffers.Get(slot, std::max<size_t>(bytes, 64));
 }
 
-// A per-call buffer shared by the chunks of one Run (freed when the call ends).
-struct CallBuffer {
-  explicit CallBuffer(size_t bytes)
-      : data(bytes ? static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64))
-                   : nullptr) {
-    if (bytes && !data)
-      throw InternalError("out of memory for " + std::to_string(bytes) + " bytes");
-  }
-  ~CallBuffer() { std::free(data); }
-  CallBuffer(const CallBuffer&) = delete;
-  CallBuffer& operator=(const CallBuffer&) = delete;
-  float* data;
-};
-
-int64_t Pow2Floor(int64_t v) {
-  int64_t p = 1;
-  while (p * 2 <= v) p *= 2;
-  return p;
+memory ScratchMemory(size_t bytes) {
+  return memory(memory::desc({static_cast<int64_t>(bytes)}, Dt::u8, Tag::x), Engine(),
+                ThreadBuffer(kScratchSlot, bytes));
 }
 
-// Chunks for `flops` of work: a power of two in [1, kMaxChunks].
-int64_t ChunkTarget(double flops) {
-  const double parts = std::clamp(flops / kMinChunkFlops, 1.0, static_cast<double>(kMaxChunks));
-  return Pow2Floor(static_cast<int64_t>(parts));
+memory Wrap(const memory::desc& md, const float* p) {
+  return memory(md, Engine(), const_cast<float*>(p));
 }
 
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-int64_t RoundUp(int64_t a, int64_t b) { return CeilDiv(a, b) * b; }
+[[noreturn]] void RethrowDnnl(const dnnl::error& e, const std::string& what) {
+  throw UnimplementedError("oneDNN cannot build the " + what + ": " + e.what());
+}
+
+}  // namespace internal
+
+using namespace internal;
+
+namespace {
 
 dnnl::algorithm EltwiseAlgorithm(Activation a) {
   switch (a) {
@@ -163,34 +145,6 @@ dnnl::primitive_attr MakeAttr(const Epilogue& e, const memory::desc& dst, int* r
   if (e.residual && !e.residual_before_activation) residual();
   attr.set_post_ops(po);
   return attr;
-}
-
-// The calling thread's scratchpad for a primitive that needs `bytes`.
-memory ScratchMemory(size_t bytes) {
-  return memory(memory::desc({static_cast<int64_t>(bytes)}, Dt::u8, Tag::x), Engine(),
-                ThreadBuffer(kScratchSlot, bytes));
-}
-
-memory Wrap(const memory::desc& md, const float* p) {
-  return memory(md, Engine(), const_cast<float*>(p));
-}
-
-[[noreturn]] void RethrowDnnl(const dnnl::error& e, const std::string& what) {
-  throw UnimplementedError("oneDNN cannot build the " + what + ": " + e.what());
-}
-
-// Runs fn(begin, end) over [0, n) with ParallelFor, OpenMP pinned to one thread in every task and
-// oneDNN's execution errors turned into bronze errors.
-template <typename F>
-void ParallelDnnl(const ExecContext& ctx, int64_t n, const char* what, F&& fn) {
-  ParallelFor(ctx, n, 1, [&](int64_t begin, int64_t end) {
-    EnsureSingleThreadedOpenMP();
-    try {
-      fn(begin, end);
-    } catch (const dnnl::error& e) {
-      throw InternalError(std::string("oneDNN failed to run the ") + what + ": " + e.what());
-    }
-  });
 }
 
 float ApplyActivation(Activation a, double v) {
@@ -266,13 +220,15 @@ struct Gemm::Impl {
     const int64_t K = s.k, N = s.n, M = s.m;
     Prim p;
     if (bb == 0) {
-      p.a = memory::desc({mb, K}, Dt::f32, memory::dims{K, 1});
+      p.a = s.a_transposed ? memory::desc({mb, K}, Dt::f32, memory::dims{1, M})
+                           : memory::desc({mb, K}, Dt::f32, memory::dims{K, 1});
       p.b = s.b_transposed ? memory::desc({K, nb}, Dt::f32, memory::dims{1, K})
                            : memory::desc({K, nb}, Dt::f32, memory::dims{N, 1});
       p.c = memory::desc({mb, nb}, Dt::f32, memory::dims{N, 1});
       p.bias = memory::desc({1, nb}, Dt::f32, memory::dims{nb, 1});
     } else {
-      p.a = memory::desc({bb, mb, K}, Dt::f32, memory::dims{M * K, K, 1});
+      p.a = s.a_transposed ? memory::desc({bb, mb, K}, Dt::f32, memory::dims{M * K, 1, M})
+                           : memory::desc({bb, mb, K}, Dt::f32, memory::dims{M * K, K, 1});
       p.b = s.b_transposed ? memory::desc({bb, K, nb}, Dt::f32, memory::dims{N * K, 1, K})
                            : memory::desc({bb, K, nb}, Dt::f32, memory::dims{K * N, N, 1});
       p.c = memory::desc({bb, mb, nb}, Dt::f32, memory::dims{M * N, N, 1});
@@ -348,7 +304,7 @@ struct Gemm::Impl {
       return;
     }
     const Prim& p = prims[static_cast<size_t>(t.prim)];
-    const float* pa = a + AOffset(t.item) + t.m0 * s.k;
+    const float* pa = a + AOffset(t.item) + (s.a_transposed ? t.m0 : t.m0 * s.k);
     const float* pb = b + BOffset(t.item) + (s.b_transposed ? t.n0 * s.k : t.n0);
     const int64_t c_off = t.item * s.m * s.n + t.m0 * s.n + t.n0;
     std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, Wrap(p.a, pa)},
@@ -365,7 +321,7 @@ struct Gemm::Impl {
   // Product `i`'s block of tile `t` with dnnl_sgemm (row-major), the bias pre-filled.
   void RunSgemm(const Tile& t, int64_t i, const float* a, const float* b, const float* bias,
                 float* c) const {
-    const float* pa = a + AOffset(i) + t.m0 * s.k;
+    const float* pa = a + AOffset(i) + (s.a_transposed ? t.m0 : t.m0 * s.k);
     const float* pb = b + BOffset(i) + (s.b_transposed ? t.n0 * s.k : t.n0);
     float* pc = c + i * s.m * s.n + t.m0 * s.n + t.n0;
     if (e.bias && s.bias_per_row) {
@@ -376,8 +332,9 @@ struct Gemm::Impl {
       }
     }
     const dnnl_status_t status =
-        dnnl_sgemm('N', s.b_transposed ? 'T' : 'N', t.mb, t.nb, s.k, 1.f, pa, s.k, pb,
-                   s.b_transposed ? s.k : s.n, e.bias ? 1.f : 0.f, pc, s.n);
+        dnnl_sgemm(s.a_transposed ? 'T' : 'N', s.b_transposed ? 'T' : 'N', t.mb, t.nb, s.k, 1.f,
+                   pa, s.a_transposed ? s.m : s.k, pb, s.b_transposed ? s.k : s.n,
+                   e.bias ? 1.f : 0.f, pc, s.n);
     if (status != dnnl_success) {
       throw InternalError("dnnl_sgemm failed with status " + std::to_string(status));
     }

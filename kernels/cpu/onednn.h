@@ -46,12 +46,14 @@ struct Epilogue {
 
 // c = a @ b (+ epilogue) for `batch` products (m, k) @ (k, n) -> (m, n). Product i reads a at
 // a_offsets[i] and b at b_offsets[i] (elements; empty offsets: one product at 0) and writes c at
-// i*m*n. a is row-major (m, k); b is row-major (k, n), or (n, k) when b_transposed (linear's
-// weight). Bias has n values, or m with bias_per_row (a 1x1 convolution run as W @ x: one per
-// output channel), which only an epilogue without activation and residual supports.
+// i*m*n. a is row-major (m, k), or (k, m) when a_transposed; b is row-major (k, n), or (n, k)
+// when b_transposed (linear's weight): transposed operands are read in place. Bias has n
+// values, or m with bias_per_row (a 1x1 convolution run as W @ x: one per output channel),
+// which only an epilogue without activation and residual supports.
 struct GemmShape {
   int64_t m = 0, k = 0, n = 0;
   std::vector<int64_t> a_offsets, b_offsets;
+  bool a_transposed = false;
   bool b_transposed = false;
   bool bias_per_row = false;
 };
@@ -87,6 +89,26 @@ class Convolution {
 
   void Run(const ExecContext& ctx, const float* x, const float* w, const float* bias,
            const float* residual, float* y) const;
+  int64_t chunks() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// conv2d's weight gradient (the op conv2d_backward_weight) for the geometry of the forward
+// conv2d: dw (C_out, C_in/groups, kH, kW) from its input x and output gradient dy (NCHW), with
+// oneDNN's convolution_backward_weights primitive (kernels/cpu/onednn_conv_grad.cc). Chunks are
+// blocks of images (each computes a partial dw; the partials are summed in chunk order) or, for
+// small batches, blocks of output channels or groups, fixed by the shape.
+class ConvolutionBackwardWeights {
+ public:
+  explicit ConvolutionBackwardWeights(const ops::ConvGeometry& geometry);
+  ~ConvolutionBackwardWeights();
+  ConvolutionBackwardWeights(const ConvolutionBackwardWeights&) = delete;
+  ConvolutionBackwardWeights& operator=(const ConvolutionBackwardWeights&) = delete;
+
+  void Run(const ExecContext& ctx, const float* x, const float* dy, float* dw) const;
   int64_t chunks() const;
 
  private:

@@ -1,8 +1,9 @@
-// Test cases of the linear-algebra ops (graph/ops/linalg.cc): matmul with batch broadcasting and
-// 1-D operands, linear with and without bias, conv2d and conv_transpose2d with stride, padding
-// (symmetric, per side, 'same', 'valid'), dilation, groups and output_padding; large cases that
-// cut the work into several chunks (M, N, batch groups, images, channel blocks, groups); error
-// cases; frozen ids.
+// Test cases of the linear-algebra ops (graph/ops/linalg.cc): matmul with batch broadcasting,
+// 1-D operands and transposed operands, linear with and without bias, conv2d and
+// conv_transpose2d with stride, padding (symmetric, per side, 'same', 'valid'), dilation, groups
+// and output_padding; large cases that cut the work into several chunks (M, N, batch groups,
+// images, channel blocks, groups); conv2d_backward_weight (conv2d's weight gradient) over the
+// same geometries; error cases; frozen ids.
 #include "tests/ops/op_cases.h"
 
 namespace bronze::testing {
@@ -36,6 +37,27 @@ void MatmulCases(OpCases& c) {
   c.Add(ConformanceCase{"matmul", "large batched", {F32({8, 64, 128}), F32({8, 128, 200})}, {}, 1e-4, 1e-4});
   c.Add(ConformanceCase{"matmul", "batch groups with tail", {F32({41, 24, 64}), F32({41, 64, 24})}, {}, 1e-4, 1e-4});
   c.Add(ConformanceCase{"matmul", "broadcast batch large", {F32({4, 1, 64, 128}), F32({3, 128, 96})}, {}, 1e-4, 1e-4});
+  // transpose_a / transpose_b: the operands read in place (oneDNN strides / sgemm 'T').
+  const AttrMap ta = {{"transpose_a", 1}}, tb = {{"transpose_b", 1}};
+  const AttrMap tab = {{"transpose_a", 1}, {"transpose_b", 1}};
+  c.Add(ConformanceCase{"matmul", "transpose_a", {F32({7, 5}), F32({7, 3})}, ta, 1e-5, 1e-5});
+  c.Add(ConformanceCase{"matmul", "transpose_b", {F32({5, 7}), F32({3, 7})}, tb, 1e-5, 1e-5});
+  c.Add(ConformanceCase{"matmul", "both transposed", {F32({7, 5}), F32({3, 7})}, tab, 1e-5, 1e-5});
+  c.Add(ConformanceCase{"matmul", "transpose flags 0", {F32({5, 7}), F32({7, 3})},
+                        {{"transpose_a", 0}, {"transpose_b", 0}}, 1e-5, 1e-5});
+  c.Add(ConformanceCase{"matmul", "transpose_a batched broadcast", {F32({2, 1, 6, 4}), F32({3, 6, 5})}, ta, 1e-5, 1e-5});
+  c.Add(ConformanceCase{"matmul", "transpose_b batched broadcast", {F32({2, 1, 4, 6}), F32({3, 5, 6})}, tb, 1e-5, 1e-5});
+  c.Add(ConformanceCase{"matmul", "transpose_a batched b unbatched", {F32({3, 6, 4}), F32({6, 5})}, ta, 1e-5, 1e-5});
+  c.Add(ConformanceCase{"matmul", "transpose_b with vector a", {F32({6}), F32({4, 6})}, tb, 1e-5, 1e-5});
+  c.Add(ConformanceCase{"matmul", "transpose_a with vector b", {F32({6, 3}), F32({6})}, ta, 1e-5, 1e-5});
+  c.Add(ConformanceCase{"matmul", "transposed size-1 dims", {F32({1, 1, 1}), F32({1, 1})}, tab, 1e-5, 1e-5});
+  c.Add(ConformanceCase{"matmul", "transpose_a empty k", {F32({0, 3}), F32({0, 4})}, ta});
+  c.Add(ConformanceCase{"matmul", "large transpose_a M split", {F32({128, 600}), F32({128, 300})}, ta, 1e-4, 1e-4});
+  c.Add(ConformanceCase{"matmul", "large transpose_a N split", {F32({128, 200}), F32({128, 1100})}, ta, 1e-4, 1e-4});
+  c.Add(ConformanceCase{"matmul", "large transpose_b", {F32({2, 512}), F32({1200, 512})}, tb, 1e-4, 1e-4});
+  c.Add(ConformanceCase{"matmul", "large batched both transposed", {F32({8, 128, 64}), F32({8, 200, 128})}, tab, 1e-4, 1e-4});
+  c.Add(ConformanceCase{"matmul", "large transpose_a batch groups", {F32({41, 64, 24}), F32({41, 64, 24})}, ta, 1e-4, 1e-4});
+  c.Add(ConformanceCase{"matmul", "i32 transposed", {Ints(DType::kI32, {4, 3}, -9, 9), Ints(DType::kI32, {2, 4}, -9, 9)}, tab});
   c.Add(ConformanceCase{"matmul", "i64", {Ints(DType::kI64, {3, 4}, -3, 4), Ints(DType::kI64, {4, 2}, -3, 4)}, {}});
   c.Add(ConformanceCase{"matmul", "i32 batched", {Ints(DType::kI32, {2, 3, 4}, -9, 9), Ints(DType::kI32, {4, 5}, -9, 9)}, {}});
   c.Add(ErrorCase{"matmul", "contraction mismatch", {T(kF32, {2, 3}), T(kF32, {4, 5})}, {},
@@ -46,6 +68,14 @@ void MatmulCases(OpCases& c) {
                   ErrorCode::kShape, {"(2,)", "(5,)"}});
   c.Add(ErrorCase{"matmul", "dtypes differ", {T(kF32, {2, 3}), T(DType::kF64, {3, 2})}, {},
                   ErrorCode::kType, {"f32[2, 3]", "f64[3, 2]"}});
+  c.Add(ErrorCase{"matmul", "transposed contraction mismatch", {T(kF32, {2, 3}), T(kF32, {3, 4})},
+                  {{"transpose_a", 1}}, ErrorCode::kShape, {"(2, 3) (transposed)", "K = 2", "K = 3"}});
+  c.Add(ErrorCase{"matmul", "transpose_a of a vector", {T(kF32, {3}), T(kF32, {3, 4})},
+                  {{"transpose_a", 1}}, ErrorCode::kShape, {"transpose_a", "rank >= 2", "(3,)"}});
+  c.Add(ErrorCase{"matmul", "transpose_b of a vector", {T(kF32, {4, 3}), T(kF32, {3})},
+                  {{"transpose_b", 1}}, ErrorCode::kShape, {"transpose_b", "rank >= 2", "(3,)"}});
+  c.Add(ErrorCase{"matmul", "transpose flag not 0 or 1", {T(kF32, {2, 3}), T(kF32, {3, 4})},
+                  {{"transpose_b", 2}}, ErrorCode::kAttribute, {"transpose_b", "0 or 1", "2"}});
 }
 
 void LinearCases(OpCases& c) {
@@ -207,6 +237,60 @@ void ConvTranspose2dCases(OpCases& c) {
                   {{"stride", Pair(4, 1)}}, ErrorCode::kShape, {"output height", "overflows"}});
 }
 
+void Conv2dBackwardWeightCases(OpCases& c) {
+  const char* op = "conv2d_backward_weight";
+  c.FreezeId(op, 312);
+  const double r = 1e-4, a = 1e-4;
+  auto ws = [](int64_t o, int64_t i, int64_t h, int64_t w) {
+    return Attribute(std::vector<int64_t>{o, i, h, w});
+  };
+  c.Add(ConformanceCase{op, "3x3", {F32({2, 3, 8, 8}), F32({2, 4, 6, 6})}, {{"weight_shape", ws(4, 3, 3, 3)}}, r, a});
+  c.Add(ConformanceCase{op, "stride 2 padding 1", {F32({2, 4, 9, 7}), F32({2, 6, 5, 4})},
+                        {{"weight_shape", ws(6, 4, 3, 3)}, {"stride", Pair(2, 2)}, {"padding", Pair(1, 1)}}, r, a});
+  c.Add(ConformanceCase{op, "dilation", {F32({2, 3, 10, 9}), F32({2, 2, 10, 9})},
+                        {{"weight_shape", ws(2, 3, 3, 3)}, {"dilation", Pair(2, 1)}, {"padding", Pair(2, 1)}}, r, a});
+  c.Add(ConformanceCase{op, "groups 2", {F32({1, 4, 6, 6}), F32({1, 6, 4, 4})},
+                        {{"weight_shape", ws(6, 2, 3, 3)}, {"groups", 2}}, r, a});
+  c.Add(ConformanceCase{op, "depthwise", {F32({2, 8, 10, 10}), F32({2, 8, 10, 10})},
+                        {{"weight_shape", ws(8, 1, 3, 3)}, {"groups", 8}, {"padding", Pair(1, 1)}}, r, a});
+  c.Add(ConformanceCase{op, "same even kernel dilated", {F32({2, 3, 7, 6}), F32({2, 2, 7, 6})},
+                        {{"weight_shape", ws(2, 3, 4, 2)}, {"auto_pad", "same"}, {"dilation", Pair(1, 2)}}, r, a});
+  c.Add(ConformanceCase{op, "per-side padding", {F32({1, 2, 6, 5}), F32({1, 3, 7, 5})},
+                        {{"weight_shape", ws(3, 2, 3, 2)}, {"padding", Four(1, 0, 2, 1)}}, r, a});
+  c.Add(ConformanceCase{op, "stride and dilation", {F32({1, 2, 11, 12}), F32({1, 3, 5, 3})},
+                        {{"weight_shape", ws(3, 2, 2, 3)}, {"dilation", Pair(3, 2)}, {"stride", Pair(2, 3)}, {"padding", Pair(1, 0)}}, r, a});
+  c.Add(ConformanceCase{op, "unbatched", {F32({3, 7, 7}), F32({5, 7, 7})},
+                        {{"weight_shape", ws(5, 3, 3, 3)}, {"padding", Pair(1, 1)}}, r, a});
+  c.Add(ConformanceCase{op, "stride larger than kernel", {F32({1, 2, 5, 5}), F32({1, 3, 2, 2})},
+                        {{"weight_shape", ws(3, 2, 1, 1)}, {"stride", Pair(3, 3)}}, r, a});
+  c.Add(ConformanceCase{op, "size-1 dims", {F32({1, 1, 1, 1}), F32({1, 1, 1, 1})}, {{"weight_shape", ws(1, 1, 1, 1)}}, r, a});
+  c.Add(ConformanceCase{op, "empty batch", {F32({0, 3, 5, 5}), F32({0, 2, 3, 3})}, {{"weight_shape", ws(2, 3, 3, 3)}}, r, a});
+  // Large: several image blocks summed in chunk order; output-channel and group blocks for a
+  // single image; groups; 1x1.
+  c.Add(ConformanceCase{op, "large batch", {F32({32, 8, 20, 20}), F32({32, 16, 20, 20})},
+                        {{"weight_shape", ws(16, 8, 3, 3)}, {"padding", Pair(1, 1)}}, 1e-3, 1e-3});
+  c.Add(ConformanceCase{op, "large groups", {F32({4, 32, 24, 24}), F32({4, 64, 24, 24})},
+                        {{"weight_shape", ws(64, 8, 3, 3)}, {"groups", 4}, {"padding", Pair(1, 1)}}, 1e-3, 1e-3});
+  c.Add(ConformanceCase{op, "large channel blocks", {F32({1, 32, 40, 40}), F32({1, 64, 40, 40})},
+                        {{"weight_shape", ws(64, 32, 3, 3)}, {"padding", Pair(1, 1)}}, 1e-3, 1e-3});
+  c.Add(ConformanceCase{op, "large group blocks", {F32({1, 32, 24, 24}), F32({1, 64, 24, 24})},
+                        {{"weight_shape", ws(64, 8, 3, 3)}, {"groups", 4}, {"padding", Pair(1, 1)}}, 1e-3, 1e-3});
+  c.Add(ConformanceCase{op, "large strided 1x1", {F32({8, 64, 14, 14}), F32({8, 96, 7, 7})},
+                        {{"weight_shape", ws(96, 64, 1, 1)}, {"stride", Pair(2, 2)}}, 1e-3, 1e-3});
+  c.Add(ErrorCase{op, "dy not the conv output", {T(kF32, {1, 3, 8, 8}), T(kF32, {1, 4, 5, 5})},
+                  {{"weight_shape", ws(4, 3, 3, 3)}}, ErrorCode::kShape, {"(1, 4, 5, 5)", "(1, 4, 6, 6)", "(4, 3, 3, 3)"}});
+  c.Add(ErrorCase{op, "weight_shape of 3 sizes", {T(kF32, {1, 3, 8, 8}), T(kF32, {1, 4, 6, 6})},
+                  {{"weight_shape", Attribute(std::vector<int64_t>{4, 3, 3})}}, ErrorCode::kAttribute, {"weight_shape", "[4, 3, 3]"}});
+  c.Add(ErrorCase{op, "weight_shape not positive", {T(kF32, {1, 3, 8, 8}), T(kF32, {1, 4, 6, 6})},
+                  {{"weight_shape", ws(4, 3, 0, 3)}}, ErrorCode::kAttribute, {"weight_shape", "[4, 3, 0, 3]"}});
+  c.Add(ErrorCase{op, "channel mismatch", {T(kF32, {1, 3, 8, 8}), T(kF32, {1, 4, 6, 6})},
+                  {{"weight_shape", ws(4, 2, 3, 3)}}, ErrorCode::kShape, {"(1, 3, 8, 8)", "3 channels", "expects 2 * 1 = 2"}});
+  c.Add(ErrorCase{op, "dtypes differ", {T(kF32, {1, 3, 8, 8}), T(DType::kF64, {1, 4, 6, 6})},
+                  {{"weight_shape", ws(4, 3, 3, 3)}}, ErrorCode::kType, {"f32[1, 3, 8, 8]", "f64[1, 4, 6, 6]"}});
+  c.Add(ErrorCase{op, "missing weight_shape", {T(kF32, {1, 3, 8, 8}), T(kF32, {1, 4, 6, 6})}, {},
+                  ErrorCode::kAttribute, {"weight_shape"}});
+}
+
 }  // namespace
 
 BRONZE_OP_CASES(linalg) {
@@ -214,6 +298,7 @@ BRONZE_OP_CASES(linalg) {
   LinearCases(c);
   Conv2dCases(c);
   ConvTranspose2dCases(c);
+  Conv2dBackwardWeightCases(c);
 }
 
 }  // namespace bronze::testing

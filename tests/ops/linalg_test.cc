@@ -2,7 +2,8 @@
 // derived by hand or computed here from PyTorch's definitions: symbolic batch dims through the
 // shape functions, 'same' padding placing the odd pad at the bottom / right, dilation, strides
 // that floor, groups, per-side padding, conv_transpose2d as the adjoint of conv2d and its
-// output_padding, linear's weight layout. Then the oneDNN layer (kernels/cpu/onednn.h): epilogues
+// output_padding, linear's weight layout, matmul's transpose flags (values, and kept off the
+// text IR when unset). Then the oneDNN layer (kernels/cpu/onednn.h): epilogues
 // (bias, activations, residual before / after the activation) against the reference kernels plus
 // the formulas, bitwise-identical results for 1 and 2 threads, a bound kernel run from several
 // threads at once, and OpenMP kept single-threaded.
@@ -269,6 +270,42 @@ TEST(MatmulValues, BatchDimsBroadcastAndVectorsArePromoted) {
   ExpectBoth("matmul", {}, {F({2}, {1, 2}), F({2, 3}, {1, 2, 3, 4, 5, 6})}, F({3}, {9, 12, 15}));
 }
 
+TEST(MatmulValues, TransposeFlagsSwapTheLastTwoDims) {
+  // a stored (..., K, M) with transpose_a: a^T = [[1, 3], [2, 4]]; b stored (N, K) with
+  // transpose_b: b^T = [[5, 7], [6, 8]].
+  const Tensor a = F({2, 2}, {1, 2, 3, 4}), b = F({2, 2}, {5, 6, 7, 8});
+  ExpectBoth("matmul", {{"transpose_a", 1}}, {a, b}, F({2, 2}, {26, 30, 38, 44}));
+  ExpectBoth("matmul", {{"transpose_b", 1}}, {a, b}, F({2, 2}, {17, 23, 39, 53}));
+  ExpectBoth("matmul", {{"transpose_a", 1}, {"transpose_b", 1}}, {a, b},
+             F({2, 2}, {23, 31, 34, 46}));
+  // A batched (2, 3, 1) a transposed is (2, 1, 3), times b (3, 2) broadcast.
+  ExpectBoth("matmul", {{"transpose_a", 1}},
+             {F({2, 3, 1}, {1, 2, 3, 4, 5, 6}), F({3, 2}, {1, 0, 0, 1, 1, 1})},
+             F({2, 1, 2}, {4, 5, 10, 11}));
+  EXPECT_EQ(Infer("matmul", {{"transpose_a", 1}}, {T32({Dim::Symbol("N"), 8, 3}), T32({8, 5})}),
+            (Shape{Dim::Symbol("N"), 3, 5}));
+}
+
+TEST(MatmulValues, UnsetTransposeFlagsStayOffTheNodeAndTheTextIR) {
+  Graph g("g");
+  GraphBuilder b(g);
+  Value x = b.Placeholder("x", DType::kF32, Shape{Dim::Symbol("N"), 3});
+  Value w = b.Placeholder("w", DType::kF32, {3, 2});
+  Value plain = b.Op1("matmul", {x, w}, {}, "plain");
+  Value zeros = b.Op1("matmul", {x, w}, {{"transpose_a", 0}, {"transpose_b", 0}}, "zeros");
+  Value t = b.Op1("matmul", {x, x}, {{"transpose_a", 1}}, "t");
+  b.Output("plain", plain);
+  b.Output("zeros", zeros);
+  b.Output("t", t);
+  const std::string text = PrintGraph(g);
+  EXPECT_NE(text.find("%plain = matmul(%x, %w) : f32[N, 2]"), std::string::npos) << text;
+  EXPECT_NE(text.find("%zeros = matmul(%x, %w) : f32[N, 2]"), std::string::npos) << text;
+  EXPECT_NE(text.find("%t = matmul(%x, %x) {transpose_a = 1} : f32[3, 3]"), std::string::npos)
+      << text;
+  Graph parsed = ParseGraph(text);
+  EXPECT_EQ(PrintGraph(parsed), text);
+}
+
 // --- the oneDNN layer ---
 
 using onednn::Activation;
@@ -333,31 +370,43 @@ bool Bitwise(const Tensor& a, const Tensor& b) {
 
 TEST(OneDnnEpilogue, GemmMatchesTheReferencePlusTheFormulas) {
   // A product cut into several chunks; a batch of small products grouped into one batched
-  // primitive; a transposed b (linear's weight).
+  // primitive; a transposed b (linear's weight); a transposed a (a weight gradient dy^T x), alone
+  // and with b transposed, cut into chunks and batched.
   struct Case {
     int64_t batch, m, k, n;
-    bool b_transposed;
+    bool b_transposed, a_transposed;
   };
   for (const Case& c :
-       {Case{1, 96, 200, 160, false}, Case{6, 8, 16, 12, false}, Case{1, 40, 24, 32, true}}) {
-    SCOPED_TRACE("batch " + std::to_string(c.batch) + (c.b_transposed ? " b^T" : ""));
+       {Case{1, 96, 200, 160, false, false}, Case{6, 8, 16, 12, false, false},
+        Case{1, 40, 24, 32, true, false}, Case{1, 96, 200, 160, false, true},
+        Case{6, 8, 16, 12, true, true}}) {
+    SCOPED_TRACE("batch " + std::to_string(c.batch) + (c.b_transposed ? " b^T" : "") +
+                 (c.a_transposed ? " a^T" : ""));
     Tensor a = Random({c.batch, c.m, c.k}, 1), b = Random({c.batch, c.k, c.n}, 2);
     Tensor bias = Random({c.n}, 3), res = Random({c.batch, c.m, c.n}, 4);
     const KernelEntry* ref =
         KernelRegistry::Global().Find("matmul", DeviceKind::kCPU, DType::kF32, "ref");
     Tensor acc = RunKernel(*ref, "matmul", {}, {a, b}, 1)[0];
-    Tensor b_arg = b;  // what the Gemm reads: b, or b^T stored (n, k) when transposed
-    if (c.b_transposed) {
-      b_arg = Tensor::Empty(DType::kF32, {c.n, c.k});
-      for (int64_t p = 0; p < c.k; ++p) {
-        for (int64_t q = 0; q < c.n; ++q)
-          b_arg.data<float>()[q * c.k + p] = b.data<float>()[p * c.n + q];
+    // What the Gemm reads: each matrix (r, c) of `t` stored transposed (c, r).
+    auto transposed = [&](const Tensor& t, int64_t rows, int64_t cols) {
+      Tensor out = Tensor::Empty(DType::kF32, {c.batch, cols, rows});
+      for (int64_t i = 0; i < c.batch; ++i) {
+        for (int64_t p = 0; p < rows; ++p) {
+          for (int64_t q = 0; q < cols; ++q) {
+            out.data<float>()[(i * cols + q) * rows + p] =
+                t.data<float>()[(i * rows + p) * cols + q];
+          }
+        }
       }
-    }
+      return out;
+    };
+    const Tensor a_arg = c.a_transposed ? transposed(a, c.m, c.k) : a;
+    const Tensor b_arg = c.b_transposed ? transposed(b, c.k, c.n) : b;
     onednn::GemmShape shape;
     shape.m = c.m;
     shape.k = c.k;
     shape.n = c.n;
+    shape.a_transposed = c.a_transposed;
     shape.b_transposed = c.b_transposed;
     for (int64_t i = 0; c.batch > 1 && i < c.batch; ++i) {
       shape.a_offsets.push_back(i * c.m * c.k);
@@ -370,8 +419,8 @@ TEST(OneDnnEpilogue, GemmMatchesTheReferencePlusTheFormulas) {
              two = Tensor::Empty(DType::kF32, acc.dims());
       for (auto [threads, out] : {std::pair{1, &one}, std::pair{2, &two}}) {
         WithThreads(threads, [&](const ExecContext& ctx) {
-          gemm.Run(ctx, a.data<float>(), b_arg.data<float>(), bias.data<float>(), res.data<float>(),
-                   out->data<float>());
+          gemm.Run(ctx, a_arg.data<float>(), b_arg.data<float>(), bias.data<float>(),
+                   res.data<float>(), out->data<float>());
         });
       }
       const int64_t n = c.n;
@@ -474,6 +523,15 @@ TEST(OneDnn, LargeProblemsAreCutIntoSeveralChunks) {
       onednn::Convolution(ops::Conv2dGeometry(attrs, {8, 64, 56, 56}, {64, 64, 3, 3}), false, {})
           .chunks(),
       2);
+  // The weight gradient: output-channel blocks for one image, image blocks for a batch.
+  EXPECT_GE(onednn::ConvolutionBackwardWeights(
+                ops::Conv2dGeometry(attrs, {1, 64, 56, 56}, {64, 64, 3, 3}))
+                .chunks(),
+            2);
+  EXPECT_GE(onednn::ConvolutionBackwardWeights(
+                ops::Conv2dGeometry(attrs, {8, 64, 56, 56}, {64, 64, 3, 3}))
+                .chunks(),
+            2);
 }
 
 TEST(OneDnn, ABoundKernelRunsFromSeveralThreadsAtOnce) {
