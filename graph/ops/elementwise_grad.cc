@@ -62,12 +62,13 @@ void RegisterElementwiseGrads(OpRegistry& r) {
     const Value a_pow = b.Op1("pow", {a, grad::Sub(b, e, one)});
     const Value da_full = grad::Mul(b, g[0], grad::Mul(b, e, a_pow));
     const Value da = b.Op1("where", {b.Op1("equal", {e, zero}), zero, da_full});
-    const Value db_full = grad::Mul(b, g[0], grad::Mul(b, Value{n.id, 0}, b.Op1("log", {a})));
+    const Value out_log_a = grad::Mul(b, Value{n.id, 0}, b.Op1("log", {a}));
     // a == 0 and b >= 0 (b >= 0 spelled as b > 0 or b == 0: false for NaN, as in PyTorch).
     const Value e_nonneg =
         b.Op1("logical_or", {b.Op1("greater", {e, zero}), b.Op1("equal", {e, zero})});
     const Value base_zero = b.Op1("logical_and", {b.Op1("equal", {a, zero}), e_nonneg});
-    const Value db = b.Op1("where", {base_zero, zero, db_full});
+    // dy * where(...), as PyTorch: an infinite dy times the zero gives NaN, like theirs.
+    const Value db = grad::Mul(b, g[0], b.Op1("where", {base_zero, zero, out_log_a}));
     return std::vector<Value>{ReduceToInput(b, n, 0, da), ReduceToInput(b, n, 1, db)};
   });
   r.SetGrad("maximum", [](GraphBuilder& b, const Node& n, GradArgs g) {
