@@ -64,9 +64,10 @@ Grads SqueezeGrad(GraphBuilder& b, const Node& n, std::span<const Value> g) {
   if (x.rank() > 0) {
     const std::vector<int64_t>& listed = n.attrs.at("axes").ints();
     for (int64_t k = 0; k < x.rank(); ++k) {
-      const bool named = listed.empty() || std::any_of(listed.begin(), listed.end(), [&](int64_t a) {
-                           return ops::NormalizeAxisScalarAsVector(a, x.rank(), "axis") == k;
-                         });
+      const bool named =
+          listed.empty() || std::any_of(listed.begin(), listed.end(), [&](int64_t a) {
+            return ops::NormalizeAxisScalarAsVector(a, x.rank(), "axis") == k;
+          });
       if (named && x[k] == Dim(1)) axes.push_back(k);
     }
   }
@@ -146,7 +147,9 @@ Grads StackGrad(GraphBuilder& b, const Node& n, std::span<const Value> g) {
   std::vector<int64_t> sizes(n.inputs.size(), 1);
   std::vector<Value> pieces = b.Op("split", {g[0]}, {{"axis", axis}, {"sizes", sizes}});
   Grads out;
-  for (Value p : pieces) out.push_back(b.Op1("squeeze", {p}, {{"axes", std::vector<int64_t>{axis}}}));
+  for (Value p : pieces) {
+    out.push_back(b.Op1("squeeze", {p}, {{"axes", std::vector<int64_t>{axis}}}));
+  }
   return out;
 }
 
@@ -171,7 +174,8 @@ Grads PadGrad(GraphBuilder& b, const Node& n, std::span<const Value> g) {
     }
     negated.push_back(-p);
   }
-  return {b.Op1("pad", {g[0]}, {{"pads", negated}, {"mode", std::string("constant")}, {"value", 0.0}})};
+  return {b.Op1("pad", {g[0]},
+                {{"pads", negated}, {"mode", std::string("constant")}, {"value", 0.0}})};
 }
 
 Grads GatherGrad(GraphBuilder& b, const Node& n, std::span<const Value> g) {

@@ -56,12 +56,15 @@ OpSchema SliceBackward(const OpSchema& slice) {
     const Shape& shape = ctx.attr("shape").shape();
     RequireTensorShape(shape, "shape");
     const TensorType x{dy.dtype, shape};
-    std::vector<TensorType> sliced = slice_infer(InferContext{ctx.attrs, std::span<const TensorType>(&x, 1)});
+    std::vector<TensorType> sliced =
+        slice_infer(InferContext{ctx.attrs, std::span<const TensorType>(&x, 1)});
     RequireForwardShape(dy, sliced[0].shape, "slicing " + shape.ToString());
     return std::vector<TensorType>{x};
   };
   s.validate = slice.validate;
-  s.cost = ScatterCost;
+  s.cost = [](const AttrMap&, std::span<const TensorType> in, std::span<const TensorType> out) {
+    return ops::ElementwiseCost(in, out, 0);  // a zero fill and a copy
+  };
   s.differentiability = Differentiability::kNotDifferentiable;
   return s;
 }
@@ -128,7 +131,9 @@ std::vector<TensorType> InferGatherBackward(const InferContext& ctx) {
   ops::RequireDType(indices.dtype, kIndexDTypes, "indices " + indices.ToString());
   const Shape& shape = ctx.attr("shape").shape();
   RequireTensorShape(shape, "shape");
-  if (shape.rank() == 0) throw ShapeError("gather_backward needs a data shape of rank >= 1, got ()");
+  if (shape.rank() == 0) {
+    throw ShapeError("gather_backward needs a data shape of rank >= 1, got ()");
+  }
   const int64_t axis = NormalizeAxis(ctx.attr("axis").i(), shape.rank(), "axis");
   std::vector<Dim> expected(shape.dims().begin(), shape.dims().begin() + axis);
   expected.insert(expected.end(), indices.shape.dims().begin(), indices.shape.dims().end());

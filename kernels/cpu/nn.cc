@@ -1,6 +1,6 @@
 // Fast CPU kernels for the normalization ops (layer_norm, batch_norm), f32, vectorized with
 // Highway and split across the session's threads; registration of the whole nn family (pooling
-// lives in nn_pool.cc, attention in nn_attention.cc).
+// lives in nn_pool.cc, attention in nn_attention.cc, the backward ops in nn_grad.cc).
 //
 // layer_norm: ParallelFor over rows; each row is read from memory once (sum -> mean, centered
 // sum of squares -> variance, then normalize, the last two passes from cache).

@@ -112,7 +112,8 @@ void PadBackward(const AttrMap& attrs, std::span<const Tensor> in, std::span<Ten
   const int64_t n = xd[last];
   const Sources& row_src = src[last];
   const int64_t rows = out[0].numel() / n;
-  const int64_t grain = std::max<int64_t>(1, kCopyGrainBytes / (n * static_cast<int64_t>(sizeof(T))));
+  const int64_t grain =
+      std::max<int64_t>(1, kCopyGrainBytes / (n * static_cast<int64_t>(sizeof(T))));
   ParallelFor(ctx, rows, grain, [&](int64_t begin, int64_t end) {
     std::vector<int64_t> idx(last, 0), offsets, next;
     for (int64_t r = begin, k = static_cast<int64_t>(last); k-- > 0;) {
@@ -193,7 +194,9 @@ void ScatterAddRows(const ExecContext& ctx, const Tensor& dy, const I* idx, int6
       const int64_t o = r / n, k = r % n;
       T* dst = x + r * inner;
       std::fill(dst, dst + inner, T(0));
-      for (int64_t t = offsets[static_cast<size_t>(k)]; t < offsets[static_cast<size_t>(k) + 1]; ++t) {
+      const int64_t t0 = offsets[static_cast<size_t>(k)];
+      const int64_t t1 = offsets[static_cast<size_t>(k) + 1];
+      for (int64_t t = t0; t < t1; ++t) {
         const T* s = y + (o * m + from[static_cast<size_t>(t)]) * inner;
         for (int64_t i = 0; i < inner; ++i) dst[i] += s[i];
       }
@@ -205,9 +208,11 @@ template <typename T>
 void ScatterAdd(const ExecContext& ctx, const Tensor& dy, const Tensor& indices, Tensor& dx,
                 int64_t axis, bool wrap, int64_t skip, const std::string& range) {
   if (indices.dtype() == DType::kI32) {
-    ScatterAddRows<T>(ctx, dy, indices.data<int32_t>(), indices.numel(), dx, axis, wrap, skip, range);
+    ScatterAddRows<T>(ctx, dy, indices.data<int32_t>(), indices.numel(), dx, axis, wrap, skip,
+                      range);
   } else {
-    ScatterAddRows<T>(ctx, dy, indices.data<int64_t>(), indices.numel(), dx, axis, wrap, skip, range);
+    ScatterAddRows<T>(ctx, dy, indices.data<int64_t>(), indices.numel(), dx, axis, wrap, skip,
+                      range);
   }
 }
 

@@ -1,6 +1,7 @@
 // Reference kernels for the nn family: max/avg/adaptive-avg 2-D pooling, batch_norm (training
 // and inference), layer_norm and scaled_dot_product_attention. Naive loops straight from the
-// PyTorch definitions in graph/ops/nn.cc, accumulating in double. f32 and f64.
+// PyTorch definitions in graph/ops/nn.cc, accumulating in double. f32 and f64. The backward
+// ops' kernels are in nn_grad.cc (registered from here).
 #include <cmath>
 #include <limits>
 #include <vector>

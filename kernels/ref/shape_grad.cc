@@ -82,7 +82,9 @@ void ScatterAdd(const Tensor& dy, const Tensor& indices, Tensor& dx, int64_t axi
   for (int64_t j = 0; j < m; ++j) {
     int64_t k = IndexAt(indices, j);
     if (wrap && k < 0 && k >= -n) k += n;
-    if (k < 0 || k >= n) ops::ThrowIndexOutOfRange(IndexAt(indices, j), j, range, wrap ? -n : 0, n - 1);
+    if (k < 0 || k >= n) {
+      ops::ThrowIndexOutOfRange(IndexAt(indices, j), j, range, wrap ? -n : 0, n - 1);
+    }
     rows[static_cast<size_t>(j)] = k;
   }
   std::vector<Acc<T>> acc(static_cast<size_t>(dx.numel()), Acc<T>(0));

@@ -2,7 +2,8 @@
 // PyTorch definitions: max_pool2d_backward's routing at ties (first maximum), NaN (the last NaN
 // of a window) and all -inf windows (first element inside the input), accumulation where
 // windows overlap; and gradient graphs built over a symbolic batch dim N that run, without
-// rebuilding, at two batch sizes (avg/max pooling, batch_norm in training, layer_norm).
+// rebuilding, at two batch sizes (avg/max pooling, batch_norm in training, layer_norm, causal
+// attention).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -44,8 +45,8 @@ void ExpectMaxPoolBackward(const AttrMap& attrs, const Tensor& dy, const Tensor&
     SessionOptions options;
     options.backend = backend;
     options.threads = 2;
-    std::vector<Tensor> out =
-        Session(SingleOpGraph("max_pool2d_backward", attrs, types), options).Run(std::vector<Tensor>{dy, x});
+    Session session(SingleOpGraph("max_pool2d_backward", attrs, types), options);
+    std::vector<Tensor> out = session.Run(std::vector<Tensor>{dy, x});
     ASSERT_EQ(out[0].dims(), x.dims());
     ExpectNear(Values(out[0]), want, 1e-6);
   }
@@ -219,6 +220,37 @@ TEST(NnGrad, LayerNormGradientOfTheSumIsZeroAndBiasGetsTheRowCount) {
                1e-5);
     const float rows = static_cast<float>(n * 8);
     ExpectNear(Values(out.at("grad:b")), {rows, rows, rows, rows}, 1e-6);
+  }
+}
+
+TEST(NnGrad, CausalAttentionGradientsRunAtAnyBatchSize) {
+  // q = 0 makes every score 0, so causal P[i, j] = 1/(i+1) for j <= i. loss = sum(y): dy = 1,
+  // dv[j, :] = sum_i P[i, j] = sum_{i >= j} 1/(i+1); dk = scale * dS^T q = 0.
+  const int64_t l = 4, s = 4, e = 3, ev = 2;
+  Graph g("attention");
+  GraphBuilder b(g);
+  Value q = b.Placeholder("q", DType::kF32, Shape{Dim::Symbol("N"), 2, l, e});
+  Value k = b.Placeholder("k", DType::kF32, Shape{Dim::Symbol("N"), 2, s, e});
+  Value v = b.Placeholder("v", DType::kF32, Shape{Dim::Symbol("N"), 2, s, ev});
+  Value y = b.Op1("scaled_dot_product_attention", {q, k, v}, {{"causal", 1}});
+  std::unique_ptr<Session> session =
+      GradSession(std::move(g), b.Op1("reduce_sum", {y}), {"k", "v"});
+  for (int64_t n : {1, 3}) {
+    SCOPED_TRACE("N = " + std::to_string(n));
+    NamedTensors out = session->Run({{"q", Tensor::Zeros(DType::kF32, {n, 2, l, e})},
+                                     {"k", Ramp({n, 2, s, e})},
+                                     {"v", Ramp({n, 2, s, ev})}});
+    std::vector<float> want_dv;
+    for (int64_t bh = 0; bh < n * 2; ++bh) {
+      for (int64_t j = 0; j < s; ++j) {
+        double col = 0;
+        for (int64_t i = j; i < l; ++i) col += 1.0 / static_cast<double>(i + 1);
+        for (int64_t c = 0; c < ev; ++c) want_dv.push_back(static_cast<float>(col));
+      }
+    }
+    ExpectNear(Values(out.at("grad:v")), want_dv, 1e-6);
+    ExpectNear(Values(out.at("grad:k")), std::vector<float>(static_cast<size_t>(n * 2 * s * e)),
+               1e-6);
   }
 }
 

@@ -31,7 +31,8 @@ void Expect(const std::string& op, const std::vector<Tensor>& in, const AttrMap&
   const AttrMap resolved = ResolveAttributes(schema, attrs);
   for (const char* backend : {"ref", "cpu"}) {
     SCOPED_TRACE(std::string(backend) + " " + op);
-    const KernelEntry* e = KernelRegistry::Global().Find(op, DeviceKind::kCPU, in[0].dtype(), backend);
+    const KernelEntry* e =
+        KernelRegistry::Global().Find(op, DeviceKind::kCPU, in[0].dtype(), backend);
     ASSERT_NE(e, nullptr);
     std::vector<Tensor> out = RunKernel(*e, op, resolved, in, 2);
     EXPECT_EQ(out[0].dims(), dims);
@@ -39,8 +40,12 @@ void Expect(const std::string& op, const std::vector<Tensor>& in, const AttrMap&
   }
 }
 
-Tensor F32s(Dims dims, std::vector<float> v) { return Tensor::FromVector<float>(std::move(dims), v); }
-Tensor I64s(Dims dims, std::vector<int64_t> v) { return Tensor::FromVector<int64_t>(std::move(dims), v); }
+Tensor F32s(Dims dims, std::vector<float> v) {
+  return Tensor::FromVector<float>(std::move(dims), v);
+}
+Tensor I64s(Dims dims, std::vector<int64_t> v) {
+  return Tensor::FromVector<int64_t>(std::move(dims), v);
+}
 
 TEST(ShapeGrad, ReflectPadBackwardFoldsTheMirroredBorders) {
   // x = [a, b, c] padded (2, 1) reflects to [c, b, a, b, c, b]: dy lands on c, b, a, b, c, b.
@@ -55,8 +60,8 @@ TEST(ShapeGrad, ReflectPadBackwardFoldsTheMirroredBorders) {
          {2, 6, 2, 2, 6, 2});
   // Constant mode crops; a negative pad (crop) leaves zeros: pad (-1, 2) of [x0..x3] is
   // [x1, x2, x3, v, v], so dx = [0, dy0, dy1, dy2].
-  Expect("pad_backward", {F32s({5}, {1, 2, 3, 4, 5})}, {{"pads", Ints64({-1, 2})}, {"mode", "constant"}},
-         {4}, {0, 1, 2, 3});
+  Expect("pad_backward", {F32s({5}, {1, 2, 3, 4, 5})},
+         {{"pads", Ints64({-1, 2})}, {"mode", "constant"}}, {4}, {0, 1, 2, 3});
 }
 
 TEST(ShapeGrad, GatherBackwardAddsRepeatedAndNegativeIndices) {
@@ -72,7 +77,10 @@ TEST(ShapeGrad, GatherBackwardAddsRepeatedAndNegativeIndices) {
 TEST(ShapeGrad, SliceBackwardScattersNegativeSteps) {
   // x[::-2] of 5 elements reads x4, x2, x0.
   Expect("slice_backward", {F32s({3}, {1, 2, 3})},
-         {{"shape", Shape{5}}, {"starts", Ints64({-1})}, {"stops", Ints64({kMin})}, {"steps", Ints64({-2})}},
+         {{"shape", Shape{5}},
+          {"starts", Ints64({-1})},
+          {"stops", Ints64({kMin})},
+          {"steps", Ints64({-2})}},
          {5}, {3, 0, 2, 0, 1});
 }
 
