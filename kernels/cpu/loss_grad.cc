@@ -188,7 +188,9 @@ Problem<I> MakeProblem(const AttrMap& attrs, std::span<const Tensor> in) {
 }
 
 // Samples per ParallelFor grain when each costs `work` elements.
-int64_t SampleGrain(int64_t work) { return std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(work, 1)); }
+int64_t SampleGrain(int64_t work) {
+  return std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(work, 1));
+}
 
 template <typename I>
 void CrossEntropyBackwardT(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out,
