@@ -77,15 +77,15 @@ Names ListDir(const fs::path& dir) {
 }
 
 TEST(PassManager, ParsePipelineSplitsTrimsAndRoundTrips) {
-  EXPECT_EQ(ParsePipeline("shape_infer,dce"), (Names{"shape_infer", "dce", "autodiff"}));
-  EXPECT_EQ(ParsePipeline(" shape_infer , dce ,"), (Names{"shape_infer", "dce", "autodiff"}));
+  EXPECT_EQ(ParsePipeline("shape_infer,dce"), (Names{"shape_infer", "dce"}));
+  EXPECT_EQ(ParsePipeline(" shape_infer , dce ,"), (Names{"shape_infer", "dce"}));
   EXPECT_EQ(ParsePipeline(""), Names{});
   EXPECT_EQ(PipelineToString({"shape_infer", "dce", "dce"}), "shape_infer,dce,dce");
   EXPECT_EQ(ParsePipeline(PipelineToString({"dce", "shape_infer"})), (Names{"dce", "shape_infer"}));
 }
 
 TEST(PassManager, InferAndTrainExpandToTheDefaultPipelines) {
-  EXPECT_EQ(InferencePipeline(), (Names{"shape_infer", "dce", "autodiff"}));
+  EXPECT_EQ(InferencePipeline(), (Names{"shape_infer", "dce"}));
   EXPECT_EQ(ParsePipeline("infer"), InferencePipeline());
   EXPECT_EQ(ParsePipeline("train"), TrainingPipeline());
   EXPECT_EQ(ParsePipeline("dce,infer"), (Names{"dce", "shape_infer", "dce"}));

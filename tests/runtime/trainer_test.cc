@@ -77,7 +77,7 @@ TEST(Trainer, MlpLossFallsTenfold) {
   EXPECT_EQ(trainer.session().num_compiles(), 1);  // the learning rate is an input
 }
 
-bool BitwiseEqual(const Tensor& a, const Tensor& b) {
+bool SameBits(const Tensor& a, const Tensor& b) {
   return a.dims() == b.dims() && std::memcmp(a.raw_data(), b.raw_data(), a.nbytes()) == 0;
 }
 
@@ -95,9 +95,9 @@ TEST(Trainer, SameSeedGivesBitwiseIdenticalParameters) {
   ASSERT_EQ(a.size(), 6u);
   bool all_same_d = true;
   for (size_t i = 0; i < a.size(); ++i) {
-    EXPECT_TRUE(BitwiseEqual(a[i], b[i])) << "parameter " << i << " differs between two runs";
-    EXPECT_TRUE(BitwiseEqual(a[i], c[i])) << "parameter " << i << " differs between 2 and 1 threads";
-    all_same_d = all_same_d && BitwiseEqual(a[i], d[i]);
+    EXPECT_TRUE(SameBits(a[i], b[i])) << "parameter " << i << " differs between two runs";
+    EXPECT_TRUE(SameBits(a[i], c[i])) << "parameter " << i << " differs between 2 and 1 threads";
+    all_same_d = all_same_d && SameBits(a[i], d[i]);
   }
   EXPECT_FALSE(all_same_d) << "a different initialization seed should train differently";
 }
