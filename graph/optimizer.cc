@@ -10,11 +10,16 @@ namespace bronze {
 
 std::string_view OptimizerKindName(OptimizerKind kind) {
   switch (kind) {
-    case OptimizerKind::kSGD: return "sgd";
-    case OptimizerKind::kAdam: return "adam";
-    case OptimizerKind::kAdamW: return "adamw";
-    case OptimizerKind::kRMSprop: return "rmsprop";
-    case OptimizerKind::kAdagrad: return "adagrad";
+    case OptimizerKind::kSGD:
+      return "sgd";
+    case OptimizerKind::kAdam:
+      return "adam";
+    case OptimizerKind::kAdamW:
+      return "adamw";
+    case OptimizerKind::kRMSprop:
+      return "rmsprop";
+    case OptimizerKind::kAdagrad:
+      return "adagrad";
   }
   return "unknown";
 }
@@ -51,8 +56,8 @@ OptimizerSpec OptimizerSpec::AdamW(double beta1, double beta2, double eps, doubl
   return s;
 }
 
-OptimizerSpec OptimizerSpec::RMSprop(double alpha, double eps, double weight_decay,
-                                     double momentum, bool centered) {
+OptimizerSpec OptimizerSpec::RMSprop(double alpha, double eps, double weight_decay, double momentum,
+                                     bool centered) {
   OptimizerSpec s;
   s.kind = OptimizerKind::kRMSprop;
   s.alpha = alpha;
@@ -76,21 +81,31 @@ OptimizerSpec OptimizerSpec::Adagrad(double lr_decay, double weight_decay,
   return s;
 }
 
-std::string OptimizerSpec::OpName() const { return std::string(OptimizerKindName(kind)) + "_update"; }
+std::string OptimizerSpec::OpName() const {
+  return std::string(OptimizerKindName(kind)) + "_update";
+}
 
 AttrMap OptimizerSpec::Attrs() const {
   auto flag = [](bool b) { return Attribute(int64_t{b ? 1 : 0}); };
   switch (kind) {
     case OptimizerKind::kSGD:
-      return {{"momentum", momentum}, {"dampening", dampening}, {"nesterov", flag(nesterov)},
+      return {{"momentum", momentum},
+              {"dampening", dampening},
+              {"nesterov", flag(nesterov)},
               {"weight_decay", weight_decay}};
     case OptimizerKind::kAdam:
     case OptimizerKind::kAdamW:
-      return {{"beta1", beta1}, {"beta2", beta2}, {"eps", eps}, {"weight_decay", weight_decay},
+      return {{"beta1", beta1},
+              {"beta2", beta2},
+              {"eps", eps},
+              {"weight_decay", weight_decay},
               {"amsgrad", flag(amsgrad)}};
     case OptimizerKind::kRMSprop:
-      return {{"alpha", alpha}, {"eps", eps}, {"weight_decay", weight_decay},
-              {"momentum", momentum}, {"centered", flag(centered)}};
+      return {{"alpha", alpha},
+              {"eps", eps},
+              {"weight_decay", weight_decay},
+              {"momentum", momentum},
+              {"centered", flag(centered)}};
     case OptimizerKind::kAdagrad:
       return {{"lr_decay", lr_decay}, {"weight_decay", weight_decay}, {"eps", eps}};
   }
@@ -132,8 +147,8 @@ NodeId AppendOptimizerUpdate(GraphBuilder& b, Value param, Value grad, Value lr,
                              const OptimizerSpec& spec) {
   Graph& g = b.graph();
   if (!param.valid() || !g.alive(param.node)) {
-    throw InvalidArgumentError("AppendOptimizerUpdate: param is not a value of graph '" + g.name() + "'",
-                               b.location());
+    throw InvalidArgumentError(
+        "AppendOptimizerUpdate: param is not a value of graph '" + g.name() + "'", b.location());
   }
   const Node& p = g.node(param.node);
   if (p.op->name != "parameter" && p.op->name != "state") {
@@ -187,16 +202,18 @@ NodeId AppendOptimizerUpdate(GraphBuilder& b, Value param, Value grad, Value lr,
       break;
     case OptimizerKind::kAdagrad:
       if (!(spec.initial_accumulator_value >= 0.0)) {
-        throw InvalidArgumentError("AppendOptimizerUpdate: initial_accumulator_value must be >= 0, got " +
-                                       FormatDouble(spec.initial_accumulator_value),
-                                   b.location());
+        throw InvalidArgumentError(
+            "AppendOptimizerUpdate: initial_accumulator_value must be >= 0, got " +
+                FormatDouble(spec.initial_accumulator_value),
+            b.location());
       }
       in.push_back(lr);
       in.push_back(state("sum", Filled(ptype, spec.initial_accumulator_value)));
       in.push_back(step());
       break;
   }
-  std::vector<Value> out = b.Op(spec.OpName(), std::move(in), spec.Attrs(), pname + "/" + spec.OpName());
+  std::vector<Value> out =
+      b.Op(spec.OpName(), std::move(in), spec.Attrs(), pname + "/" + spec.OpName());
   return out[0].node;
 }
 

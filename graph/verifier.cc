@@ -53,7 +53,9 @@ void Verify(const Graph& g) {
   for (NodeId id : g.node_ids()) {
     const Node& n = g.node(id);
     for (const auto& [k, j] : n.op->inplace) {
-      if (static_cast<size_t>(j) >= n.inputs.size() || static_cast<size_t>(k) >= n.outputs.size()) continue;
+      if (static_cast<size_t>(j) >= n.inputs.size() || static_cast<size_t>(k) >= n.outputs.size()) {
+        continue;
+      }
       const Value target = n.inputs[static_cast<size_t>(j)];
       auto [it, fresh] = first_writer.emplace(target, id);
       if (!fresh && g.alive(target.node)) {
@@ -88,7 +90,9 @@ void Verify(const Graph& g) {
     const Node& n = g.node(id);
     for (const auto& [k, j] : n.op->inplace) {
       // A pair naming an absent optional input or output does not apply (optimizer states).
-      if (static_cast<size_t>(j) >= n.inputs.size() || static_cast<size_t>(k) >= n.outputs.size()) continue;
+      if (static_cast<size_t>(j) >= n.inputs.size() || static_cast<size_t>(k) >= n.outputs.size()) {
+        continue;
+      }
       const Value target = n.inputs[static_cast<size_t>(j)];
       const Node& t = g.node(target.node);
       if (t.op->name != "parameter" && t.op->name != "state") {

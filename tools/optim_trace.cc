@@ -39,16 +39,28 @@ bronze::OptimizerSpec SpecFromFlags(const std::map<std::string, std::string>& fl
   if (it == flags.end()) Die("--optimizer sgd|adam|adamw|rmsprop|adagrad is required");
   bronze::OptimizerSpec s;
   const std::string& kind = it->second;
-  if (kind == "sgd") s = bronze::OptimizerSpec::SGD();
-  else if (kind == "adam") s = bronze::OptimizerSpec::Adam();
-  else if (kind == "adamw") s = bronze::OptimizerSpec::AdamW();
-  else if (kind == "rmsprop") s = bronze::OptimizerSpec::RMSprop();
-  else if (kind == "adagrad") s = bronze::OptimizerSpec::Adagrad();
-  else Die("unknown optimizer '" + kind + "'");
+  if (kind == "sgd")
+    s = bronze::OptimizerSpec::SGD();
+  else if (kind == "adam")
+    s = bronze::OptimizerSpec::Adam();
+  else if (kind == "adamw")
+    s = bronze::OptimizerSpec::AdamW();
+  else if (kind == "rmsprop")
+    s = bronze::OptimizerSpec::RMSprop();
+  else if (kind == "adagrad")
+    s = bronze::OptimizerSpec::Adagrad();
+  else
+    Die("unknown optimizer '" + kind + "'");
   std::map<std::string, double*> reals = {
-      {"momentum", &s.momentum}, {"dampening", &s.dampening}, {"weight_decay", &s.weight_decay},
-      {"beta1", &s.beta1}, {"beta2", &s.beta2}, {"eps", &s.eps}, {"alpha", &s.alpha},
-      {"lr_decay", &s.lr_decay}, {"initial_accumulator_value", &s.initial_accumulator_value}};
+      {"momentum", &s.momentum},
+      {"dampening", &s.dampening},
+      {"weight_decay", &s.weight_decay},
+      {"beta1", &s.beta1},
+      {"beta2", &s.beta2},
+      {"eps", &s.eps},
+      {"alpha", &s.alpha},
+      {"lr_decay", &s.lr_decay},
+      {"initial_accumulator_value", &s.initial_accumulator_value}};
   std::map<std::string, bool*> bools = {
       {"nesterov", &s.nesterov}, {"amsgrad", &s.amsgrad}, {"centered", &s.centered}};
   for (const auto& [name, value] : flags) {
@@ -100,18 +112,22 @@ int Main(int argc, char** argv) {
   std::map<std::string, std::string> flags;
   for (int i = 1; i < argc; i += 2) {
     std::string key = argv[i];
-    if (key.rfind("--", 0) != 0 || i + 1 >= argc) Die("usage: optim_trace --optimizer KIND [--flag value]... < input");
+    if (key.rfind("--", 0) != 0 || i + 1 >= argc)
+      Die("usage: optim_trace --optimizer KIND [--flag value]... < input");
     flags[key.substr(2)] = argv[i + 1];
   }
   const bronze::OptimizerSpec spec = SpecFromFlags(flags);
   DType dtype = DType::kF32;
   if (flags.count("dtype")) {
-    if (flags["dtype"] == "f64") dtype = DType::kF64;
-    else if (flags["dtype"] != "f32") Die("--dtype must be f32 or f64");
+    if (flags["dtype"] == "f64")
+      dtype = DType::kF64;
+    else if (flags["dtype"] != "f32")
+      Die("--dtype must be f32 or f64");
   }
 
   std::vector<std::vector<double>> initial;
-  for (const char* what : {"p0", "p1"}) initial.push_back(ReadValues(std::cin, ReadSize(std::cin, what), what));
+  for (const char* what : {"p0", "p1"})
+    initial.push_back(ReadValues(std::cin, ReadSize(std::cin, what), what));
   const size_t steps = ReadSize(std::cin, "steps");
 
   bronze::Graph graph("optim_trace");
@@ -120,7 +136,8 @@ int Main(int argc, char** argv) {
   for (size_t k = 0; k < initial.size(); ++k) {
     const std::string id = std::to_string(k);
     bronze::Value p = b.Parameter("p" + id, MakeTensor(dtype, initial[k]));
-    bronze::Value g = b.Placeholder("g" + id, dtype, bronze::Shape::FromDims({static_cast<int64_t>(initial[k].size())}));
+    bronze::Value g = b.Placeholder(
+        "g" + id, dtype, bronze::Shape::FromDims({static_cast<int64_t>(initial[k].size())}));
     bronze::NodeId update = bronze::AppendOptimizerUpdate(b, p, g, lr, spec);
     b.Output("p" + id + "_new", bronze::Value{update, 0});
   }
@@ -136,7 +153,8 @@ int Main(int argc, char** argv) {
     if (!(std::cin >> lr_value)) Die("input ends before step " + std::to_string(s + 1));
     bronze::NamedTensors feed = {{"lr", Tensor::Scalar<float>(static_cast<float>(lr_value))}};
     for (size_t k = 0; k < initial.size(); ++k) {
-      feed["g" + std::to_string(k)] = MakeTensor(dtype, ReadValues(std::cin, initial[k].size(), "a gradient"));
+      feed["g" + std::to_string(k)] =
+          MakeTensor(dtype, ReadValues(std::cin, initial[k].size(), "a gradient"));
     }
     session.Run(feed);
     std::printf("step %zu lr %.17g\n", s + 1, static_cast<double>(static_cast<float>(lr_value)));

@@ -37,7 +37,8 @@ void RequireNonNegative(const AttrMap& attrs, const std::string& name) {
 // 0 <= v < 1 (Adam's betas).
 void RequireBeta(const AttrMap& attrs, const std::string& name) {
   double v = Attr(attrs, name);
-  if (!(v >= 0.0 && v < 1.0)) throw AttributeError(name + " must be in [0, 1), got " + FormatDouble(v));
+  if (!(v >= 0.0 && v < 1.0))
+    throw AttributeError(name + " must be in [0, 1), got " + FormatDouble(v));
 }
 
 AttrSpec FloatAttr(std::string name, double value, std::string doc) {
@@ -113,8 +114,8 @@ CostFn UpdateCost(double flops) {
 
 OpSchema UpdateSchema(std::string name, uint32_t id, std::vector<std::string> inputs,
                       std::string doc) {
-  OpSchema s = ops::MakeSchema(std::move(name), id, std::move(inputs), FusionKind::kOpaque,
-                               std::move(doc));
+  OpSchema s =
+      ops::MakeSchema(std::move(name), id, std::move(inputs), FusionKind::kOpaque, std::move(doc));
   s.differentiability = Differentiability::kNotDifferentiable;
   s.has_side_effects = true;
   return s;
@@ -179,8 +180,9 @@ OpSchema SgdUpdate() {
   s.max_inputs = 5;
   s.num_outputs = kVariadic;
   s.attrs = {FloatAttr("momentum", 0.0, "momentum factor mu >= 0 (0: plain SGD, no state)"),
-             FloatAttr("dampening", 0.0, "dampening tau >= 0 for momentum (not applied on the "
-                                         "first step)"),
+             FloatAttr("dampening", 0.0,
+                       "dampening tau >= 0 for momentum (not applied on the "
+                       "first step)"),
              FlagAttr("nesterov", "1: Nesterov momentum (needs momentum > 0 and dampening 0)"),
              FloatAttr("weight_decay", 0.0, "L2 penalty lambda >= 0 added to the gradient")};
   s.validate = [](const AttrMap& attrs) {
@@ -188,7 +190,8 @@ OpSchema SgdUpdate() {
     RequireNonNegative(attrs, "dampening");
     RequireNonNegative(attrs, "weight_decay");
     RequireFlag(attrs, "nesterov");
-    if (attrs.at("nesterov").i() == 1 && (Attr(attrs, "momentum") <= 0.0 || Attr(attrs, "dampening") != 0.0)) {
+    if (attrs.at("nesterov").i() == 1 &&
+        (Attr(attrs, "momentum") <= 0.0 || Attr(attrs, "dampening") != 0.0)) {
       throw AttributeError("nesterov needs momentum > 0 and dampening 0, got momentum " +
                            FormatDouble(Attr(attrs, "momentum")) + " and dampening " +
                            FormatDouble(Attr(attrs, "dampening")));
@@ -231,8 +234,9 @@ std::vector<AttrSpec> AdamAttrs(double weight_decay, const std::string& decay_do
           FloatAttr("beta2", 0.999, "decay rate of the second moment, in [0, 1)"),
           FloatAttr("eps", 1e-8, "added to the denominator, >= 0"),
           FloatAttr("weight_decay", weight_decay, decay_doc),
-          FlagAttr("amsgrad", "1: keep the maximum of the second moments (extra input "
-                              "max_exp_avg_sq)")};
+          FlagAttr("amsgrad",
+                   "1: keep the maximum of the second moments (extra input "
+                   "max_exp_avg_sq)")};
 }
 
 void ValidateAdam(const AttrMap& attrs) {
@@ -264,10 +268,10 @@ std::vector<TensorType> InferAdam(const InferContext& ctx) {
 
 OpSchema AdamLike(std::string name, uint32_t id, std::string doc, double weight_decay,
                   const std::string& decay_doc) {
-  OpSchema s = UpdateSchema(std::move(name), id,
-                            {"param", "grad", "exp_avg", "exp_avg_sq", "step", "lr",
-                             "max_exp_avg_sq"},
-                            std::move(doc) + kAdamInputsDoc + kInPlaceDoc);
+  OpSchema s =
+      UpdateSchema(std::move(name), id,
+                   {"param", "grad", "exp_avg", "exp_avg_sq", "step", "lr", "max_exp_avg_sq"},
+                   std::move(doc) + kAdamInputsDoc + kInPlaceDoc);
   s.min_inputs = 6;
   s.max_inputs = 7;
   s.num_outputs = kVariadic;
@@ -299,15 +303,15 @@ OpSchema AdamWUpdate() {
       "with g = grad (no L2 term): exp_avg = beta1 * exp_avg + (1 - beta1) * g; exp_avg_sq = "
       "beta2 * exp_avg_sq + (1 - beta2) * g^2; param = param - (lr / (1 - beta1^t)) * exp_avg / "
       "(sqrt(exp_avg_sq) / sqrt(1 - beta2^t) + eps).",
-      0.01, "decoupled weight decay >= 0: param *= 1 - lr * weight_decay before the Adam step "
-            "(torch.optim.AdamW's default 0.01)");
+      0.01,
+      "decoupled weight decay >= 0: param *= 1 - lr * weight_decay before the Adam step "
+      "(torch.optim.AdamW's default 0.01)");
 }
 
 OpSchema RmspropUpdate() {
   OpSchema s = UpdateSchema(
       "rmsprop_update", 804,
-      {"param", "grad", "lr", "square_avg", "grad_avg (centered) or momentum_buf",
-       "momentum_buf"},
+      {"param", "grad", "lr", "square_avg", "grad_avg (centered) or momentum_buf", "momentum_buf"},
       std::string(
           "One step of torch.optim.RMSprop (its documented algorithm): g = grad + weight_decay "
           "* param; square_avg = alpha * square_avg + (1 - alpha) * g^2; when centered: "
@@ -378,8 +382,9 @@ OpSchema AdagradUpdate() {
           "param, sum, step + 1. f32 kernels compute in f32 with clr formed in double; NaN and "
           "inf propagate.") +
           kInPlaceDoc);
-  s.attrs = {FloatAttr("lr_decay", 0.0, "learning-rate decay >= 0: clr = lr / (1 + (t - 1) * "
-                                        "lr_decay)"),
+  s.attrs = {FloatAttr("lr_decay", 0.0,
+                       "learning-rate decay >= 0: clr = lr / (1 + (t - 1) * "
+                       "lr_decay)"),
              FloatAttr("weight_decay", 0.0, "L2 penalty >= 0 added to the gradient"),
              FloatAttr("eps", 1e-10, "added to the denominator, >= 0 (PyTorch's default 1e-10)")};
   s.num_outputs = 3;

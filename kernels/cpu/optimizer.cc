@@ -53,16 +53,15 @@ void SgdF32(const float* p, const float* g, float* po, size_t n, float lr, float
   });
 }
 
-void SgdMomentumF32(const float* p, const float* g, const float* b, float* po, float* bo,
-                    size_t n, float lr, float wd, float mu, float damp1, int first,
-                    int nesterov) {
+void SgdMomentumF32(const float* p, const float* g, const float* b, float* po, float* bo, size_t n,
+                    float lr, float wd, float mu, float damp1, int first, int nesterov) {
   ForLanes(n, [&](auto d, size_t i) {
     const auto vp = hn::LoadU(d, p + i);
     const auto vg = WithDecay(d, hn::LoadU(d, g + i), vp, wd);
     // First step: buf = g; else buf = mu * buf + (1 - dampening) * g.
-    const auto vb = first ? vg
-                          : hn::MulAdd(hn::Set(d, mu), hn::LoadU(d, b + i),
-                                       hn::Mul(hn::Set(d, damp1), vg));
+    const auto vb =
+        first ? vg
+              : hn::MulAdd(hn::Set(d, mu), hn::LoadU(d, b + i), hn::Mul(hn::Set(d, damp1), vg));
     const auto step = nesterov ? hn::MulAdd(hn::Set(d, mu), vb, vg) : vb;
     hn::StoreU(vb, d, bo + i);
     hn::StoreU(hn::NegMulAdd(hn::Set(d, lr), step, vp), d, po + i);
@@ -179,8 +178,9 @@ void RunAssign(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out
   char* dst = static_cast<char*>(out[0].raw_data());
   const int64_t bytes = static_cast<int64_t>(in[1].nbytes());
   if (src == dst || bytes == 0) return;
-  ParallelFor(ctx, bytes, kParallelGrain * 4,
-              [&](int64_t b, int64_t e) { std::memmove(dst + b, src + b, static_cast<size_t>(e - b)); });
+  ParallelFor(ctx, bytes, kParallelGrain * 4, [&](int64_t b, int64_t e) {
+    std::memmove(dst + b, src + b, static_cast<size_t>(e - b));
+  });
 }
 
 void RunSgd(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out,
@@ -192,7 +192,8 @@ void RunSgd(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> 
   float* po = Out(out, 0);
   if (mu == 0.0) {
     const auto fn = &HWY_DYNAMIC_DISPATCH(SgdF32);
-    ForRanges(ctx, in[0].numel(), [&](int64_t b, size_t c) { fn(p + b, g + b, po + b, c, lr, wd); });
+    ForRanges(ctx, in[0].numel(),
+              [&](int64_t b, size_t c) { fn(p + b, g + b, po + b, c, lr, wd); });
     return;
   }
   const int64_t step = in[4].data<int64_t>()[0];
@@ -266,7 +267,8 @@ void RunAdagrad(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tens
                 const ExecContext& ctx) {
   const int64_t step = in[4].data<int64_t>()[0];
   const double lr = in[2].GetAsDouble(0);
-  const float clr = static_cast<float>(lr / (1.0 + static_cast<double>(step) * D(attrs, "lr_decay")));
+  const float clr =
+      static_cast<float>(lr / (1.0 + static_cast<double>(step) * D(attrs, "lr_decay")));
   const float wd = F(attrs, "weight_decay"), eps = F(attrs, "eps");
   const float* p = In(in, 0);
   const float* g = In(in, 1);

@@ -32,7 +32,8 @@ void Assign(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out) {
 
 template <typename T>
 void Sgd(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out) {
-  const double mu = F(attrs, "momentum"), tau = F(attrs, "dampening"), wd = F(attrs, "weight_decay");
+  const double mu = F(attrs, "momentum"), tau = F(attrs, "dampening"),
+               wd = F(attrs, "weight_decay");
   const bool nesterov = Flag(attrs, "nesterov");
   const double lr = Lr(in[2]);
   const T* p = in[0].data<T>();
@@ -151,7 +152,8 @@ void Rmsprop(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor>
 
 template <typename T>
 void Adagrad(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out) {
-  const double lr_decay = F(attrs, "lr_decay"), wd = F(attrs, "weight_decay"), eps = F(attrs, "eps");
+  const double lr_decay = F(attrs, "lr_decay"), wd = F(attrs, "weight_decay"),
+               eps = F(attrs, "eps");
   const double lr = Lr(in[2]);
   const int64_t step = in[4].data<int64_t>()[0];
   const double clr = lr / (1.0 + static_cast<double>(step) * lr_decay);  // (t - 1) = step

@@ -81,7 +81,8 @@ TEST_P(Conformance, ReferenceInF64AgreesWithF32) {
 // The single-op graph a Session runs, and the tensors to feed it. An op that updates inputs in
 // place (assign, the optimizers) must write into parameter or state values (the verifier
 // rejects placeholders), so those inputs become `state` nodes holding the case's values.
-Graph SessionGraph(const ConformanceCase& c, const std::vector<Tensor>& in, std::vector<Tensor>* feed) {
+Graph SessionGraph(const ConformanceCase& c, const std::vector<Tensor>& in,
+                   std::vector<Tensor>* feed) {
   const OpSchema& op = OpRegistry::Global().Get(c.op);
   std::vector<TensorType> types;
   for (const Tensor& t : in) types.push_back({t.dtype(), Shape::FromDims(t.dims())});

@@ -31,20 +31,37 @@ void AssignCases(OpCases& c) {
   add("i64", {Ints(DType::kI64, {5, 2}, -9, 9), Ints(DType::kI64, {5, 2}, -9, 9)});
   add("i32", {Ints(DType::kI32, {7}, -9, 9), Ints(DType::kI32, {7}, -9, 9)});
   add("bool", {Bools({2, 3}), Bools({2, 3})});
-  c.Add(ErrorCase{"assign", "dtype mismatch", {T(DType::kF32, {3, 4}), T(DType::kF64, {3, 4})},
-                  {}, ErrorCode::kType, {"value has dtype f64", "target has dtype f32"}});
-  c.Add(ErrorCase{"assign", "shape mismatch", {T(DType::kF32, {3, 4}), T(DType::kF32, {4, 3})},
-                  {}, ErrorCode::kShape, {"(4, 3)", "(3, 4)", "does not broadcast"}});
-  c.Add(ErrorCase{"assign", "broadcastable shape", {T(DType::kF32, {3, 4}), T(DType::kF32, {4})},
-                  {}, ErrorCode::kShape, {"(4,)", "(3, 4)"}});
-  c.Add(ErrorCase{"assign", "one input", {T(DType::kF32, {3})}, {}, ErrorCode::kGraph,
+  c.Add(ErrorCase{"assign",
+                  "dtype mismatch",
+                  {T(DType::kF32, {3, 4}), T(DType::kF64, {3, 4})},
+                  {},
+                  ErrorCode::kType,
+                  {"value has dtype f64", "target has dtype f32"}});
+  c.Add(ErrorCase{"assign",
+                  "shape mismatch",
+                  {T(DType::kF32, {3, 4}), T(DType::kF32, {4, 3})},
+                  {},
+                  ErrorCode::kShape,
+                  {"(4, 3)", "(3, 4)", "does not broadcast"}});
+  c.Add(ErrorCase{"assign",
+                  "broadcastable shape",
+                  {T(DType::kF32, {3, 4}), T(DType::kF32, {4})},
+                  {},
+                  ErrorCode::kShape,
+                  {"(4,)", "(3, 4)"}});
+  c.Add(ErrorCase{"assign",
+                  "one input",
+                  {T(DType::kF32, {3})},
+                  {},
+                  ErrorCode::kGraph,
                   {"expects 2 inputs, got 1"}});
 }
 
 void SgdCases(OpCases& c) {
   c.FreezeId("sgd_update", 801);
   auto add = [&](std::string name, std::vector<InputSpec> in, AttrMap attrs) {
-    c.Add(ConformanceCase{"sgd_update", std::move(name), std::move(in), std::move(attrs), kRtol, kAtol});
+    c.Add(ConformanceCase{"sgd_update", std::move(name), std::move(in), std::move(attrs), kRtol,
+                          kAtol});
   };
   add("plain", {F32({4, 5}), F32({4, 5}), Lr()}, {});
   add("weight decay", {F32({4, 5}), F32({4, 5}), Lr()}, {{"weight_decay", 0.1}});
@@ -63,12 +80,14 @@ void SgdCases(OpCases& c) {
       {{"momentum", 0.9}, {"nesterov", 1}});
   auto err = [&](std::string name, std::vector<TensorType> in, AttrMap attrs, ErrorCode code,
                  std::vector<std::string> expect) {
-    c.Add(ErrorCase{"sgd_update", std::move(name), std::move(in), std::move(attrs), code, std::move(expect)});
+    c.Add(ErrorCase{"sgd_update", std::move(name), std::move(in), std::move(attrs), code,
+                    std::move(expect)});
   };
   const TensorType p = T(DType::kF32, {3, 4}), lr = T(DType::kF32, {}), step = T(DType::kI64, {});
   err("grad shape", {p, T(DType::kF32, {4, 3}), lr}, {}, ErrorCode::kShape,
       {"grad has shape (4, 3)", "param has shape (3, 4)"});
-  err("grad dtype", {p, T(DType::kF64, {3, 4}), lr}, {}, ErrorCode::kType, {"grad has dtype f64", "f32"});
+  err("grad dtype", {p, T(DType::kF64, {3, 4}), lr}, {}, ErrorCode::kType,
+      {"grad has dtype f64", "f32"});
   err("lr not scalar", {p, p, T(DType::kF32, {1})}, {}, ErrorCode::kShape, {"lr", "(1,)"});
   err("integer param", {T(DType::kI32, {3}), T(DType::kI32, {3}), lr}, {}, ErrorCode::kType,
       {"param has dtype i32", "f32, f64"});
@@ -140,7 +159,8 @@ void RmspropCases(OpCases& c) {
       in.push_back(F32(d));
       if (!attrs.count("momentum")) attrs["momentum"] = 0.9;
     }
-    c.Add(ConformanceCase{"rmsprop_update", std::move(name), std::move(in), std::move(attrs), kRtol, kAtol});
+    c.Add(ConformanceCase{"rmsprop_update", std::move(name), std::move(in), std::move(attrs), kRtol,
+                          kAtol});
   };
   add("plain", {4, 5}, false, false, {});
   add("weight decay", {4, 5}, false, false, {{"weight_decay", 0.1}, {"alpha", 0.9}});
@@ -154,7 +174,8 @@ void RmspropCases(OpCases& c) {
   add("large centered momentum", {257, 511}, true, true, {{"eps", 1e-6}});
   auto err = [&](std::string name, std::vector<TensorType> in, AttrMap attrs, ErrorCode code,
                  std::vector<std::string> expect) {
-    c.Add(ErrorCase{"rmsprop_update", std::move(name), std::move(in), std::move(attrs), code, std::move(expect)});
+    c.Add(ErrorCase{"rmsprop_update", std::move(name), std::move(in), std::move(attrs), code,
+                    std::move(expect)});
   };
   const TensorType p = T(DType::kF32, {5}), lr = T(DType::kF32, {});
   err("centered without grad_avg", {p, p, lr, p}, {{"centered", 1}}, ErrorCode::kGraph,
@@ -173,7 +194,8 @@ void AdagradCases(OpCases& c) {
   c.FreezeId("adagrad_update", 805);
   auto add = [&](std::string name, Dims d, int64_t lo, int64_t hi, AttrMap attrs) {
     std::vector<InputSpec> in = {F32(d), F32(d), Lr(), Positive(d), Step(lo, hi)};
-    c.Add(ConformanceCase{"adagrad_update", std::move(name), std::move(in), std::move(attrs), kRtol, kAtol});
+    c.Add(ConformanceCase{"adagrad_update", std::move(name), std::move(in), std::move(attrs), kRtol,
+                          kAtol});
   };
   add("first step", {4, 5}, 0, 1, {});
   add("lr decay", {4, 5}, 1, 30, {{"lr_decay", 0.1}});
@@ -184,7 +206,8 @@ void AdagradCases(OpCases& c) {
   add("large", {300, 400}, 5, 6, {{"lr_decay", 1e-3}, {"weight_decay", 1e-4}});
   auto err = [&](std::string name, std::vector<TensorType> in, AttrMap attrs, ErrorCode code,
                  std::vector<std::string> expect) {
-    c.Add(ErrorCase{"adagrad_update", std::move(name), std::move(in), std::move(attrs), code, std::move(expect)});
+    c.Add(ErrorCase{"adagrad_update", std::move(name), std::move(in), std::move(attrs), code,
+                    std::move(expect)});
   };
   const TensorType p = T(DType::kF64, {2, 2}), lr = T(DType::kF64, {}), step = T(DType::kI64, {});
   err("negative lr_decay", {p, p, lr, p, step}, {{"lr_decay", -1.0}}, ErrorCode::kAttribute,

@@ -4,13 +4,14 @@
 // update still sees the old value, verifier errors for in-place writes into non-state values and
 // for two writers, and first steps of every optimizer against values derived in the test from
 // the torch.optim algorithms (not from a reference run), on the ref and the fast kernels.
+#include "graph/optimizer.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <string>
 #include <vector>
 
-#include "graph/optimizer.h"
 #include "tests/ops/op_cases.h"
 
 namespace bronze::testing {
@@ -85,7 +86,8 @@ TEST_P(BothBackends, AdamFirstStepIsLrTimesSignOfGradient) {
       want.push_back(w[i] - 0.01 * gi / (std::abs(gi) + 1e-8));
     }
     ExpectNear(s.parameter("w"), want);
-    ExpectNear(s.parameter("w/exp_avg"), {0.1 * (0.5 + wd), 0.1 * (4 - 2 * wd), 0.1 * (-1 + 3 * wd)});
+    ExpectNear(s.parameter("w/exp_avg"),
+               {0.1 * (0.5 + wd), 0.1 * (4 - 2 * wd), 0.1 * (-1 + 3 * wd)});
     EXPECT_EQ(s.parameter("w/step").data<int64_t>()[0], 1);
   }
 }
@@ -164,8 +166,11 @@ TEST_P(BothBackends, AssignWritesStateInPlace) {
   ExpectNear(s.parameter("running_mean"), {3, 6, 9});
 }
 
-INSTANTIATE_TEST_SUITE_P(Optimizer, BothBackends, ::testing::Values("ref", ""),
-                         [](const auto& info) { return info.param.empty() ? "fast" : "ref"; });
+std::string BackendName(const ::testing::TestParamInfo<std::string>& backend) {
+  return backend.param.empty() ? "fast" : "ref";
+}
+
+INSTANTIATE_TEST_SUITE_P(Optimizer, BothBackends, ::testing::Values("ref", ""), BackendName);
 
 TEST(OptimizerVerifier, RejectsInPlaceWritesIntoAPlaceholder) {
   Graph g("bad");
@@ -178,7 +183,8 @@ TEST(OptimizerVerifier, RejectsInPlaceWritesIntoAPlaceholder) {
     FAIL() << "verified";
   } catch (const GraphError& e) {
     EXPECT_NE(std::string(e.what()).find("only parameter and state values can be updated in place"),
-              std::string::npos) << e.what();
+              std::string::npos)
+        << e.what();
     EXPECT_NE(std::string(e.what()).find("placeholder"), std::string::npos) << e.what();
   }
   EXPECT_THROW(Session{g}, GraphError);
@@ -195,7 +201,8 @@ TEST(OptimizerVerifier, RejectsTwoWritersOfOneValue) {
     Verify(g);
     FAIL() << "verified";
   } catch (const GraphError& e) {
-    EXPECT_NE(std::string(e.what()).find("is updated in place by both"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("is updated in place by both"), std::string::npos)
+        << e.what();
   }
 }
 
@@ -218,12 +225,14 @@ TEST(OptimizerBuilder, RejectsNonStateParamsAndSecondUpdates) {
     AppendOptimizerUpdate(b, w, x, lr, OptimizerSpec::Adam());
     FAIL() << "second update accepted";
   } catch (const InvalidArgumentError& e) {
-    EXPECT_NE(std::string(e.what()).find("already has optimizer state 'w/exp_avg'"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("already has optimizer state 'w/exp_avg'"),
+              std::string::npos);
   }
   Value v = b.Parameter("v", F32s({1, 2}));
-  EXPECT_THROW(AppendOptimizerUpdate(b, v, Value{x.node, 0}, b.Placeholder("lr2", DType::kF32, Shape({2})),
-                                     OptimizerSpec::SGD()),
-               ShapeError);
+  EXPECT_THROW(
+      AppendOptimizerUpdate(b, v, Value{x.node, 0}, b.Placeholder("lr2", DType::kF32, Shape({2})),
+                            OptimizerSpec::SGD()),
+      ShapeError);
 }
 
 TEST(OptimizerBuilder, SpecsCarryPyTorchDefaults) {
