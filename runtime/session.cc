@@ -28,6 +28,8 @@ Session::Session(Graph graph, SessionOptions options)
     output_specs_.push_back({o.name, graph_.type(o.value).dtype, graph_.type(o.value).shape});
   }
   state_.resize(graph_.id_bound());
+  // Parameters and state: the session keeps its own copy in state_ and drops the graph's
+  // reference to the initial value, so a model's weights are not held twice.
   for (NodeId id : graph_.node_ids()) {
     const Node& n = graph_.node(id);
     if (n.op->name == "parameter" || n.op->name == "state") {
@@ -35,6 +37,7 @@ Session::Session(Graph graph, SessionOptions options)
         throw InvalidArgumentError(n.Describe() + " has no initial value", n.location);
       }
       state_[static_cast<size_t>(id)] = n.data.To(options_.device);  // the session's own copy
+      graph_.node(id).data = Tensor();
     } else if (n.op->name == "constant") {
       state_[static_cast<size_t>(id)] =
           n.data.device() == options_.device ? n.data : n.data.To(options_.device);

@@ -51,7 +51,9 @@ class Session {
 
   const std::vector<TensorSpec>& input_specs() const { return input_specs_; }
   const std::vector<TensorSpec>& output_specs() const { return output_specs_; }
-  const Graph& graph() const { return graph_; }  // after the pipeline, symbolic
+  // After the pipeline, symbolic; parameter and state nodes carry no data here (their current
+  // values are parameter(name)).
+  const Graph& graph() const { return graph_; }
   const SessionOptions& options() const { return options_; }
   int threads() const { return threads_; }
 

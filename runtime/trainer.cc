@@ -15,6 +15,11 @@ Trainer::Trainer(Graph model, TrainerOptions options) : options_(std::move(optio
   if (!options_.schedule) options_.schedule = ConstantLr(options_.lr);
   training_ = BuildTrainingGraph(std::move(model), options_.training);
   session_ = std::make_unique<Session>(training_.graph, options_.session);
+  // The session holds the weights now; the structure is all the trainer keeps.
+  for (NodeId id : training_.graph.node_ids()) {
+    Node& n = training_.graph.node(id);
+    if (n.op->name == "parameter" || n.op->name == "state") n.data = Tensor();
+  }
 }
 
 double Trainer::learning_rate() const { return options_.schedule->At(step_); }

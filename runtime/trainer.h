@@ -48,6 +48,7 @@ class Trainer {
   double learning_rate() const;           // the rate the next Step will use
   Tensor parameter(const std::string& name) const { return session_->parameter(name); }
   const std::vector<std::string>& parameters() const { return training_.parameters; }
+  // The compiled step's structure (parameter and state nodes carry no data: read parameter()).
   const TrainingGraph& training_graph() const { return training_; }
   const Session& session() const { return *session_; }
   // The memory of a step on batches shaped like `batch` (compiles its plan if new).
