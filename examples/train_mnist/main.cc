@@ -110,7 +110,7 @@ Tensor Rows(const Tensor& t, const std::vector<int64_t>& order, int64_t begin, i
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int epochs = argc > 1 ? std::atoi(argv[1]) : 2;
+  const int epochs = argc > 1 ? std::atoi(argv[1]) : 5;
   const std::string dir = argc > 2 ? argv[2] : "/usr/share/datasets/fashion-mnist";
   try {
     Split train = Load(dir, "train"), test = Load(dir, "t10k");
