@@ -135,18 +135,28 @@ std::vector<NodeId> Graph::TopologicalOrder() const {
       }
     }
   }
-  std::priority_queue<NodeId, std::vector<NodeId>, std::greater<>> ready;
+  // In graphs with in-place updates: sources first (they compute nothing; a late learning-rate
+  // input would otherwise hold every update back), then updates once ready, so an optimizer step
+  // runs as soon as its gradient exists, freeing the gradient early and using it while it is
+  // still in cache; then everything else. Other graphs keep plain id order.
+  auto key = [&](NodeId id) {
+    const Node& n = *nodes_[static_cast<size_t>(id)];
+    int rank = 2;
+    if (any_inplace && n.op) rank = n.op->is_source ? 0 : !n.op->inplace.empty() ? 1 : 2;
+    return std::pair<int, NodeId>{rank, id};
+  };
+  std::priority_queue<std::pair<int, NodeId>, std::vector<std::pair<int, NodeId>>, std::greater<>> ready;
   for (const auto& n : nodes_) {
-    if (n && pending[static_cast<size_t>(n->id)] == 0) ready.push(n->id);
+    if (n && pending[static_cast<size_t>(n->id)] == 0) ready.push(key(n->id));
   }
   std::vector<NodeId> order;
   order.reserve(num_live_);
   while (!ready.empty()) {
-    NodeId id = ready.top();
+    NodeId id = ready.top().second;
     ready.pop();
     order.push_back(id);
     for (NodeId u : users[static_cast<size_t>(id)]) {
-      if (--pending[static_cast<size_t>(u)] == 0) ready.push(u);
+      if (--pending[static_cast<size_t>(u)] == 0) ready.push(key(u));
     }
   }
   if (order.size() != num_live_) {

@@ -92,7 +92,7 @@ class Graph {
 
   // A topological order of the live nodes (ties broken by id, so it is deterministic). A node
   // that updates a value in place (OpSchema::inplace) comes after every other reader of that
-  // value. Throws GraphError naming the nodes of a cycle.
+  // value, and as early as that allows (an optimizer update right after its gradient). Throws GraphError naming the nodes of a cycle.
   std::vector<NodeId> TopologicalOrder() const;
   // Placeholder / parameter / state node ids, in id order.
   std::vector<NodeId> Placeholders() const;

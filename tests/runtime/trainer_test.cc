@@ -200,6 +200,35 @@ TEST(Trainer, BatchNormRunningStatisticsAreWrittenBack) {
   EXPECT_FLOAT_EQ(t.parameter("rv").data<float>()[1], 0.9f);
 }
 
+TEST(Trainer, EachUpdateRunsAsSoonAsItsGradientExists) {
+  Trainer t(Mlp(1, 0), Adam(1e-3));
+  NamedTensors batch = Batch(8, 1);
+  batch["lr"] = Tensor::Scalar<float>(0.1f);
+  std::vector<Tensor> in;
+  for (const TensorSpec& spec : t.session().input_specs()) in.push_back(batch.at(spec.name));
+  std::shared_ptr<const Plan> plan = t.session().PlanFor(in);
+  auto index = [&](const std::string& node) {
+    for (size_t i = 0; i < plan->steps().size(); ++i) {
+      if (plan->graph().node(plan->steps()[i].node).name == node) return static_cast<int>(i);
+    }
+    return -1;
+  };
+  const int update2 = index("fc2/weight/adam_update");
+  const int update1 = index("fc1/weight/adam_update");
+  ASSERT_GE(update2, 0);
+  ASSERT_GE(update1, 0);
+  // fc1's weight gradient is computed after fc2's update, so the two gradients never coexist.
+  const PlanStep& u1 = plan->steps()[static_cast<size_t>(update1)];
+  int grad1 = -1;
+  for (size_t i = 0; i < plan->steps().size(); ++i) {
+    for (int slot : plan->steps()[i].outputs) {
+      if (slot == u1.inputs[1]) grad1 = static_cast<int>(i);
+    }
+  }
+  EXPECT_LT(update2, grad1);
+  EXPECT_EQ(update1, grad1 + 1);
+}
+
 TEST(Trainer, GraphLoadedFromTextTrains) {
   Graph g = ParseGraph(PrintGraph(Mlp(1, 0)));
   Trainer t(std::move(g), Adam(1e-2));
