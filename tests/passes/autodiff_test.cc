@@ -105,7 +105,9 @@ TEST(Autodiff, SavedValuesAreTheForwardValuesTheBackwardReads) {
   for (const Value& v : d.saved) saved.push_back(g.node(v.node).name);
   EXPECT_EQ(saved, (std::vector<std::string>{"a"}));  // d/dp of a*p reads a only
   for (NodeId id : g.node_ids()) {
-    if (id >= d.first_backward_node) EXPECT_EQ(g.node(id).name.rfind("grad/", 0), 0u) << g.node(id).name;
+    if (id >= d.first_backward_node) {
+      EXPECT_EQ(g.node(id).name.rfind("grad/", 0), 0u) << g.node(id).name;
+    }
   }
 }
 
