@@ -12,7 +12,9 @@ namespace bronze {
 Trainer::~Trainer() = default;
 
 Trainer::Trainer(Graph model, TrainerOptions options) : options_(std::move(options)) {
-  if (!options_.schedule) options_.schedule = ConstantLr(options_.lr);
+  if (!options_.schedule) {
+    options_.schedule = ConstantLr(options_.lr > 0 ? options_.lr : options_.training.optimizer.lr);
+  }
   training_ = BuildTrainingGraph(std::move(model), options_.training);
   session_ = std::make_unique<Session>(training_.graph, options_.session);
   // The session holds the weights now; the structure is all the trainer keeps.

@@ -21,7 +21,7 @@ namespace bronze {
 struct TrainerOptions {
   TrainingConfig training;
   std::shared_ptr<LrSchedule> schedule;  // null: a constant learning rate `lr`
-  double lr = 0.01;
+  double lr = 0;  // 0: the optimizer's default (OptimizerSpec::lr, PyTorch's default for the kind)
   SessionOptions session;
 };
 

@@ -134,6 +134,11 @@ TEST(Trainer, ScheduleFeedsTheLearningRateWithoutRecompiling) {
     EXPECT_FLOAT_EQ(t.parameter("w").data<float>()[0], w0);
   }
   EXPECT_EQ(t.session().num_compiles(), 1);
+  // Without a schedule or lr, the optimizer's PyTorch default rate.
+  TrainerOptions rms;
+  rms.training.optimizer = OptimizerSpec::RMSprop();
+  EXPECT_EQ(Trainer(Linear(), rms).learning_rate(), 1e-2);
+  EXPECT_EQ(Trainer(Linear(), {}).learning_rate(), 1e-3);
 }
 
 TEST(Trainer, ClipNormScalesTheGradient) {
