@@ -176,7 +176,7 @@ std::vector<Tensor> Session::Run(const std::vector<Tensor>& inputs) const {
   return result;
 }
 
-NamedTensors Session::Run(const NamedTensors& inputs) const {
+std::vector<Tensor> Session::Ordered(const NamedTensors& inputs) const {
   std::vector<Tensor> ordered;
   for (const TensorSpec& spec : input_specs_) {
     auto it = inputs.find(spec.name);
@@ -196,7 +196,11 @@ NamedTensors Session::Run(const NamedTensors& inputs) const {
       throw NotFoundError("graph '" + graph_.name() + "' has no input '" + name + "' (inputs: " + names + ")");
     }
   }
-  std::vector<Tensor> outs = Run(ordered);
+  return ordered;
+}
+
+NamedTensors Session::Run(const NamedTensors& inputs) const {
+  std::vector<Tensor> outs = Run(Ordered(inputs));
   NamedTensors result;
   for (size_t k = 0; k < outs.size(); ++k) result[output_specs_[k].name] = std::move(outs[k]);
   return result;

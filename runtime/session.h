@@ -48,6 +48,8 @@ class Session {
   NamedTensors Run(const NamedTensors& inputs) const;
   // Inputs in placeholder order; returns outputs in graph output order.
   std::vector<Tensor> Run(const std::vector<Tensor>& inputs) const;
+  // Named inputs in placeholder order; throws NotFoundError for a missing or unknown name.
+  std::vector<Tensor> Ordered(const NamedTensors& inputs) const;
 
   const std::vector<TensorSpec>& input_specs() const { return input_specs_; }
   const std::vector<TensorSpec>& output_specs() const { return output_specs_; }

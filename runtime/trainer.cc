@@ -1,7 +1,6 @@
 // Trainer (see trainer.h).
 #include "runtime/trainer.h"
 
-#include <set>
 #include <sstream>
 
 #include "graph/error.h"
@@ -27,30 +26,13 @@ Trainer::Trainer(Graph model, TrainerOptions options) : options_(std::move(optio
 double Trainer::learning_rate() const { return options_.schedule->At(step_); }
 
 std::vector<Tensor> Trainer::Feed(const NamedTensors& batch) const {
-  NamedTensors in = batch;
-  if (in.count(kLearningRateInput)) {
+  if (batch.count(kLearningRateInput)) {
     throw InvalidArgumentError(std::string("Trainer feeds the input '") + kLearningRateInput +
                                "' itself (from its schedule); do not pass it in the batch");
   }
+  NamedTensors in = batch;
   in[kLearningRateInput] = Tensor::Scalar<float>(static_cast<float>(learning_rate()));
-  std::vector<Tensor> ordered;
-  for (const TensorSpec& spec : session_->input_specs()) {
-    auto it = in.find(spec.name);
-    if (it == in.end()) {
-      throw NotFoundError("training step of graph '" + session_->graph().name() +
-                          "': missing input '" + spec.name + "' (shape " + spec.shape.ToString() +
-                          ", dtype " + std::string(DTypeName(spec.dtype)) + ")");
-    }
-    ordered.push_back(it->second);
-  }
-  if (ordered.size() != in.size()) {
-    std::set<std::string> known;
-    for (const TensorSpec& spec : session_->input_specs()) known.insert(spec.name);
-    for (const auto& [name, t] : in) {
-      if (!known.count(name)) throw NotFoundError("training step has no input '" + name + "'");
-    }
-  }
-  return ordered;
+  return session_->Ordered(in);
 }
 
 NamedTensors Trainer::Step(const NamedTensors& batch) {
