@@ -157,11 +157,17 @@ std::vector<Tensor> Session::Run(const std::vector<Tensor>& inputs) const {
     in.clear();
     out.clear();
     for (int s : step.inputs) in.push_back(slots[static_cast<size_t>(s)]);
-    for (int s : step.outputs) {
-      const TensorType& t = plan->slot_type(s);
+    for (size_t k = 0; k < step.outputs.size(); ++k) {
+      // An in-place update writes into its input's buffer: nothing to allocate.
+      int alias = -1;
+      for (const auto& [o, j] : step.aliases) alias = o == static_cast<int>(k) ? j : alias;
+      if (alias >= 0) {
+        out.push_back(in[static_cast<size_t>(alias)]);
+        continue;
+      }
+      const TensorType& t = plan->slot_type(step.outputs[k]);
       out.push_back(Tensor::Empty(t.dtype, t.shape.static_dims(), options_.device));
     }
-    for (const auto& [k, j] : step.aliases) out[static_cast<size_t>(k)] = in[static_cast<size_t>(j)];
     try {
       step.kernel->Run(in, out, ctx);
     } catch (const Error& e) {
