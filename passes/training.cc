@@ -6,15 +6,11 @@
 #include "graph/builder.h"
 #include "graph/error.h"
 #include "graph/op_registry.h"
+#include "graph/ops/grad_util.h"
 #include "passes/autodiff.h"
 
 namespace bronze {
 namespace {
-
-Value ScalarConst(GraphBuilder& b, double v, DType dtype, const std::string& name) {
-  if (dtype == DType::kF64) return b.Constant(Tensor::Scalar<double>(v), name);
-  return b.Constant(Tensor::Scalar<float>(static_cast<float>(v)), name);
-}
 
 // Every dropout without an offset input reads one shared i64 step counter, advanced by one at
 // the end of each step, so each step draws a fresh mask and equal seeds give equal runs.
@@ -44,10 +40,11 @@ std::vector<Value> Clip(GraphBuilder& b, std::vector<Value> grads, const Trainin
       Value sq = b.Op1("reduce_sum", {b.Op1("mul", {g, g})});
       total = total.valid() ? b.Op1("add", {total, sq}) : sq;
     }
-    Value norm = b.Op1("sqrt", {total}, {}, "train/grad_norm");
-    Value scale = b.Op1("div", {ScalarConst(b, c.clip_norm, dt, "train/clip_norm"),
-                                b.Op1("add", {norm, ScalarConst(b, 1e-6, dt, "train/eps")})});
-    scale = b.Op1("minimum", {scale, ScalarConst(b, 1.0, dt, "train/one_f")}, {}, "train/clip_scale");
+    // Names are under the caller's "train" scope.
+    Value norm = b.Op1("sqrt", {total}, {}, "grad_norm");
+    Value scale = b.Op1("div", {grad::Scalar(b, c.clip_norm, dt, "clip_norm"),
+                                b.Op1("add", {norm, grad::Scalar(b, 1e-6, dt, "eps")})});
+    scale = b.Op1("minimum", {scale, grad::Scalar(b, 1.0, dt, "one")}, {}, "clip_scale");
     for (Value& g : grads) g = b.Op1("mul", {g, scale});
   }
   return grads;

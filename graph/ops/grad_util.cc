@@ -49,11 +49,11 @@ Value RestoreReducedAxes(GraphBuilder& b, Value g, std::vector<int64_t> axes, in
   return b.Op1("unsqueeze", {g}, {{"axes", axes}});
 }
 
-Value Scalar(GraphBuilder& b, double value, DType dtype) {
+Value Scalar(GraphBuilder& b, double value, DType dtype, const std::string& name) {
   Tensor t = Tensor::Scalar<double>(value);
   if (dtype == DType::kF32) t = Tensor::Scalar<float>(static_cast<float>(value));
   else if (dtype != DType::kF64) ThrowInternal("grad::Scalar wants a float dtype, got " + std::string(DTypeName(dtype)));
-  return b.Constant(t, "grad_const");
+  return b.Constant(t, name);
 }
 
 Value Count(GraphBuilder& b, const Shape& shape, DType dtype) {

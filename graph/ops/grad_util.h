@@ -22,8 +22,8 @@ Value BroadcastTo(GraphBuilder& b, Value g, const Shape& target);
 // empty axes means every axis (the reduction ops' convention). When the reduced axes are the
 // leading ones, `g` is returned as is (it already broadcasts against the input).
 Value RestoreReducedAxes(GraphBuilder& b, Value g, std::vector<int64_t> axes, int64_t rank);
-// A scalar constant.
-Value Scalar(GraphBuilder& b, double value, DType dtype);
+// A scalar constant (f32 or f64), named `name` under the builder's scope.
+Value Scalar(GraphBuilder& b, double value, DType dtype, const std::string& name = "grad_const");
 // The number of elements of `shape` as a scalar of `dtype`: a constant when static, a numel
 // node (bound when a plan is compiled) when symbolic.
 Value Count(GraphBuilder& b, const Shape& shape, DType dtype);
