@@ -195,6 +195,7 @@ HWY_AFTER_NAMESPACE();
 #include <string>
 #include <vector>
 
+#include "kernels/class_layout.h"
 #include "kernels/cpu/cpu_util.h"
 
 namespace bronze::cpu {
@@ -325,23 +326,6 @@ SumFn SelectSumBce() { return &HWY_DYNAMIC_DISPATCH(SumBce); }
 
 // ---- cross_entropy and nll ----
 
-// x viewed as [n][c][d]; sample s = i * d + j.
-struct ClassLayout {
-  int64_t n = 1, c = 1, d = 1;
-};
-
-ClassLayout Layout(const Dims& x) {
-  ClassLayout l;
-  if (x.size() == 1) {
-    l.c = x[0];
-    return l;
-  }
-  l.n = x[0];
-  l.c = x[1];
-  for (size_t k = 2; k < x.size(); ++k) l.d *= x[k];
-  return l;
-}
-
 // What one chunk of samples found: its loss sum, its non-ignored count, its first bad target.
 struct ChunkResult {
   double sum = 0;
@@ -400,7 +384,7 @@ void ClassTargetLossT(const AttrMap& attrs, std::span<const Tensor> in, std::spa
   const float* x = in[0].data<float>();
   const I* target = in[1].data<I>();
   float* y = out[0].data<float>();
-  const ClassLayout l = Layout(in[0].dims());
+  const ClassLayout l = ClassLayoutOf(in[0].dims());
   const int64_t ignore = attrs.at("ignore_index").i();
   const double ls = kLogSoftmax ? attrs.at("label_smoothing").f() : 0.0;
   const bool none = GetReduction(attrs) == Reduction::kNone;

@@ -127,6 +127,7 @@ HWY_AFTER_NAMESPACE();
 #include <cstring>
 #include <string>
 
+#include "kernels/class_layout.h"
 #include "kernels/cpu/cpu_util.h"
 
 namespace bronze::cpu {
@@ -154,14 +155,10 @@ struct Problem {
 template <typename I>
 Problem<I> MakeProblem(const AttrMap& attrs, std::span<const Tensor> in) {
   Problem<I> p;
-  const Dims& dims = in[1].dims();
-  if (dims.size() == 1) {
-    p.c = dims[0];
-  } else {
-    p.n = dims[0];
-    p.c = dims[1];
-    for (size_t k = 2; k < dims.size(); ++k) p.d *= dims[k];
-  }
+  const ClassLayout l = ClassLayoutOf(in[1].dims());
+  p.n = l.n;
+  p.c = l.c;
+  p.d = l.d;
   p.target = in[2].data<I>();
   p.ignore = attrs.at("ignore_index").i();
   p.g = in[0].data<float>();

@@ -7,6 +7,7 @@
 #include <limits>
 #include <string>
 
+#include "kernels/class_layout.h"
 #include "kernels/ref/ref_util.h"
 
 namespace bronze::ref {
@@ -35,23 +36,6 @@ void WriteReduced(Reduction red, const std::vector<double>& loss, double count, 
   y[0] = static_cast<T>(red == Reduction::kSum ? sum : sum / count);  // 0 / 0 is NaN, as in torch
 }
 
-// The layout of a class-target loss: x is (N, C, D...) flattened to [N][C][D]; sample s = n*D + d.
-struct ClassLayout {
-  int64_t n = 1, c = 1, d = 1;
-};
-
-ClassLayout Layout(const Dims& x) {
-  ClassLayout l;
-  if (x.size() == 1) {
-    l.c = x[0];
-    return l;
-  }
-  l.n = x[0];
-  l.c = x[1];
-  for (size_t k = 2; k < x.size(); ++k) l.d *= x[k];
-  return l;
-}
-
 template <typename I>
 int64_t TargetAt(const Tensor& t, int64_t s) {
   return static_cast<int64_t>(t.data<I>()[s]);
@@ -73,7 +57,7 @@ template <typename T, bool kLogSoftmax>
 void ClassTargetLoss(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out) {
   const Tensor& xt = in[0];
   const Tensor& tt = in[1];
-  const ClassLayout l = Layout(xt.dims());
+  const ClassLayout l = ClassLayoutOf(xt.dims());
   const int64_t ignore = attrs.at("ignore_index").i();
   const double ls = kLogSoftmax ? attrs.at("label_smoothing").f() : 0.0;
   const T* x = xt.data<T>();

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/class_layout.h"
 #include "kernels/ref/ref_util.h"
 
 namespace bronze::ref {
@@ -21,10 +22,8 @@ template <typename T, bool kLogSoftmax>
 void ClassTargetBackward(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tensor> out) {
   const Tensor& xt = in[1];
   const Tensor& tt = in[2];
-  const Dims& dims = xt.dims();
-  int64_t n = 1, c = dims.size() == 1 ? dims[0] : dims[1], d = 1;
-  if (dims.size() > 1) n = dims[0];
-  for (size_t k = 2; k < dims.size(); ++k) d *= dims[k];
+  const ClassLayout l = ClassLayoutOf(xt.dims());
+  const int64_t n = l.n, c = l.c, d = l.d;
   const int64_t ignore = attrs.at("ignore_index").i();
   const double ls = kLogSoftmax ? attrs.at("label_smoothing").f() : 0.0;
   const std::string& reduction = attrs.at("reduction").s();
