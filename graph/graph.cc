@@ -124,8 +124,7 @@ std::vector<NodeId> Graph::TopologicalOrder() const {
     }
     for (const auto& n : nodes_) {
       if (!n || !n->op) continue;
-      for (const auto& [k, j] : n->op->inplace) {
-        if (static_cast<size_t>(j) >= n->inputs.size()) continue;
+      for (const auto& [k, j] : InplacePairs(*n)) {
         for (NodeId r : readers[n->inputs[static_cast<size_t>(j)]]) {
           if (r == n->id) continue;
           after[static_cast<size_t>(n->id)].push_back(r);

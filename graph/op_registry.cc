@@ -100,6 +100,17 @@ void OpRegistry::Register(OpSchema schema) {
   ops_.push_back(std::make_unique<OpSchema>(std::move(schema)));
 }
 
+std::vector<std::pair<int, int>> InplacePairs(const Node& node) {
+  std::vector<std::pair<int, int>> pairs;
+  if (!node.op) return pairs;
+  for (const auto& [k, j] : node.op->inplace) {
+    if (static_cast<size_t>(j) < node.inputs.size() && static_cast<size_t>(k) < node.outputs.size()) {
+      pairs.emplace_back(k, j);
+    }
+  }
+  return pairs;
+}
+
 void OpRegistry::SetGrad(std::string_view op, GradFn grad) {
   OpSchema* schema = nullptr;
   for (auto& o : ops_) {

@@ -119,6 +119,10 @@ class OpSchema {
   std::string ArityString() const;  // "2", "1 to 3", "at least 1"
 };
 
+// The (output, input) pairs of node.op->inplace that apply to this node: a pair naming an
+// optional input or output the node does not have (an optimizer state that is off) does not.
+std::vector<std::pair<int, int>> InplacePairs(const Node& node);
+
 // A validation function for ops whose attributes need no check beyond their types.
 void ValidateNothing(const AttrMap&);
 

@@ -47,19 +47,30 @@ void CheckNodeLocal(const Graph& g, const Node& n) {
 
 void Verify(const Graph& g) {
   for (NodeId id : g.node_ids()) CheckNodeLocal(g, g.node(id));
-  // Two in-place writers of one value also make a cycle (each waits for the other as a reader
-  // of that value): name the real problem before TopologicalOrder reports the cycle.
-  std::map<Value, NodeId> first_writer;
+  // In-place updates: only persistent state, with matching types, one writer per value. Checked
+  // before the order: two writers of one value also make a cycle (each waits for the other as a
+  // reader of that value), and the real problem should be named.
+  std::map<Value, NodeId> writer;
   for (NodeId id : g.node_ids()) {
     const Node& n = g.node(id);
-    for (const auto& [k, j] : n.op->inplace) {
-      if (static_cast<size_t>(j) >= n.inputs.size() || static_cast<size_t>(k) >= n.outputs.size()) {
-        continue;
-      }
+    for (const auto& [k, j] : InplacePairs(n)) {
       const Value target = n.inputs[static_cast<size_t>(j)];
-      auto [it, fresh] = first_writer.emplace(target, id);
-      if (!fresh && g.alive(target.node)) {
-        throw GraphError(g.node(target.node).Describe() + " is updated in place by both " +
+      if (!g.alive(target.node)) continue;  // a dangling input: TopologicalOrder names it
+      const Node& t = g.node(target.node);
+      if (t.op->name != "parameter" && t.op->name != "state") {
+        throw GraphError(n.Describe() + " updates its " + n.op->InputName(static_cast<size_t>(j)) +
+                             " in place, but that is " + t.Describe() +
+                             "; only parameter and state values can be updated in place",
+                         n.location);
+      }
+      if (!(g.type(target) == n.outputs[static_cast<size_t>(k)])) {
+        throw ShapeError(n.Describe() + " writes " + n.outputs[static_cast<size_t>(k)].ToString() +
+                             " in place into " + t.Describe() + " of type " + g.type(target).ToString(),
+                         n.location);
+      }
+      auto [it, fresh] = writer.emplace(target, id);
+      if (!fresh) {
+        throw GraphError(t.Describe() + " is updated in place by both " +
                              g.node(it->second).Describe() + " and " + n.Describe(),
                          n.location);
       }
@@ -80,36 +91,6 @@ void Verify(const Graph& g) {
         throw ShapeError(n.Describe() + ": annotated output " + std::to_string(k) + " type " +
                              n.outputs[k].ToString() + " does not match the inferred " +
                              inferred[k].ToString(),
-                         n.location);
-      }
-    }
-  }
-  // In-place updates: only persistent state, one writer per value, types that match.
-  std::map<Value, NodeId> writer;
-  for (NodeId id : order) {
-    const Node& n = g.node(id);
-    for (const auto& [k, j] : n.op->inplace) {
-      // A pair naming an absent optional input or output does not apply (optimizer states).
-      if (static_cast<size_t>(j) >= n.inputs.size() || static_cast<size_t>(k) >= n.outputs.size()) {
-        continue;
-      }
-      const Value target = n.inputs[static_cast<size_t>(j)];
-      const Node& t = g.node(target.node);
-      if (t.op->name != "parameter" && t.op->name != "state") {
-        throw GraphError(n.Describe() + " updates its " + n.op->InputName(static_cast<size_t>(j)) +
-                             " in place, but that is " + t.Describe() +
-                             "; only parameter and state values can be updated in place",
-                         n.location);
-      }
-      if (!(g.type(target) == n.outputs[static_cast<size_t>(k)])) {
-        throw ShapeError(n.Describe() + " writes " + n.outputs[static_cast<size_t>(k)].ToString() +
-                             " in place into " + t.Describe() + " of type " + g.type(target).ToString(),
-                         n.location);
-      }
-      auto [it, fresh] = writer.emplace(target, id);
-      if (!fresh) {
-        throw GraphError(t.Describe() + " is updated in place by both " +
-                             g.node(it->second).Describe() + " and " + n.Describe(),
                          n.location);
       }
     }

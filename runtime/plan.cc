@@ -56,11 +56,7 @@ Plan::Plan(const Graph& graph, SymbolBindings bindings, const PlanOptions& optio
       in_types.push_back(graph_.type(v));
     }
     step.outputs = slot_of_[static_cast<size_t>(id)];
-    for (const auto& [k, j] : n.op->inplace) {  // pairs of absent optional inputs do not apply
-      if (static_cast<size_t>(j) < n.inputs.size() && static_cast<size_t>(k) < n.outputs.size()) {
-        step.aliases.emplace_back(k, j);
-      }
-    }
+    step.aliases = InplacePairs(n);
     has_side_effects_ = has_side_effects_ || n.op->has_side_effects;
     DType dispatch = n.op->dispatch_input < 0 ? n.outputs[0].dtype
                                                : in_types[static_cast<size_t>(n.op->dispatch_input)].dtype;
