@@ -13,6 +13,7 @@ set(BRONZE_SANITIZE "" CACHE STRING
     "Sanitizers to build with, a list such as \"address;undefined\" (empty: none)")
 option(BRONZE_BUILD_TESTS "Build the GoogleTest suites in tests/" ON)
 option(BRONZE_BUILD_BENCHMARKS "Build the Google Benchmark suites in benchmarks/" ON)
+option(BRONZE_BUILD_PYTHON "Build the Python extension in python/ (pip install sets it)" OFF)
 
 # ---- ccache --------------------------------------------------------------------------------
 # Must be set before any target is created: the launcher properties are initialized from these.

@@ -13,10 +13,25 @@
 
 namespace bronze {
 
+// One line of a compile's explanation: what a pass did or why it did not ("fused add+relu into
+// fused_0", "matmul_3: not fused: its output has two readers"). `bronze opt --explain` and
+// model.explain() print them.
+struct PassRemark {
+  std::string pass;
+  std::string text;
+};
+
 // What a pass may want to know about the compile it is part of.
 struct PassContext {
   bool training = false;         // a training graph (keeps what the backward pass needs)
   std::ostream* log = nullptr;   // where a pass may explain itself; may be null
+  std::vector<PassRemark>* remarks = nullptr;  // where explanations are collected; may be null
+  std::string pass;              // the name of the pass being run (set by the PassManager)
+
+  // Records one explanation line for the current pass (no-op when nobody collects them).
+  void Remark(std::string text) {
+    if (remarks) remarks->push_back({pass, std::move(text)});
+  }
 };
 
 using PassFn = std::function<bool(Graph& graph, PassContext& context)>;

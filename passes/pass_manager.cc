@@ -141,7 +141,10 @@ static bool Contains(const std::vector<std::string>& v, const std::string& s) {
 
 std::vector<PassRun> PassManager::Run(Graph& graph) const {
   std::ostream& log = options_.log ? *options_.log : std::cerr;
-  PassContext ctx{options_.training, &log};
+  PassContext ctx;
+  ctx.training = options_.training;
+  ctx.log = &log;
+  ctx.remarks = options_.remarks;
   if (options_.print_passes) log << "pipeline: " << PipelineToString(pipeline_) << "\n";
   int dump_index = 0;
   auto dump = [&](const std::string& after) {
@@ -178,6 +181,7 @@ std::vector<PassRun> PassManager::Run(Graph& graph) const {
       continue;
     }
     const PassInfo& pass = PassRegistry::Global().Get(name);
+    ctx.pass = name;
     auto t0 = std::chrono::steady_clock::now();
     try {
       run.changed = pass.run(graph, ctx);

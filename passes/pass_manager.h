@@ -21,6 +21,7 @@ struct PipelineOptions {
   bool time_passes = false;           // print a table of pass times after running
   bool training = false;              // passed to passes in PassContext
   std::ostream* log = nullptr;        // for print/time/explanations; null: std::cerr
+  std::vector<PassRemark>* remarks = nullptr;  // collects PassContext::Remark lines; may be null
 
   // Parses "verify-each,time-passes,print-passes,disable=dce,dump-after=DIR[:pass1:pass2]";
   // throws InvalidArgumentError naming an unknown option.

@@ -71,7 +71,7 @@ Tensor Uniform(Dims dims, float bound, std::mt19937_64& rng) {
 }
 
 // x (N, 784) -> linear 256 -> relu -> dropout 0.1 -> linear 10; loss cross_entropy, accuracy.
-Graph Model() {
+Graph BuildModel() {
   std::mt19937_64 rng(0);
   Graph g("fashion_mlp");
   GraphBuilder b(g);
@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
     std::printf("Fashion-MNIST: %lld training and %lld test images\n", static_cast<long long>(n),
                 static_cast<long long>(test.images.dims()[0]));
 
-    Graph model = Model();
+    Graph model = BuildModel();
     TrainerOptions o;
     o.training.optimizer = OptimizerSpec::Adam();
     const int64_t steps_per_epoch = n / batch;

@@ -31,6 +31,7 @@
 #include "runtime/lr_schedule.h"
 #include "runtime/session.h"
 #include "runtime/trainer.h"
+#include "serialization/model_file.h"
 
 namespace bronze {
 
