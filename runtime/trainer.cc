@@ -25,6 +25,11 @@ Trainer::Trainer(Graph model, TrainerOptions options) : options_(std::move(optio
 
 double Trainer::learning_rate() const { return options_.schedule->At(step_); }
 
+void Trainer::set_schedule(std::shared_ptr<LrSchedule> schedule) {
+  if (!schedule) throw InvalidArgumentError("Trainer::set_schedule: null schedule");
+  options_.schedule = std::move(schedule);
+}
+
 std::vector<Tensor> Trainer::Feed(const NamedTensors& batch) const {
   if (batch.count(kLearningRateInput)) {
     throw InvalidArgumentError(std::string("Trainer feeds the input '") + kLearningRateInput +

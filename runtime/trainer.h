@@ -46,6 +46,9 @@ class Trainer {
 
   int64_t step() const { return step_; }  // steps done so far
   double learning_rate() const;           // the rate the next Step will use
+  // Replaces the schedule (steps keep counting from step()); a Keras LearningRateScheduler
+  // callback sets a constant rate per epoch this way. Throws InvalidArgumentError for null.
+  void set_schedule(std::shared_ptr<LrSchedule> schedule);
   Tensor parameter(const std::string& name) const { return session_->parameter(name); }
   const std::vector<std::string>& parameters() const { return training_.parameters; }
   // The compiled step's structure (parameter and state nodes carry no data: read parameter()).

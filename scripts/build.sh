@@ -28,8 +28,16 @@ if ((configure)); then
     echo "build: $build_dir/ holds a configuration for another generator; run 'make clean' first" >&2
     exit 1
   fi
+  # The default tree also builds the Python extension (scripts/python.sh installs it).
+  python_args=()
+  if [[ $build_dir == build ]]; then
+    python_args=(-DBRONZE_BUILD_PYTHON=ON -DPython_EXECUTABLE="$PWD/.venv/bin/python")
+  fi
   cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="${BRONZE_BUILD_TYPE:-RelWithDebInfo}" \
-    "${cmake_args[@]}"
+    "${python_args[@]}" "${cmake_args[@]}"
 fi
 
 cmake --build "$build_dir" -j "${BRONZE_JOBS:-2}"
+if [[ $build_dir == build ]]; then
+  scripts/python.sh
+fi

@@ -21,8 +21,8 @@ else
 fi
 
 # ---- Python tests (tests/python) --------------------------------------------------------------
-# pytest runs once tests/python has test files. When the pybind11 module lands, put the directory
-# it is built into on PYTHONPATH here. Exit code 5 means "no tests collected": not a failure.
+# pytest runs once tests/python has test files, against the package scripts/build.sh installed
+# into .venv (editable). Exit code 5 means "no tests collected": not a failure.
 if [[ -z ${BRONZE_SKIP_PYTHON_TESTS:-} && -d tests/python ]] && [[ -n $(find tests/python -name 'test_*.py' -o -name '*_test.py' | head -n1) ]]; then
   py_status=0
   .venv/bin/python -m pytest -q tests/python || py_status=$?

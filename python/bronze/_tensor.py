@@ -1,0 +1,293 @@
+"""Symbolic tensors and the op DAG they form.
+
+A Keras-style functional model is recorded in Python first: every op applied to a
+``SymbolicTensor`` creates a ``Node`` (op name, inputs, attributes, the user's file:line, the
+layer that made it) and gets its output types from the C++ shape inference at once, so a bad
+shape raises ``bronze.ShapeError`` on the user's line. ``bronze.Model`` later replays the DAG
+into a C++ graph (``_bronze.Graph``); a layer's weights appear as ``WeightSource`` nodes keyed by
+(layer, weight name), so a layer called twice shares one parameter.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+from typing import Any, Sequence
+
+import numpy as np
+
+from . import _bronze
+from .errors import BronzeError
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_ids = itertools.count()
+
+
+def user_location() -> str:
+    """file:line of the innermost caller outside the bronze package."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        path = os.path.abspath(frame.f_code.co_filename)
+        if not path.startswith(_PACKAGE_DIR + os.sep):
+            return f"{os.path.basename(path)}:{frame.f_lineno}"
+        frame = frame.f_back
+    return ""
+
+
+def raise_at_user(error: BaseException) -> None:
+    """Re-raises ``error`` with bronze's own frames removed from its traceback, so it points at the
+    user's line (the innermost frame shown is the user's, outside the bronze package)."""
+    tb = error.__traceback__
+    kept = []
+    while tb is not None:
+        path = os.path.abspath(tb.tb_frame.f_code.co_filename)
+        if not path.startswith(_PACKAGE_DIR + os.sep):
+            kept.append(tb)
+        tb = tb.tb_next
+    for a, b in zip(kept, kept[1:] + [None]):
+        a.tb_next = b
+    raise error.with_traceback(kept[0] if kept else None) from None
+
+
+class Node:
+    """One op application in the symbolic DAG."""
+
+    __slots__ = ("id", "op", "inputs", "attrs", "outputs", "location", "name")
+
+    def __init__(self, op: str, inputs: Sequence["SymbolicTensor"], attrs: dict, name: str,
+                 location: str):
+        self.id = next(_ids)
+        self.op = op
+        self.inputs = list(inputs)
+        self.attrs = dict(attrs)
+        self.outputs: list[SymbolicTensor] = []
+        self.location = location
+        self.name = name
+
+
+class Source:
+    """A DAG leaf: a placeholder, a layer's weight or a constant."""
+
+    __slots__ = ("id", "kind", "name", "value", "layer", "weight", "location")
+
+    def __init__(self, kind: str, name: str, value=None, layer=None, weight: str = "",
+                 location: str = ""):
+        self.id = next(_ids)
+        self.kind = kind  # "placeholder" | "weight" | "constant"
+        self.name = name
+        self.value = value
+        self.layer = layer
+        self.weight = weight
+        self.location = location
+
+
+class SymbolicTensor:
+    """A value of a model under construction: dtype and shape known, data not.
+
+    ``None`` (shown as ``"N"``) is the symbolic batch dim. Supports ``+ - * / ** @``, unary
+    minus, indexing and slicing, ``.flatten()``, ``.reshape()``, ``.transpose()``, ``.sum()``,
+    ``.mean()``; every registered op is in ``bronze.ops``.
+    """
+
+    __array_priority__ = 1000  # numpy_array + tensor goes to our __radd__
+
+    def __init__(self, dtype: str, shape: tuple, producer: Node | Source, index: int = 0):
+        self.dtype = dtype
+        self.shape = tuple(shape)
+        self.producer = producer
+        self.index = index
+
+    # ---- introspection ---------------------------------------------------------------------
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def name(self) -> str:
+        return self.producer.name
+
+    def __repr__(self) -> str:
+        shape = ", ".join("None" if d == "N" else str(d) for d in self.shape)
+        return f"<SymbolicTensor {self.name} shape=({shape}) dtype={self.dtype}>"
+
+    def __len__(self):
+        raise TypeError("a symbolic tensor has no len(); use .shape")
+
+    def __bool__(self):
+        raise TypeError("a symbolic tensor has no truth value (it holds no data yet)")
+
+    def __iter__(self):
+        raise TypeError("a symbolic tensor is not iterable; index it (x[0]) or use split ops")
+
+    # ---- arithmetic (NumPy broadcasting) -----------------------------------------------------
+    def __add__(self, o): return apply("add", [self, o])
+    def __radd__(self, o): return apply("add", [o, self])
+    def __sub__(self, o): return apply("sub", [self, o])
+    def __rsub__(self, o): return apply("sub", [o, self])
+    def __mul__(self, o): return apply("mul", [self, o])
+    def __rmul__(self, o): return apply("mul", [o, self])
+    def __truediv__(self, o): return apply("div", [self, o])
+    def __rtruediv__(self, o): return apply("div", [o, self])
+    def __pow__(self, o): return apply("pow", [self, o])
+    def __rpow__(self, o): return apply("pow", [o, self])
+    def __matmul__(self, o): return apply("matmul", [self, o])
+    def __rmatmul__(self, o): return apply("matmul", [o, self])
+    def __neg__(self): return apply("neg", [self])
+    def __pos__(self): return self
+    def __abs__(self): return apply("abs", [self])
+    def __lt__(self, o): return apply("less", [self, o])
+    def __gt__(self, o): return apply("greater", [self, o])
+
+    # ---- shape methods -----------------------------------------------------------------------
+    def flatten(self, start_dim: int = 1) -> "SymbolicTensor":
+        """Flattens dims from ``start_dim`` on (the batch dim stays, as in nn.Flatten)."""
+        return apply("flatten", [self], {"start_dim": start_dim})
+
+    def reshape(self, *shape) -> "SymbolicTensor":
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return apply("reshape", [self], {"shape": tuple(shape)})
+
+    def transpose(self, *perm) -> "SymbolicTensor":
+        """``x.transpose()`` reverses the dims; ``x.transpose(0, 2, 1)`` permutes them;
+        ``x.transpose(1, 2)`` (two dims of a rank > 2 tensor) swaps those two, as in PyTorch."""
+        if len(perm) == 1 and isinstance(perm[0], (tuple, list)):
+            perm = tuple(perm[0])
+        n = self.ndim
+        if not perm:
+            perm = tuple(reversed(range(n)))
+        elif len(perm) == 2 and n != 2:
+            a, b = (p % n for p in perm)
+            order = list(range(n))
+            order[a], order[b] = order[b], order[a]
+            perm = tuple(order)
+        return apply("transpose", [self], {"perm": tuple(perm)})
+
+    @property
+    def T(self) -> "SymbolicTensor":
+        return self.transpose()
+
+    def sum(self, axis=None, keepdims: bool = False) -> "SymbolicTensor":
+        return apply("reduce_sum", [self], _reduce_attrs(self, axis, keepdims))
+
+    def mean(self, axis=None, keepdims: bool = False) -> "SymbolicTensor":
+        return apply("reduce_mean", [self], _reduce_attrs(self, axis, keepdims))
+
+    def __getitem__(self, key) -> "SymbolicTensor":
+        return _getitem(self, key)
+
+
+def _reduce_attrs(x: SymbolicTensor, axis, keepdims: bool) -> dict:
+    if axis is None:
+        axes = list(range(x.ndim))
+    elif isinstance(axis, int):
+        axes = [axis]
+    else:
+        axes = list(axis)
+    return {"axes": axes, "keepdims": int(bool(keepdims))}
+
+
+def _getitem(x: SymbolicTensor, key) -> SymbolicTensor:
+    if not isinstance(key, tuple):
+        key = (key,)
+    if any(k is Ellipsis for k in key):
+        i = key.index(Ellipsis)
+        fill = x.ndim - (len(key) - 1 - sum(k is None for k in key))
+        key = key[:i] + (slice(None),) * fill + key[i + 1:]
+    starts, ends, axes, steps, squeeze, unsqueeze = [], [], [], [], [], []
+    dim = 0
+    out_dim = 0
+    for k in key:
+        if k is None:
+            unsqueeze.append(out_dim)
+            out_dim += 1
+            continue
+        if dim >= x.ndim:
+            raise IndexError(f"too many indices for a tensor of rank {x.ndim}")
+        if isinstance(k, slice):
+            start, stop, step = k.start, k.stop, k.step
+            step = 1 if step is None else step
+            if step <= 0:
+                raise IndexError("slice steps must be positive")
+            if (start, stop, step) != (None, None, 1):
+                starts.append(0 if start is None else start)
+                ends.append(sys.maxsize if stop is None else stop)
+                axes.append(dim)
+                steps.append(step)
+            out_dim += 1
+        elif isinstance(k, (int, np.integer)):
+            k = int(k)
+            starts.append(k)
+            ends.append(k + 1 if k != -1 else sys.maxsize)
+            axes.append(dim)
+            steps.append(1)
+            squeeze.append(dim)
+        else:
+            raise IndexError(f"unsupported index {k!r} (ints, slices, None and ... are)")
+        dim += 1
+    y = x
+    if axes:
+        y = apply("slice", [y], {"starts": starts, "stops": ends, "axes": axes, "steps": steps})
+    if squeeze:
+        y = apply("squeeze", [y], {"axes": squeeze})
+    if unsqueeze:
+        y = apply("unsqueeze", [y], {"axes": unsqueeze})
+    return y
+
+
+# ---- the current layer scope (names and locations of the nodes a layer creates) --------------
+_scope: list[str] = []
+
+
+class name_scope:
+    """Nodes created inside get names prefixed with the scope ("encoder/linear")."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __enter__(self):
+        _scope.append(self.name)
+        return self
+
+    def __exit__(self, *exc):
+        _scope.pop()
+
+
+def _scoped(name: str) -> str:
+    return "/".join(_scope + [name]) if _scope else name
+
+
+def as_tensor(value: Any, like: SymbolicTensor | None = None) -> SymbolicTensor:
+    """A symbolic tensor for ``value``: itself, or a constant (Python numbers take the dtype of
+    ``like``, the other operand, as in PyTorch)."""
+    if isinstance(value, SymbolicTensor):
+        return value
+    if isinstance(value, (bool, int, float)) and like is not None:
+        array = np.asarray(value, dtype=like.dtype)
+    else:
+        array = np.asarray(value)
+        if array.dtype == np.float64 and like is not None and like.dtype != "float64":
+            array = array.astype(like.dtype)
+    source = Source("constant", _scoped("const"), value=array, location=user_location())
+    return SymbolicTensor(str(array.dtype), array.shape, source)
+
+
+def apply(op: str, inputs: Sequence[Any], attrs: dict | None = None, name: str | None = None,
+          location: str | None = None):
+    """Applies ``op`` to ``inputs`` symbolically: checks and infers output types now (raising
+    the op's error at the user's line) and records a Node. Returns one SymbolicTensor, or a
+    tuple for several outputs."""
+    attrs = {k: v for k, v in (attrs or {}).items() if v is not None}
+    like = next((i for i in inputs if isinstance(i, SymbolicTensor)), None)
+    tensors = [as_tensor(i, like) for i in inputs]
+    location = user_location() if location is None else location
+    node_name = _scoped(name or op)
+    try:
+        types = _bronze.infer_types(op, [(t.dtype, t.shape) for t in tensors], attrs, node_name,
+                                    location)
+    except BronzeError as e:
+        raise_at_user(e)
+    node = Node(op, tensors, attrs, node_name, location)
+    node.outputs = [SymbolicTensor(d, s, node, i) for i, (d, s) in enumerate(types)]
+    return node.outputs[0] if len(node.outputs) == 1 else tuple(node.outputs)

@@ -1,0 +1,335 @@
+// The extension module bronze._bronze: thin bindings over the C++ API. The bronze package
+// (python/bronze) builds layers, Model and the training loop on top of these few classes:
+//   Graph    a graph under construction (GraphBuilder: every op checked and typed at once)
+//   Session  compile once, run on NumPy arrays (the GIL is released while kernels run)
+//   Trainer  a compiled training step (forward, loss, backward, optimizer update in place)
+// plus the op registry (op_schemas: bz.ops is generated from it) and stand-alone shape inference
+// (infer_types), so a layer call on a symbolic tensor fails on the user's line.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <sstream>
+
+#include "bronze/bronze.h"
+#include "convert.h"
+#include "graph/ops/grad_util.h"
+
+namespace bronze::python {
+namespace {
+
+// A graph and the builder that adds checked nodes to it.
+struct PyGraph {
+  explicit PyGraph(const std::string& name) : graph(name), builder(graph) {}
+  Graph graph;
+  GraphBuilder builder;
+};
+
+py::tuple TypeToPython(const TensorType& t) {
+  return py::make_tuple(NumpyDTypeName(t.dtype), ShapeToPython(t.shape));
+}
+
+py::dict SchemaToPython(const OpSchema& op) {
+  py::dict d;
+  d["name"] = op.name;
+  d["id"] = op.id;
+  d["doc"] = op.doc;
+  d["inputs"] = op.input_names;
+  d["min_inputs"] = op.min_inputs;
+  d["max_inputs"] = op.max_inputs;
+  d["num_outputs"] = op.num_outputs;
+  py::list attrs;
+  for (const AttrSpec& a : op.attrs) {
+    py::dict ad;
+    ad["name"] = a.name;
+    ad["type"] = std::string(AttrTypeName(a.type));
+    ad["required"] = !a.default_value.has_value();
+    ad["default"] = a.default_value ? AttributeToPython(*a.default_value) : py::none();
+    attrs.append(ad);
+  }
+  d["attrs"] = attrs;
+  d["differentiable"] = op.differentiability == Differentiability::kDifferentiable;
+  d["is_source"] = op.is_source;
+  d["has_side_effects"] = op.has_side_effects;
+  return d;
+}
+
+std::vector<Value> ValuesFromPython(const py::handle& inputs) {
+  std::vector<Value> out;
+  for (py::handle v : inputs) out.push_back(v.cast<Value>());
+  return out;
+}
+
+OptimizerSpec OptimizerFromPython(const py::dict& d) {
+  auto get = [&](const char* key, double fallback) {
+    return d.contains(key) && !d[key].is_none() ? d[key].cast<double>() : fallback;
+  };
+  auto flag = [&](const char* key) { return d.contains(key) && d[key].cast<bool>(); };
+  std::string kind = d.contains("kind") ? d["kind"].cast<std::string>() : "sgd";
+  OptimizerSpec spec;
+  if (kind == "sgd") {
+    spec = OptimizerSpec::SGD(get("momentum", 0), get("dampening", 0), get("weight_decay", 0),
+                              flag("nesterov"));
+  } else if (kind == "adam" || kind == "adamw") {
+    double b1 = 0.9, b2 = 0.999;
+    if (d.contains("betas")) {
+      auto betas = d["betas"].cast<std::pair<double, double>>();
+      b1 = betas.first;
+      b2 = betas.second;
+    }
+    spec = kind == "adam" ? OptimizerSpec::Adam(b1, b2, get("eps", 1e-8), get("weight_decay", 0),
+                                                flag("amsgrad"))
+                          : OptimizerSpec::AdamW(b1, b2, get("eps", 1e-8),
+                                                 get("weight_decay", 0.01), flag("amsgrad"));
+  } else if (kind == "rmsprop") {
+    spec = OptimizerSpec::RMSprop(get("alpha", 0.99), get("eps", 1e-8), get("weight_decay", 0),
+                                  get("momentum", 0), flag("centered"));
+  } else if (kind == "adagrad") {
+    spec = OptimizerSpec::Adagrad(get("lr_decay", 0), get("weight_decay", 0),
+                                  get("initial_accumulator_value", 0), get("eps", 1e-10));
+  } else {
+    throw InvalidArgumentError("unknown optimizer '" + kind +
+                               "' (sgd, adam, adamw, rmsprop, adagrad)");
+  }
+  spec.lr = get("lr", spec.lr);
+  return spec;
+}
+
+NamedTensors TensorsFromDict(const py::dict& d) {
+  NamedTensors out;
+  for (auto [k, v] : d) {
+    std::string name = k.cast<std::string>();
+    out[name] = TensorFromArray(v, "input '" + name + "'");
+  }
+  return out;
+}
+
+py::dict DictFromTensors(const NamedTensors& tensors) {
+  py::dict d;
+  for (const auto& [name, t] : tensors) d[py::str(name)] = ArrayFromTensor(t);
+  return d;
+}
+
+py::list SpecsToPython(const std::vector<TensorSpec>& specs) {
+  py::list out;
+  for (const TensorSpec& s : specs) {
+    out.append(py::make_tuple(s.name, NumpyDTypeName(s.dtype), ShapeToPython(s.shape)));
+  }
+  return out;
+}
+
+SessionOptions MakeSessionOptions(int threads, const std::string& pipeline,
+                                  const std::string& pass_options, const std::string& backend,
+                                  const std::string& device) {
+  SessionOptions o;
+  o.threads = threads;
+  if (!pipeline.empty()) o.pipeline = ParsePipeline(pipeline);
+  if (!pass_options.empty()) o.pass_options = PipelineOptions::Parse(pass_options);
+  o.backend = backend;
+  o.device = Device::Parse(device);
+  return o;
+}
+
+}  // namespace
+}  // namespace bronze::python
+
+using namespace bronze;          // NOLINT
+using namespace bronze::python;  // NOLINT
+
+PYBIND11_MODULE(_bronze, m) {
+  m.doc() = "bronze's C++ core (graph builder, sessions, training steps); use the bronze package";
+  RegisterErrorTranslator();
+  m.attr("__version__") = kVersion;
+
+  m.def("op_schemas", [] {
+    py::list out;
+    for (const OpSchema* op : OpRegistry::Global().All()) out.append(SchemaToPython(*op));
+    return out;
+  }, "Every registered op's schema as a dict (name, id, doc, inputs, attrs, ...).");
+
+  m.def("infer_types",
+        [](const std::string& op_name, const py::list& inputs, const py::dict& attrs,
+           const std::string& node_name, const std::string& location) {
+          const OpSchema& op = OpRegistry::Global().Get(op_name);
+          std::vector<TensorType> types;
+          for (py::handle t : inputs) {
+            auto pair = t.cast<py::tuple>();
+            types.push_back({DTypeFromPython(pair[0]), ShapeFromPython(pair[1])});
+          }
+          AttrMap resolved = ResolveAttributes(op, AttributesFromPython(op, attrs));
+          py::list out;
+          for (const TensorType& t : InferOutputTypes(op, resolved, types, node_name, location)) {
+            out.append(TypeToPython(t));
+          }
+          return out;
+        },
+        py::arg("op"), py::arg("inputs"), py::arg("attrs"), py::arg("name") = "",
+        py::arg("location") = "",
+        "Output (dtype, shape) pairs of `op` on inputs given as (dtype, shape) pairs; raises the "
+        "op's ShapeError / DTypeError / AttributeValueError naming `name` and `location`.");
+
+  py::class_<Value>(m, "Value")
+      .def_readonly("node", &Value::node)
+      .def_readonly("index", &Value::index)
+      .def("__eq__", [](const Value& a, const Value& b) { return a == b; })
+      .def("__hash__", [](const Value& v) { return std::hash<int64_t>()((int64_t{v.node} << 32) | v.index); })
+      .def("__repr__", [](const Value& v) {
+        return "Value(" + std::to_string(v.node) + ", " + std::to_string(v.index) + ")";
+      });
+
+  py::class_<PyGraph>(m, "Graph")
+      .def(py::init<const std::string&>(), py::arg("name") = "main")
+      .def_property_readonly("name", [](const PyGraph& g) { return g.graph.name(); })
+      .def("placeholder",
+           [](PyGraph& g, const std::string& name, const py::object& dtype, const py::object& shape) {
+             return g.builder.Placeholder(name, DTypeFromPython(dtype), ShapeFromPython(shape));
+           },
+           py::arg("name"), py::arg("dtype"), py::arg("shape"))
+      .def("parameter",
+           [](PyGraph& g, const std::string& name, const py::object& value) {
+             return g.builder.Parameter(name, TensorFromArray(value, name).Clone());
+           },
+           py::arg("name"), py::arg("value"))
+      .def("state",
+           [](PyGraph& g, const std::string& name, const py::object& value) {
+             return g.builder.State(name, TensorFromArray(value, name).Clone());
+           },
+           py::arg("name"), py::arg("value"))
+      .def("constant",
+           [](PyGraph& g, const py::object& value, const std::string& name) {
+             return g.builder.Constant(TensorFromArray(value, "constant " + name), name);
+           },
+           py::arg("value"), py::arg("name") = "")
+      .def("op",
+           [](PyGraph& g, const std::string& op_name, const py::list& inputs, const py::dict& attrs,
+              const std::string& name, const std::string& location) {
+             const OpSchema& op = OpRegistry::Global().Get(op_name);
+             ScopedLocation at(g.builder, location);
+             // A layer called twice records the same names twice: the second gets a suffix.
+             std::string unique = name.empty() ? name : g.graph.UniqueName(name);
+             return g.builder.Op(op_name, ValuesFromPython(inputs), AttributesFromPython(op, attrs),
+                                 unique);
+           },
+           py::arg("op"), py::arg("inputs"), py::arg("attrs") = py::dict(), py::arg("name") = "",
+           py::arg("location") = "")
+      .def("output", [](PyGraph& g, const std::string& name, Value v) { g.builder.Output(name, v); })
+      .def("type", [](const PyGraph& g, Value v) { return TypeToPython(g.graph.type(v)); })
+      .def("node_name", [](const PyGraph& g, Value v) { return g.graph.node(v.node).name; })
+      .def("push_scope", [](PyGraph& g, const std::string& s) { g.builder.PushScope(s); })
+      .def("pop_scope", [](PyGraph& g) { g.builder.PopScope(); })
+      .def("parameters", [](const PyGraph& g) {
+        std::vector<std::string> names;
+        for (NodeId id : g.graph.Parameters()) names.push_back(g.graph.node(id).name);
+        return names;
+      })
+      .def("output_names", [](const PyGraph& g) {
+        std::vector<std::string> names;
+        for (const GraphOutput& o : g.graph.outputs()) names.push_back(o.name);
+        return names;
+      })
+      .def("num_nodes", [](const PyGraph& g) { return g.graph.num_nodes(); })
+      .def("text", [](const PyGraph& g, bool elide_data) {
+        return PrintGraph(g.graph, TextOptions{.elide_data = elide_data});
+      }, py::arg("elide_data") = true)
+      .def("dot", [](const PyGraph& g) { return ToDot(g.graph); })
+      .def("verify", [](const PyGraph& g) { Verify(g.graph); })
+      .def("set_training", [](PyGraph& g, bool training) { SetTrainingMode(g.graph, training); })
+      .def("add_gradients",
+           [](PyGraph& g, const std::string& loss, const std::vector<std::string>& wrt) {
+             Value loss_value;
+             for (const GraphOutput& o : g.graph.outputs()) {
+               if (o.name == loss) loss_value = o.value;
+             }
+             if (!loss_value.valid()) throw NotFoundError("the graph has no output '" + loss + "'");
+             std::vector<Value> values;
+             for (const std::string& name : wrt) {
+               NodeId id = g.graph.FindNode(name);
+               if (id == kNoNode) throw NotFoundError("no parameter named '" + name + "'");
+               values.push_back({id, 0});
+             }
+             Gradients grads = BuildGradients(g.graph, loss_value, values);
+             std::vector<std::string> names;
+             for (size_t i = 0; i < wrt.size(); ++i) {
+               Value gv = grads.grads[i];
+               if (!gv.valid()) gv = grad::Zeros(g.builder, g.graph.type(values[i]));
+               std::string out = "grad/" + wrt[i];
+               g.builder.Output(out, gv);
+               names.push_back(out);
+             }
+             return names;
+           },
+           py::arg("loss"), py::arg("wrt"),
+           "Appends the backward graph of output `loss` and outputs grad/<name> for each name in "
+           "`wrt` (zeros where the loss does not depend on it).");
+
+  py::class_<Session>(m, "Session")
+      .def(py::init([](const PyGraph& g, int threads, const std::string& pipeline,
+                       const std::string& pass_options, const std::string& backend,
+                       const std::string& device) {
+             return std::make_unique<Session>(
+                 g.graph, MakeSessionOptions(threads, pipeline, pass_options, backend, device));
+           }),
+           py::arg("graph"), py::arg("threads") = 0, py::arg("pipeline") = "",
+           py::arg("pass_options") = "", py::arg("backend") = "", py::arg("device") = "cpu")
+      .def("run",
+           [](const Session& s, const py::dict& inputs) {
+             NamedTensors in = TensorsFromDict(inputs);
+             NamedTensors out;
+             {
+               py::gil_scoped_release release;
+               out = s.Run(in);
+               in.clear();  // drops the views of the arrays (their deleters take the GIL)
+             }
+             return DictFromTensors(out);
+           },
+           py::arg("inputs"))
+      .def("parameter", [](const Session& s, const std::string& name) {
+        return ArrayFromTensor(s.parameter(name).Clone());
+      })
+      .def("set_parameter", [](Session& s, const std::string& name, const py::object& value) {
+        s.set_parameter(name, TensorFromArray(value, name).Clone());
+      })
+      .def_property_readonly("inputs", [](const Session& s) { return SpecsToPython(s.input_specs()); })
+      .def_property_readonly("outputs", [](const Session& s) { return SpecsToPython(s.output_specs()); })
+      .def_property_readonly("threads", &Session::threads)
+      .def_property_readonly("num_compiles", &Session::num_compiles)
+      .def("graph_text", [](const Session& s) {
+        return PrintGraph(s.graph(), TextOptions{.elide_data = true});
+      });
+
+  py::class_<Trainer>(m, "Trainer")
+      .def(py::init([](const PyGraph& g, const py::dict& optimizer, const std::string& loss,
+                       double clip_value, double clip_norm, int threads) {
+             TrainerOptions o;
+             o.training.loss = loss;
+             o.training.optimizer = OptimizerFromPython(optimizer);
+             o.training.clip_value = clip_value;
+             o.training.clip_norm = clip_norm;
+             o.lr = o.training.optimizer.lr;
+             o.session.threads = threads;
+             return std::make_unique<Trainer>(g.graph, std::move(o));
+           }),
+           py::arg("graph"), py::arg("optimizer"), py::arg("loss") = "loss",
+           py::arg("clip_value") = 0.0, py::arg("clip_norm") = 0.0, py::arg("threads") = 0)
+      .def("step",
+           [](Trainer& t, const py::dict& batch) {
+             NamedTensors in = TensorsFromDict(batch);
+             NamedTensors out;
+             {
+               py::gil_scoped_release release;
+               out = t.Step(in);
+               in.clear();
+             }
+             return DictFromTensors(out);
+           },
+           py::arg("batch"))
+      .def("parameter", [](const Trainer& t, const std::string& name) {
+        return ArrayFromTensor(t.parameter(name).Clone());
+      })
+      .def_property_readonly("parameters", &Trainer::parameters)
+      .def_property_readonly("steps", &Trainer::step)
+      .def_property_readonly("learning_rate", &Trainer::learning_rate)
+      .def("set_learning_rate",
+           [](Trainer& t, double lr) { t.set_schedule(ConstantLr(lr)); }, py::arg("lr"));
+}
