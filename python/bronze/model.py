@@ -233,8 +233,8 @@ class Model(Layer):
             named = self._session_for_run().run(
                 {k: np.asarray(v) for k, v in feed.items()})
         except BronzeError as e:
-            from ._tensor import raise_at_user  # noqa: PLC0415
-            raise_at_user(e)
+            from ._tensor import at_user  # noqa: PLC0415
+            raise at_user(e) from None
         return self._pack_outputs(named)
 
     def __call__(self, *inputs, **kwargs):

@@ -160,7 +160,7 @@ class Layer:
                     object.__setattr__(self, "built", True)
                 outputs = self.call(*inputs, **kwargs)
         except BronzeError as e:
-            _tensor.raise_at_user(e)
+            raise _tensor.at_user(e) from None
         record_call(self, inputs, kwargs, outputs)
         return outputs
 
