@@ -35,6 +35,21 @@ def user_location() -> str:
     return ""
 
 
+def at_user(error: BaseException) -> BaseException:
+    """``error`` with bronze's own frames removed from its traceback; ``raise at_user(e) from
+    None`` then shows the user's frames followed by only the one bronze frame that raises."""
+    tb = error.__traceback__
+    kept = []
+    while tb is not None:
+        path = os.path.abspath(tb.tb_frame.f_code.co_filename)
+        if not path.startswith(_PACKAGE_DIR + os.sep):
+            kept.append(tb)
+        tb = tb.tb_next
+    for a, b in zip(kept, kept[1:] + [None]):
+        a.tb_next = b
+    return error.with_traceback(kept[0] if kept else None)
+
+
 def raise_at_user(error: BaseException) -> None:
     """Re-raises ``error`` with bronze's own frames removed from its traceback, so it points at the
     user's line (the innermost frame shown is the user's, outside the bronze package)."""
@@ -287,7 +302,7 @@ def apply(op: str, inputs: Sequence[Any], attrs: dict | None = None, name: str |
         types = _bronze.infer_types(op, [(t.dtype, t.shape) for t in tensors], attrs, node_name,
                                     location)
     except BronzeError as e:
-        raise_at_user(e)
+        raise at_user(e) from None
     node = Node(op, tensors, attrs, node_name, location)
     node.outputs = [SymbolicTensor(d, s, node, i) for i, (d, s) in enumerate(types)]
     return node.outputs[0] if len(node.outputs) == 1 else tuple(node.outputs)
