@@ -79,7 +79,7 @@ class Reader {
 
  private:
   [[noreturn]] void Fail(E code, const std::string& path, const std::string& message) {
-    throw ModelFormatError(code, path, message);
+    throw ModelFormatError(code, path, context_.empty() ? message : message + " (" + context_ + ")");
   }
 
   void CheckHeaderAndVerify() {
@@ -372,7 +372,7 @@ class Reader {
       if (!names.insert(fn->name()->string_view()).second) {
         Fail(E::kDuplicateName, path + ".name", "node name '" + name + "' repeats");
       }
-      path += " '" + name + "'";
+      context_ = "node '" + name + "'";
       const OpSchema* op = registry.FindById(fn->op_id());
       if (!op) {
         Fail(E::kUnknownOp, path + ".op_id",
@@ -380,10 +380,12 @@ class Reader {
                  (fn->op_name() ? " (the file names it '" + fn->op_name()->str() + "')" : ""));
       }
       if (!fn->op_name() || fn->op_name()->string_view() != op->name) {
+        context_ = "node '" + name + "' (" + op->name + ")";
         Fail(E::kOpNameMismatch, path + ".op_name",
              "op id " + std::to_string(op->id) + " is '" + op->name + "' but the file says '" +
                  (fn->op_name() ? fn->op_name()->str() : "") + "'");
       }
+      context_ = "node '" + name + "' (" + op->name + ")";
       // Inputs: earlier nodes only.
       std::vector<Value> inputs;
       std::vector<TensorType> input_types;
@@ -410,7 +412,7 @@ class Reader {
           if (attrs.count(aname)) {
             Fail(E::kBadAttribute, apath + ".name", "attribute '" + aname + "' repeats");
           }
-          attrs.emplace(aname, ReadAttr(a, apath + " '" + aname + "'"));
+          attrs.emplace(aname, ReadAttr(a, apath));
         }
       }
       try {
@@ -458,6 +460,7 @@ class Reader {
       } else if (op->name == "constant") {
         Fail(E::kBadData, path + ".data", "a constant without data");
       }
+      context_.clear();
       ids.push_back(graph.AddNode(op, std::move(inputs), std::move(attrs), std::move(outputs),
                                   name, std::move(location)));
     }
@@ -496,6 +499,7 @@ class Reader {
   const FileBytes& bytes_;
   uint64_t budget_;
   uint64_t used_ = 0;
+  std::string context_;  // the node being read, for messages
   uint64_t weights_ = 0;
   uint64_t weights_size_ = 0;
   std::vector<std::pair<NodeId, TensorRef>> node_data_;
