@@ -3,6 +3,7 @@
 // undamaged (re-packed) base file loads; a 2^40-element tensor is rejected by the budget check.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 

@@ -119,7 +119,8 @@ TEST(ModelFile, MmapWeightsAreViewsOfTheFileAndCopyOnWrite) {
 }
 
 TEST(ModelFile, LayoutHasTheIdentifierAndAlignedWeights) {
-  std::vector<uint8_t> bytes = format::ToBytes(format::EncodeModel(Mlp(), {}));
+  Graph g = Mlp();
+  std::vector<uint8_t> bytes = format::ToBytes(format::EncodeModel(g, {}));
   ASSERT_GE(bytes.size(), 8u);
   EXPECT_EQ(std::string(bytes.begin() + 4, bytes.begin() + 8), "BRNZ");
   const fb::ModelFile* root = fb::GetModelFile(bytes.data());
@@ -132,7 +133,7 @@ TEST(ModelFile, LayoutHasTheIdentifierAndAlignedWeights) {
     ++tensors;
     EXPECT_EQ(n->data()->offset() % 64, 0u) << n->name()->str();
     // The bytes at the offset are the node's data (an independent read of the layout).
-    const Node& node = Mlp().node(Mlp().FindNode(n->name()->str()));
+    const Node& node = g.node(g.FindNode(n->name()->str()));
     ASSERT_EQ(n->data()->size(), node.data.nbytes());
     EXPECT_EQ(std::memcmp(bytes.data() + root->weight_section_offset() + n->data()->offset(),
                           node.data.raw_data(), node.data.nbytes()), 0) << n->name()->str();
