@@ -503,7 +503,7 @@ class Reader {
   // elements: check it before reading them (fuzz finding).
   template <typename T>
   void CheckElementAlignment(const flatbuffers::Vector<T>* v, const std::string& path) {
-    if (v && reinterpret_cast<uintptr_t>(v->Data()) % alignof(T) != 0) {
+    if (v && v->size() > 0 && reinterpret_cast<uintptr_t>(v->Data()) % alignof(T) != 0) {
       Fail(E::kMalformedBuffer, path, "vector elements are not " + std::to_string(alignof(T)) +
                                           "-byte aligned");
     }
