@@ -72,8 +72,8 @@ void BM_BareKernels(benchmark::State& state) {
   SetCounters(state);
 }
 
-BENCHMARK(BM_SessionChain)->Args({16, 1})->Args({1, 1})->Args({16, 2})->MinTime(0.2);
-BENCHMARK(BM_BareKernels)->Args({16, 1})->Args({1, 1})->Args({16, 2})->MinTime(0.2);
+BENCHMARK(BM_SessionChain)->Args({16, 1})->Args({1, 1})->Args({16, 2});
+BENCHMARK(BM_BareKernels)->Args({16, 1})->Args({1, 1})->Args({16, 2});
 
 }  // namespace
 }  // namespace bronze::bench
