@@ -1,8 +1,9 @@
-// Plan construction: bind symbols, re-infer concrete types, assign slots, bind kernels and
-// compute when each slot dies.
+// Plan construction: bind symbols, re-infer concrete types, assign slots, bind kernels, compute
+// when each slot dies, choose the schedule and plan the arena.
 #include "runtime/plan.h"
 
 #include <algorithm>
+#include <map>
 
 #include "graph/error.h"
 #include "graph/op_registry.h"
@@ -108,6 +109,64 @@ Plan::Plan(const Graph& graph, SymbolBindings bindings, const PlanOptions& optio
       steps_[static_cast<size_t>(dies)].release.push_back(slot);
     }
   }
+  // The scheduler's decision, from the ops' cost estimates.
+  std::vector<ScheduleStep> sched_steps;
+  for (const PlanStep& step : steps_) {
+    const Node& n = graph_.node(step.node);
+    ScheduleStep ss;
+    ss.inputs = step.inputs;
+    ss.outputs = step.outputs;
+    ss.aliases = step.aliases;
+    ss.side_effects = n.op->has_side_effects;
+    std::vector<TensorType> in_types;
+    double bytes = 0;
+    for (const Value& v : n.inputs) {
+      in_types.push_back(graph_.type(v));
+      bytes += static_cast<double>(bytes_of(slot_of(v)));
+    }
+    for (int slot : step.outputs) bytes += static_cast<double>(bytes_of(slot));
+    Cost cost{0, bytes, 0};
+    if (n.op->cost) cost = n.op->cost(n.attrs, in_types, n.outputs);
+    ss.seconds = EstimateStepSeconds(cost.flops, cost.bytes_read + cost.bytes_written);
+    sched_steps.push_back(std::move(ss));
+  }
+  schedule_ = MakeSchedule(sched_steps, options.threads, options.scheduler);
+
+  // The memory plan for that schedule.
+  PlannerInput mem;
+  std::map<std::pair<DType, Dims>, int64_t> keys;  // same dtype and dims: reuse-compatible
+  for (size_t slot = 0; slot < slot_types_.size(); ++slot) {
+    const TensorType& t = slot_types_[slot];
+    mem.slot_bytes.push_back(bytes_of(static_cast<int>(slot)));
+    mem.slot_key.push_back(
+        keys.emplace(std::make_pair(t.dtype, t.shape.static_dims()), static_cast<int64_t>(keys.size()))
+            .first->second);
+  }
+  mem.is_source.assign(slot_types_.size(), 0);
+  mem.is_output.assign(slot_types_.size(), 0);
+  for (NodeId id : order) {
+    if (graph_.node(id).op->is_source) {
+      for (int slot : slot_of_[static_cast<size_t>(id)]) mem.is_source[static_cast<size_t>(slot)] = 1;
+    }
+  }
+  for (int slot : output_slots_) mem.is_output[static_cast<size_t>(slot)] = 1;
+  for (const PlanStep& step : steps_) {
+    const OpSchema& op = *graph_.node(step.node).op;
+    PlannerStep ps;
+    ps.inputs = step.inputs;
+    ps.outputs = step.outputs;
+    ps.aliases = step.aliases;
+    // Elementwise and broadcast kernels read input element i only to write output element i.
+    ps.reuse_ok = (op.fusion == FusionKind::kElementwise || op.fusion == FusionKind::kBroadcast) &&
+                  !op.has_side_effects && step.aliases.empty();
+    mem.steps.push_back(std::move(ps));
+  }
+  if (schedule_.parallel) {
+    const Schedule* sched = &schedule_;
+    mem.happens_before = [sched](int a, int b) { return sched->HappensBefore(a, b); };
+  }
+  memory_ = PlanMemory(mem);
+
   // Peak: replay the schedule the way Session::Run allocates and releases.
   size_t live = 0;
   for (const PlanStep& step : steps_) {

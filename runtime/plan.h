@@ -1,8 +1,11 @@
 // A Plan is a graph compiled for one input-shape signature: every symbolic dim bound (in
 // placeholder shapes and in every shape-typed attribute, so backward ops that carry a forward
-// shape become concrete too), every node's type concrete, a kernel bound to each compute node, and a linear schedule of steps over
-// value slots with the step after which each intermediate can be freed. Plans are immutable once
-// built, so any number of threads may execute one at the same time.
+// shape become concrete too), every node's type concrete, a kernel bound to each compute node, a
+// linear schedule of steps over value slots with the step after which each intermediate can be
+// freed, the scheduler's decision (runtime/scheduler.h: loop or task graph) and the memory plan
+// (runtime/planner.h: every intermediate at an offset in one arena of arena_bytes(), known
+// before the first run). Plans are immutable once built, so any number of threads may execute
+// one at the same time (each run in its own arena).
 #pragma once
 
 #include <memory>
@@ -12,6 +15,8 @@
 
 #include "graph/graph.h"
 #include "kernels/kernel.h"
+#include "runtime/planner.h"
+#include "runtime/scheduler.h"
 
 namespace bronze {
 
@@ -31,6 +36,8 @@ struct PlanStep {
 struct PlanOptions {
   Device device = Device::CPU();
   std::string backend;  // "" = best available; "ref" forces the reference kernels
+  int threads = 1;      // the threads runs will have (the scheduler's cost model uses it)
+  SchedulerMode scheduler = SchedulerMode::kAuto;
 };
 
 class Plan {
@@ -56,6 +63,12 @@ class Plan {
   // outputs are allocated before its dead inputs are released; graph outputs stay to the end).
   // Inputs, parameters, state, constants and in-place updates are not counted.
   size_t peak_bytes() const { return peak_bytes_; }
+  // The scheduler's decision and step DAG, and the memory plan made for it.
+  const Schedule& schedule() const { return schedule_; }
+  const MemoryPlan& memory() const { return memory_; }
+  // The bytes of the one arena a run needs for every intermediate value (64-byte aligned
+  // offsets; graph inputs, parameters, state, constants and graph outputs live outside it).
+  size_t arena_bytes() const { return memory_.arena_bytes; }
   // Whether a step updates state in place (a training step): such a plan must not run on two
   // threads at once.
   bool has_side_effects() const { return has_side_effects_; }
@@ -69,6 +82,8 @@ class Plan {
   std::vector<int> input_slots_;
   std::vector<int> output_slots_;
   std::vector<std::pair<int, NodeId>> state_slots_;
+  Schedule schedule_;
+  MemoryPlan memory_;
   size_t intermediate_bytes_ = 0;
   size_t peak_bytes_ = 0;
   bool has_side_effects_ = false;

@@ -1,10 +1,18 @@
-// Session: compile once, plan per input-shape signature, check inputs, run sequentially.
+// Session: compile once, plan per input-shape signature, check inputs, run each plan in one of
+// its arenas, in a loop or as a task graph.
 #include "runtime/session.h"
+
+#include <tbb/task_group.h>
+
+#include <atomic>
+#include <cstring>
+#include <functional>
 
 #include "graph/error.h"
 #include "graph/op_registry.h"
 #include "graph/verifier.h"
 #include "kernels/parallel.h"
+#include "runtime/explain.h"
 
 namespace bronze {
 
@@ -19,7 +27,16 @@ Session::Session(Graph graph, SessionOptions options)
   KernelRegistry::Global();
   if (options_.device.kind != DeviceKind::kCPU) GetDeviceInterface(options_.device);  // exists?
   Verify(graph_);
-  PassManager(options_.pipeline, options_.pass_options).Run(graph_);
+  {
+    // The session keeps the remarks for Explain(), and still hands them to the caller's vector.
+    PipelineOptions pass_options = options_.pass_options;
+    pass_options.remarks = &remarks_;
+    PassManager(options_.pipeline, pass_options).Run(graph_);
+    if (options_.pass_options.remarks) {
+      options_.pass_options.remarks->insert(options_.pass_options.remarks->end(), remarks_.begin(),
+                                            remarks_.end());
+    }
+  }
   for (NodeId id : graph_.Placeholders()) {
     const Node& n = graph_.node(id);
     input_specs_.push_back({n.name, n.outputs[0].dtype, n.outputs[0].shape});
@@ -45,7 +62,7 @@ Session::Session(Graph graph, SessionOptions options)
   }
 }
 
-SymbolBindings Session::BindInputs(const std::vector<Tensor>& inputs) const {
+SymbolBindings Session::BindInputs(const std::vector<InputDesc>& inputs) const {
   if (inputs.size() != input_specs_.size()) {
     throw InvalidArgumentError("graph '" + graph_.name() + "' takes " +
                                std::to_string(input_specs_.size()) + " inputs, got " +
@@ -55,25 +72,26 @@ SymbolBindings Session::BindInputs(const std::vector<Tensor>& inputs) const {
   std::map<std::string, std::string, std::less<>> bound_by;  // symbol -> input that bound it
   for (size_t i = 0; i < inputs.size(); ++i) {
     const TensorSpec& spec = input_specs_[i];
-    const Tensor& t = inputs[i];
+    const InputDesc& t = inputs[i];
     std::string what = "input '" + spec.name + "'";
-    if (!t.defined()) throw InvalidArgumentError(what + " is an undefined tensor");
-    if (t.device() != options_.device) {
-      throw InvalidArgumentError(what + " is on " + t.device().ToString() + ", the session runs on " +
+    if (!t.defined) throw InvalidArgumentError(what + " is an undefined tensor");
+    if (t.device != options_.device) {
+      throw InvalidArgumentError(what + " is on " + t.device.ToString() + ", the session runs on " +
                                  options_.device.ToString());
     }
-    if (t.dtype() != spec.dtype) {
-      throw TypeError(what + " has dtype " + std::string(DTypeName(t.dtype())) + ", expected " +
+    if (t.dtype != spec.dtype) {
+      throw TypeError(what + " has dtype " + std::string(DTypeName(t.dtype)) + ", expected " +
                       std::string(DTypeName(spec.dtype)));
     }
-    std::string shapes = "expected shape " + spec.shape.ToString() + ", got " + DimsToString(t.dims());
-    if (t.rank() != spec.shape.rank()) {
-      throw ShapeError(what + ": " + shapes + " (rank " + std::to_string(t.rank()) + " instead of " +
+    const int64_t rank = static_cast<int64_t>(t.dims->size());
+    std::string shapes = "expected shape " + spec.shape.ToString() + ", got " + DimsToString(*t.dims);
+    if (rank != spec.shape.rank()) {
+      throw ShapeError(what + ": " + shapes + " (rank " + std::to_string(rank) + " instead of " +
                        std::to_string(spec.shape.rank()) + ")");
     }
-    for (int64_t d = 0; d < t.rank(); ++d) {
+    for (int64_t d = 0; d < rank; ++d) {
       const Dim& want = spec.shape[d];
-      int64_t got = t.dims()[static_cast<size_t>(d)];
+      int64_t got = (*t.dims)[static_cast<size_t>(d)];
       if (want.is_static()) {
         if (want.value() != got) {
           throw ShapeError(what + ": " + shapes + " (dim " + std::to_string(d) + " is " +
@@ -99,7 +117,7 @@ SymbolBindings Session::BindInputs(const std::vector<Tensor>& inputs) const {
     for (int64_t d = 0; d < spec.shape.rank(); ++d) {
       const Dim& want = spec.shape[d];
       if (want.is_static()) continue;
-      int64_t got = inputs[i].dims()[static_cast<size_t>(d)];
+      int64_t got = (*inputs[i].dims)[static_cast<size_t>(d)];
       int64_t value;
       try {
         value = want.Evaluate(bindings);
@@ -109,7 +127,7 @@ SymbolBindings Session::BindInputs(const std::vector<Tensor>& inputs) const {
       }
       if (value != got) {
         throw ShapeError("input '" + spec.name + "': expected shape " + spec.shape.ToString() +
-                         ", got " + DimsToString(inputs[i].dims()) + " (dim " + std::to_string(d) +
+                         ", got " + DimsToString(*inputs[i].dims) + " (dim " + std::to_string(d) +
                          " is " + std::to_string(got) + ", but " + want.ToString() + " = " +
                          std::to_string(value) + ")");
       }
@@ -118,21 +136,179 @@ SymbolBindings Session::BindInputs(const std::vector<Tensor>& inputs) const {
   return bindings;
 }
 
-std::shared_ptr<const Plan> Session::PlanFor(const std::vector<Tensor>& inputs) const {
+// A plan with everything a run needs to bind its tensors: every step's inputs and outputs are
+// consecutive entries of one argument array (so a kernel gets two spans and nothing is looked
+// up); arena values are bound once when an arena is made, the rest (graph inputs, parameters and
+// state, graph outputs) at the start of each run and dropped at its end.
+struct Session::PlanEntry {
+  enum class Source : uint8_t { kArena, kInput, kState, kFresh };
+  struct Ref {
+    Source source;
+    uint32_t index;  // kArena: slot; kInput: input position; kState: node id; kFresh: output #
+  };
+  struct Binding {
+    uint32_t arg;
+    Ref ref;
+  };
+  struct StepCall {
+    const Kernel* kernel;
+    uint32_t begin;  // first argument
+    uint32_t num_inputs;
+    uint32_t num_outputs;
+  };
+  // One run's memory: the arena and the tensors bound into it.
+  struct Execution {
+    std::shared_ptr<Storage> arena;
+    std::vector<Tensor> args;
+    std::vector<Tensor> fresh;
+    std::unique_ptr<std::atomic<int>[]> pending;  // task graph: unfinished predecessors per step
+  };
+
+  std::shared_ptr<const Plan> plan;
+  std::vector<StepCall> calls;
+  size_t num_args = 0;
+  std::vector<Binding> arena_bindings;
+  std::vector<Binding> run_bindings;
+  std::vector<int> fresh_slots;  // graph outputs computed by steps
+  std::vector<Ref> outputs;      // per graph output
+  std::mutex mutex;
+  std::vector<std::unique_ptr<Execution>> idle;  // arenas not in use by a run
+
+  explicit PlanEntry(std::shared_ptr<const Plan> p) : plan(std::move(p)) {
+    const Plan& pl = *plan;
+    const MemoryPlan& mem = pl.memory();
+    std::vector<Ref> source(static_cast<size_t>(pl.num_slots()), Ref{Source::kArena, 0});
+    for (size_t k = 0; k < pl.input_slots().size(); ++k) {
+      source[static_cast<size_t>(pl.input_slots()[k])] = {Source::kInput, static_cast<uint32_t>(k)};
+    }
+    for (const auto& [slot, id] : pl.state_slots()) {
+      source[static_cast<size_t>(slot)] = {Source::kState, static_cast<uint32_t>(id)};
+    }
+    for (const PlanStep& step : pl.steps()) {
+      StepCall call{step.kernel.get(), static_cast<uint32_t>(num_args),
+                    static_cast<uint32_t>(step.inputs.size()), static_cast<uint32_t>(step.outputs.size())};
+      for (size_t k = 0; k < step.outputs.size(); ++k) {
+        const size_t slot = static_cast<size_t>(step.outputs[k]);
+        switch (mem.kind[slot]) {
+          case SlotKind::kArena: source[slot] = {Source::kArena, static_cast<uint32_t>(slot)}; break;
+          case SlotKind::kOutput:
+            source[slot] = {Source::kFresh, static_cast<uint32_t>(fresh_slots.size())};
+            fresh_slots.push_back(static_cast<int>(slot));
+            break;
+          case SlotKind::kAlias:
+            for (const auto& [o, j] : step.aliases) {
+              if (o == static_cast<int>(k)) source[slot] = source[static_cast<size_t>(step.inputs[static_cast<size_t>(j)])];
+            }
+            break;
+          case SlotKind::kExternal: ThrowInternal("a step writes a source value");
+        }
+      }
+      auto bind = [&](int slot) {
+        const Ref& ref = source[static_cast<size_t>(slot)];
+        Binding b{static_cast<uint32_t>(num_args++), ref};
+        (ref.source == Source::kArena ? arena_bindings : run_bindings).push_back(b);
+      };
+      for (int slot : step.inputs) bind(slot);
+      for (int slot : step.outputs) bind(slot);
+      calls.push_back(call);
+    }
+    for (int slot : pl.output_slots()) outputs.push_back(source[static_cast<size_t>(slot)]);
+  }
+
+  std::unique_ptr<Execution> Acquire() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!idle.empty()) {
+        std::unique_ptr<Execution> e = std::move(idle.back());
+        idle.pop_back();
+        return e;
+      }
+    }
+    auto e = std::make_unique<Execution>();
+    e->args.resize(num_args);
+    e->fresh.resize(fresh_slots.size());
+    e->pending = std::make_unique<std::atomic<int>[]>(calls.size());
+    return e;
+  }
+  void Release(std::unique_ptr<Execution> e) {
+    std::lock_guard<std::mutex> lock(mutex);
+    idle.push_back(std::move(e));
+  }
+};
+
+namespace {
+// The arena of a fresh execution: allocated once, touched once (so its pages are faulted in
+// before the first run, not during it), then reused by every run that takes this execution.
+std::shared_ptr<Storage> MakeArena(size_t bytes, Device device) {
+  if (bytes == 0) return nullptr;
+  std::shared_ptr<Storage> arena = Storage::Allocate(bytes, device);
+  if (device.kind == DeviceKind::kCPU) std::memset(arena->data(), 0, bytes);
+  return arena;
+}
+}  // namespace
+
+Session::PlanEntry& Session::EntryForDescs(const std::vector<InputDesc>& inputs) const {
   SymbolBindings bindings = BindInputs(inputs);
   std::vector<int64_t> key;
-  for (const Tensor& t : inputs) {
-    key.push_back(t.rank());
-    key.insert(key.end(), t.dims().begin(), t.dims().end());
+  for (const InputDesc& t : inputs) {
+    key.push_back(static_cast<int64_t>(t.dims->size()));
+    key.insert(key.end(), t.dims->begin(), t.dims->end());
   }
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = plans_.find(key);
-  if (it != plans_.end()) return it->second;
-  auto plan = std::make_shared<const Plan>(graph_, std::move(bindings),
-                                           PlanOptions{options_.device, options_.backend});
+  if (it != plans_.end()) return *it->second;
+  PlanOptions plan_options{options_.device, options_.backend, threads_, options_.scheduler};
+  auto plan = std::make_shared<const Plan>(graph_, std::move(bindings), plan_options);
+  auto entry = std::make_unique<PlanEntry>(std::move(plan));
   ++num_compiles_;
-  plans_.emplace(std::move(key), plan);
-  return plan;
+  return *plans_.emplace(std::move(key), std::move(entry)).first->second;
+}
+
+Session::PlanEntry& Session::EntryFor(const std::vector<Tensor>& inputs) const {
+  // Fast path: a signature seen before has valid dims, so only dtypes and devices need a look.
+  thread_local std::vector<int64_t> key;
+  key.clear();
+  bool plain = inputs.size() == input_specs_.size();
+  for (size_t i = 0; plain && i < inputs.size(); ++i) {
+    const Tensor& t = inputs[i];
+    plain = t.defined() && t.dtype() == input_specs_[i].dtype && t.device() == options_.device;
+    key.push_back(t.rank());
+    key.insert(key.end(), t.dims().begin(), t.dims().end());
+  }
+  if (plain) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = plans_.find(key);
+    if (it != plans_.end()) return *it->second;
+  }
+  std::vector<InputDesc> descs;
+  for (const Tensor& t : inputs) {
+    descs.push_back({t.defined(), t.device(), t.dtype(), &t.dims()});
+  }
+  return EntryForDescs(descs);
+}
+
+std::shared_ptr<const Plan> Session::PlanFor(const std::vector<Tensor>& inputs) const {
+  return EntryFor(inputs).plan;
+}
+
+std::shared_ptr<const Plan> Session::PlanForShapes(const std::vector<Dims>& input_dims) const {
+  std::vector<InputDesc> descs;
+  for (size_t i = 0; i < input_dims.size(); ++i) {
+    DType dtype = i < input_specs_.size() ? input_specs_[i].dtype : DType::kF32;
+    descs.push_back({true, options_.device, dtype, &input_dims[i]});
+  }
+  return EntryForDescs(descs).plan;
+}
+
+std::string Session::Explain(const std::vector<Dims>& input_dims) const {
+  std::shared_ptr<const Plan> plan;
+  if (!input_dims.empty() || input_specs_.empty()) plan = PlanForShapes(input_dims);
+  ExplainInput in;
+  in.pipeline = &options_.pipeline;
+  in.remarks = &remarks_;
+  in.graph = &graph_;
+  in.plan = plan.get();
+  return bronze::Explain(in);
 }
 
 size_t Session::num_cached_plans() const {
@@ -141,44 +317,100 @@ size_t Session::num_cached_plans() const {
 }
 
 std::vector<Tensor> Session::Run(const std::vector<Tensor>& inputs) const {
-  std::shared_ptr<const Plan> plan = PlanFor(inputs);
+  PlanEntry& entry = EntryFor(inputs);
+  const Plan& plan = *entry.plan;
   // A plan that updates state in place runs alone; pure plans run concurrently.
   std::unique_lock<std::mutex> exclusive(run_mutex_, std::defer_lock);
-  if (plan->has_side_effects()) exclusive.lock();
-  std::vector<Tensor> slots(static_cast<size_t>(plan->num_slots()));
-  for (size_t i = 0; i < inputs.size(); ++i) slots[static_cast<size_t>(plan->input_slots()[i])] = inputs[i];
-  for (const auto& [slot, id] : plan->state_slots()) slots[static_cast<size_t>(slot)] = state_[static_cast<size_t>(id)];
-  ExecContext ctx = pool_->context();
-  std::vector<Tensor> in, out;
-  // The whole plan runs inside the session's task_arena: kernels that split work share its
-  // threads, and no other pool competes for the cores.
-  pool_->Run([&] {
-  for (const PlanStep& step : plan->steps()) {
-    in.clear();
-    out.clear();
-    for (int s : step.inputs) in.push_back(slots[static_cast<size_t>(s)]);
-    for (size_t k = 0; k < step.outputs.size(); ++k) {
-      // An in-place update writes into its input's buffer: nothing to allocate.
-      int alias = -1;
-      for (const auto& [o, j] : step.aliases) alias = o == static_cast<int>(k) ? j : alias;
-      if (alias >= 0) {
-        out.push_back(in[static_cast<size_t>(alias)]);
-        continue;
-      }
-      const TensorType& t = plan->slot_type(step.outputs[k]);
-      out.push_back(Tensor::Empty(t.dtype, t.shape.static_dims(), options_.device));
+  if (plan.has_side_effects()) exclusive.lock();
+
+  std::unique_ptr<PlanEntry::Execution> exec = entry.Acquire();
+  if (!exec->arena && plan.arena_bytes() > 0) {
+    exec->arena = MakeArena(plan.arena_bytes(), options_.device);
+    for (const PlanEntry::Binding& b : entry.arena_bindings) {
+      const TensorType& t = plan.slot_type(static_cast<int>(b.ref.index));
+      exec->args[b.arg] = Tensor::OnStorage(exec->arena, plan.memory().offset[b.ref.index], t.dtype,
+                                            t.shape.static_dims());
     }
-    try {
-      step.kernel->Run(in, out, ctx);
-    } catch (const Error& e) {
-      RethrowWithContext(e, step.describe + ": ", step.location);
-    }
-    for (size_t k = 0; k < step.outputs.size(); ++k) slots[static_cast<size_t>(step.outputs[k])] = std::move(out[k]);
-    for (int s : step.release) slots[static_cast<size_t>(s)] = Tensor();
   }
-  });
+  for (size_t m = 0; m < entry.fresh_slots.size(); ++m) {
+    const TensorType& t = plan.slot_type(entry.fresh_slots[m]);
+    exec->fresh[m] = Tensor::Empty(t.dtype, t.shape.static_dims(), options_.device);
+  }
+  auto resolve = [&](const PlanEntry::Ref& ref) -> const Tensor& {
+    switch (ref.source) {
+      case PlanEntry::Source::kInput: return inputs[ref.index];
+      case PlanEntry::Source::kState: return state_[ref.index];
+      case PlanEntry::Source::kFresh: return exec->fresh[ref.index];
+      case PlanEntry::Source::kArena: break;
+    }
+    ThrowInternal("an arena value among the per-run bindings");
+  };
+  for (const PlanEntry::Binding& b : entry.run_bindings) exec->args[b.arg] = resolve(b.ref);
+  // Whatever happens, the run's references to the caller's tensors and the session's state are
+  // dropped and the arena goes back to the pool.
+  struct Cleanup {
+    PlanEntry& entry;
+    std::unique_ptr<PlanEntry::Execution>& exec;
+    ~Cleanup() {
+      for (const PlanEntry::Binding& b : entry.run_bindings) exec->args[b.arg] = Tensor();
+      for (Tensor& t : exec->fresh) t = Tensor();
+      entry.Release(std::move(exec));
+    }
+  };
   std::vector<Tensor> result;
-  for (int s : plan->output_slots()) result.push_back(slots[static_cast<size_t>(s)]);
+  result.reserve(entry.outputs.size());
+  {
+    Cleanup cleanup{entry, exec};
+    PlanEntry::Execution& ex = *exec;
+    const PlanEntry::StepCall* calls = entry.calls.data();
+    const size_t num_steps = entry.calls.size();
+    auto run_step = [&](size_t s, ExecContext& ctx) {
+      const PlanEntry::StepCall& c = calls[s];
+      Tensor* a = ex.args.data() + c.begin;
+      try {
+        c.kernel->Run(std::span<const Tensor>(a, c.num_inputs), std::span<Tensor>(a + c.num_inputs, c.num_outputs), ctx);
+      } catch (const Error& e) {
+        const PlanStep& step = plan.steps()[s];
+        RethrowWithContext(e, step.describe + ": ", step.location);
+      }
+    };
+    // The whole plan runs inside the session's task_arena: kernels that split work share its
+    // threads, and no other pool competes for the cores.
+    if (!plan.schedule().parallel) {
+      pool_->Run([&] {
+        ExecContext ctx = pool_->context();
+        for (size_t s = 0; s < num_steps; ++s) run_step(s, ctx);
+      });
+    } else {
+      const Schedule& sched = plan.schedule();
+      for (size_t s = 0; s < num_steps; ++s) {
+        ex.pending[s].store(sched.num_predecessors[s], std::memory_order_relaxed);
+      }
+      pool_->Run([&] {
+        tbb::task_group group;
+        // Runs step s, then the successors it made ready: the first inline, the others as tasks.
+        std::function<void(int)> chain = [&](int s) {
+          ExecContext ctx = pool_->context();
+          while (s >= 0) {
+            run_step(static_cast<size_t>(s), ctx);
+            int next = -1;
+            for (int succ : sched.successors[static_cast<size_t>(s)]) {
+              if (ex.pending[succ].fetch_sub(1, std::memory_order_acq_rel) != 1) continue;
+              if (next < 0) {
+                next = succ;
+              } else {
+                group.run([&chain, succ] { chain(succ); });
+              }
+            }
+            s = next;
+          }
+        };
+        for (int root : sched.roots) group.run([&chain, root] { chain(root); });
+        group.wait();
+      });
+    }
+    for (const PlanEntry::Ref& ref : entry.outputs) result.push_back(resolve(ref));
+  }
   return result;
 }
 

@@ -1,9 +1,14 @@
 // Session: compiles a graph (verify, then the pass pipeline) once, then for each new input-shape
 // signature binds the symbolic dims and builds a Plan, cached per signature, so a shape compiles
 // once and every later run with that shape reuses its plan. Run() checks the inputs against the
-// placeholders (names, dtypes, ranks, dims, consistent symbol values) and executes the plan
-// sequentially. Run() may be called from many threads at once: plans are immutable and each call
-// gets its own buffers; a plan that updates state in place (a training step) takes a lock, so
+// placeholders (names, dtypes, ranks, dims, consistent symbol values; a signature seen before
+// only costs a dtype and device compare and one cache lookup) and executes the plan: in a plain
+// loop, or as a task graph when the scheduler's cost model says independent branches pay
+// (runtime/scheduler.h). Every intermediate lives in one pre-faulted arena (runtime/planner.h);
+// each plan keeps a pool of arenas, and a run takes one for itself, so a step allocates nothing
+// and concurrent runs never share one. Graph outputs are allocated per run and returned (never
+// inside an arena). Run() may be called from many threads at once: plans are immutable and each
+// call gets its own arena; a plan that updates state in place (a training step) takes a lock, so
 // such runs are serialized. The session owns the parameters and state (copied from the graph's
 // initial values); in-place update ops write into them, so they persist across runs.
 #pragma once
@@ -18,6 +23,7 @@
 #include "graph/graph.h"
 #include "passes/pass_manager.h"
 #include "runtime/plan.h"
+#include "runtime/scheduler.h"
 
 namespace bronze {
 
@@ -29,6 +35,7 @@ struct SessionOptions {
   std::vector<std::string> pipeline = InferencePipeline();
   PipelineOptions pass_options;
   std::string backend;  // "" = best kernels available; "ref" = the reference kernels
+  SchedulerMode scheduler = SchedulerMode::kAuto;  // loop or task graph (runtime/scheduler.h)
 };
 
 struct TensorSpec {
@@ -67,12 +74,30 @@ class Session {
 
   // The plan for these inputs (compiling it when new); checks the inputs like Run.
   std::shared_ptr<const Plan> PlanFor(const std::vector<Tensor>& inputs) const;
+  // The plan for inputs of these dims (in placeholder order), checked like Run's inputs.
+  std::shared_ptr<const Plan> PlanForShapes(const std::vector<Dims>& input_dims) const;
+  // A readable account of the compile (runtime/explain.h): the pipeline that ran, every pass
+  // remark, the fused groups, and for the given input dims (none: no plan) the schedule and the
+  // planned arena and peak.
+  std::string Explain(const std::vector<Dims>& input_dims = {}) const;
+  // The remarks the pipeline's passes made when the session compiled (PassContext::Remark).
+  const std::vector<PassRemark>& remarks() const { return remarks_; }
   // How many plans were compiled / are cached (one per distinct input-shape signature).
   int64_t num_compiles() const { return num_compiles_.load(); }
   size_t num_cached_plans() const;
 
  private:
-  SymbolBindings BindInputs(const std::vector<Tensor>& inputs) const;
+  struct InputDesc {
+    bool defined;
+    Device device;
+    DType dtype;
+    const Dims* dims;
+  };
+  struct PlanEntry;  // a plan, how a run binds its tensors, and its pool of arenas
+  SymbolBindings BindInputs(const std::vector<InputDesc>& inputs) const;
+  // The cached plan for these inputs, compiling it when new; fast for a known signature.
+  PlanEntry& EntryFor(const std::vector<Tensor>& inputs) const;
+  PlanEntry& EntryForDescs(const std::vector<InputDesc>& inputs) const;
   // The node id of parameter `name`; throws NotFoundError.
   NodeId ParameterId(const std::string& name) const;
 
@@ -87,7 +112,8 @@ class Session {
   std::vector<Tensor> state_;
   mutable std::mutex mutex_;
   mutable std::mutex run_mutex_;  // held by runs of plans that update state in place
-  mutable std::map<std::vector<int64_t>, std::shared_ptr<const Plan>> plans_;
+  mutable std::map<std::vector<int64_t>, std::unique_ptr<PlanEntry>> plans_;
+  std::vector<PassRemark> remarks_;
   mutable std::atomic<int64_t> num_compiles_{0};
 };
 

@@ -78,7 +78,8 @@ MemoryReport Trainer::Memory(const NamedTensors& batch) const {
     if (op == "parameter") r.parameter_bytes += bytes({id, 0});
     if (op == "state") r.state_bytes += bytes({id, 0});
   }
-  r.peak_bytes = plan->peak_bytes();
+  r.peak_bytes = plan->arena_bytes();
+  r.live_peak_bytes = plan->memory().live_peak_bytes;
   r.saved = training_.saved;
   for (const std::string& name : training_.saved) {
     size_t colon = name.rfind(':');
@@ -94,7 +95,8 @@ MemoryReport Trainer::Memory(const NamedTensors& batch) const {
 std::string MemoryReport::ToString() const {
   std::ostringstream os;
   os << "parameters " << parameter_bytes << " B, optimizer and other state " << state_bytes
-     << " B, peak of step intermediates " << peak_bytes << " B (of which kept for the backward "
+     << " B, step arena " << peak_bytes << " B (peak of live intermediates " << live_peak_bytes
+     << " B; of which kept for the backward "
      << saved_bytes << " B in " << saved.size() << " values)";
   return os.str();
 }

@@ -29,7 +29,8 @@ struct TrainerOptions {
 struct MemoryReport {
   size_t parameter_bytes = 0;  // trainable parameters
   size_t state_bytes = 0;      // optimizer state, running statistics, counters
-  size_t peak_bytes = 0;       // most bytes of step results alive at once (Plan::peak_bytes)
+  size_t peak_bytes = 0;       // the arena a step runs in: all its intermediates (Plan::arena_bytes)
+  size_t live_peak_bytes = 0;  // the most of them alive at once (64-byte aligned sizes), <= peak
   size_t saved_bytes = 0;      // forward intermediates the backward pass keeps
   std::vector<std::string> saved;  // their names ("node" or "node:output")
   std::string ToString() const;
