@@ -23,6 +23,7 @@ from . import _bronze
 from ._tensor import Node, Source, SymbolicTensor, apply, name_scope
 from .errors import BronzeError, ShapeError
 from .layers.base import Layer, weights_version
+from .training import TrainingMixin
 
 
 def _structure(value, what: str):
@@ -61,7 +62,7 @@ def topological_nodes(outputs: list[SymbolicTensor]):
     return order, list(sources.values())
 
 
-class Model(Layer):
+class Model(TrainingMixin, Layer):
     """A model from ``inputs`` to ``outputs`` (each a tensor, a list or a dict of tensors)."""
 
     def __init__(self, inputs=None, outputs=None, name: str | None = None):

@@ -1,0 +1,340 @@
+"""Model training, mixed into bronze.Model: compile, fit, evaluate, predict, get/set_weights,
+save_weights/load_weights, and the learning_rate property.
+
+fit compiles one training step with the C++ Trainer (_bronze.Trainer): the model graph plus the
+loss over a target placeholder "y_true" (its dtype: int64 for integer targets, else the model
+output's dtype; its batch dim symbolic, so the last partial batch is just a second plan of the
+same Trainer). Each step returns the loss and the model output; metrics are accumulated in NumPy
+from the output (bronze.metrics). After every epoch (before the callbacks run) the trained
+parameters and running statistics are copied back into the layers' arrays, so model(x),
+layer.weight and parameters() see them. The Trainer (and the optimizer state in it) is kept
+between fit calls unless weights were changed from outside (set_weights, load_weights, layer
+assignment), which rebuilds it from the layers' arrays (with fresh optimizer state).
+evaluate runs the inference graph plus the loss in a Session; predict runs the model in batches.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+
+from . import _bronze, losses as _losses, metrics as _metrics, optim as _optim
+from .callbacks import Callback, CallbackList, History
+from .layers.base import Placeholder, bump_weights_version, rng, weights_version
+
+TARGET = "y_true"
+
+
+def _batch_slices(n: int, batch_size: int):
+    for start in range(0, n, batch_size):
+        yield start, min(start + batch_size, n)
+
+
+class TrainingMixin:
+    """compile/fit/evaluate/predict for Model (see the module docstring)."""
+
+    # ---- compile -----------------------------------------------------------------------------
+    def compile(self, optimizer: Any = "adam", loss: Any = None, metrics: list | None = None,
+                clip_value: float = 0.0, clip_norm: float = 0.0, threads: int = 0) -> None:
+        """Sets the optimizer (a bz.optim instance or name), the loss (a name from bz.losses
+        or a callable (y_pred, y_true) -> scalar symbolic tensor), the metrics (names or
+        bz.metrics.Metric instances), gradient clipping (by value, then by global norm) and the
+        thread count of the compiled steps (0: all cores)."""
+        if loss is None:
+            raise ValueError("compile needs a loss: a name such as 'cross_entropy' or a callable "
+                             "(y_pred, y_true) -> scalar")
+        if len(self._outputs) != 1:
+            raise ValueError(f"compile/fit support single-output models; this model has outputs "
+                             f"{self._output_names} (combine them into one loss with a wrapper "
+                             "model)")
+        self.optimizer = _optim.get(optimizer)
+        self._loss_fn = _losses.get(loss)
+        self._metric_specs = list(metrics or [])
+        for m in self._metric_specs:
+            _metrics.get(m)  # validates the names now
+        if clip_value < 0 or clip_norm < 0:
+            raise ValueError(f"clip_value and clip_norm must be >= 0, got {clip_value}, "
+                             f"{clip_norm}")
+        self._clip = (float(clip_value), float(clip_norm))
+        self._threads = int(threads)
+        self._trainer = None
+        self._trainer_key = None
+        self._eval_sessions: dict = {}
+        self.stop_training = False
+
+    def _require_compiled(self, what: str) -> None:
+        if getattr(self, "_loss_fn", None) is None:
+            raise RuntimeError(f"{what}: call model.compile(optimizer=..., loss=...) first")
+
+    # ---- data --------------------------------------------------------------------------------
+    def _input_arrays(self, x) -> dict:
+        """Input name -> array converted to the placeholder's dtype; checks equal lengths."""
+        feed = self._feed((x,))
+        out = {}
+        for t, name in zip(self._inputs, self._input_names):
+            a = np.asarray(feed[name])
+            if a.dtype != np.dtype(t.dtype):
+                a = a.astype(t.dtype)
+            out[name] = a
+        lengths = {n: len(a) for n, a in out.items()}
+        if len(set(lengths.values())) > 1:
+            raise ValueError(f"inputs have different numbers of samples: {lengths}")
+        return out
+
+    def _target_array(self, y) -> np.ndarray:
+        y = np.asarray(y)
+        out_dtype = np.dtype(self._outputs[0].dtype)
+        if self._loss_fn in _losses.CLASS_TARGET_LOSSES:
+            if not np.issubdtype(y.dtype, np.integer):
+                raise ValueError(f"this loss takes integer class indices as targets, got "
+                                 f"{y.dtype} targets")
+            return y.astype(np.int64, copy=False)
+        if np.issubdtype(y.dtype, np.integer) and self._loss_fn not in _losses.BUILTIN:
+            return y.astype(np.int64, copy=False)  # a custom loss on int targets
+        return y.astype(out_dtype, copy=False)
+
+    def _loss_graph_parts(self, y: np.ndarray):
+        """(target placeholder, loss tensor) for targets shaped like ``y``."""
+        target = Placeholder((None,) + y.shape[1:], dtype=str(y.dtype), name=TARGET)
+        loss = self._loss_fn(self._outputs[0], target)
+        if len(loss.shape) != 0:
+            raise ValueError(f"the loss must be a scalar, got shape {tuple(loss.shape)} (use "
+                             "reduction='mean' or 'sum')")
+        return target, loss
+
+    # ---- weights -----------------------------------------------------------------------------
+    def _slots(self):
+        """(source name, layer, weight name) of every parameter and state of the model."""
+        return [(s.name, s.layer, s.weight) for s in self._weight_sources]
+
+    def get_weights(self) -> "OrderedDict[str, np.ndarray]":
+        """Copies of every parameter and state array, by name."""
+        return OrderedDict((n, layer._weights[w].copy()) for n, layer, w in self._slots())
+
+    def set_weights(self, weights: dict) -> None:
+        """Sets parameters and state from a name -> array dict (every name, equal shapes)."""
+        slots = self._slots()
+        missing = [n for n, _, _ in slots if n not in weights]
+        extra = [n for n in weights if n not in {s[0] for s in slots}]
+        if missing or extra:
+            raise ValueError(f"set_weights: missing {missing}, unexpected {extra}")
+        for n, layer, w in slots:
+            old = layer._weights[w]
+            new = np.asarray(weights[n])
+            if new.shape != old.shape:
+                raise ValueError(f"set_weights: {n} has shape {old.shape}, got {new.shape}")
+            layer._weights[w] = np.ascontiguousarray(new, dtype=old.dtype).copy()
+        bump_weights_version()
+
+    def save_weights(self, path: str) -> None:
+        """Writes parameters and state to an .npz file atomically (temp file, fsync, rename)."""
+        path = os.fspath(path)
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, tmp = tempfile.mkstemp(prefix=".bronze-weights-", suffix=".npz", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **self.get_weights())
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    def load_weights(self, path: str) -> None:
+        """Reads an .npz written by save_weights (every name must match)."""
+        with np.load(os.fspath(path), allow_pickle=False) as data:
+            self.set_weights({k: data[k] for k in data.files})
+
+    def _sync_from_trainer(self) -> None:
+        if self._trainer is None:
+            return
+        for n, layer, w in self._slots():
+            layer._weights[w] = self._trainer.parameter(n)
+        bump_weights_version()
+        self._trainer_version = weights_version()
+
+    # ---- learning rate -----------------------------------------------------------------------
+    @property
+    def learning_rate(self) -> float:
+        """The learning rate of the next training step."""
+        self._require_compiled("learning_rate")
+        return self.optimizer.lr
+
+    @learning_rate.setter
+    def learning_rate(self, lr: float) -> None:
+        self._require_compiled("learning_rate")
+        self.optimizer.lr = float(lr)
+        if self._trainer is not None:
+            self._trainer.set_learning_rate(float(lr))
+
+    # ---- fit ---------------------------------------------------------------------------------
+    def _trainer_for(self, y: np.ndarray):
+        key = (y.dtype.str, y.shape[1:])
+        stale = self._trainer is not None and (self._trainer_key != key or
+                                               self._trainer_version != weights_version())
+        if self._trainer is None or stale:
+            _, loss = self._loss_graph_parts(y)
+            graph = self.build_graph(training=True, extra_outputs={"loss": loss})
+            clip_value, clip_norm = self._clip
+            self._trainer = _bronze.Trainer(graph, self.optimizer.to_dict(), loss="loss",
+                                            clip_value=clip_value, clip_norm=clip_norm,
+                                            threads=self._threads)
+            self._trainer_key = key
+            self._trainer_version = weights_version()
+        return self._trainer
+
+    def fit(self, x=None, y=None, batch_size: int = 32, epochs: int = 1, verbose: int = 1,
+            callbacks: list[Callback] | None = None, validation_data=None, shuffle: bool = True,
+            initial_epoch: int = 0) -> History:
+        """Trains for ``epochs`` epochs; returns a History (history.history: per-epoch "loss",
+        metrics, and "val_loss"/"val_<metric>" with validation_data=(x_val, y_val)).
+        verbose=1 shows one tqdm bar per epoch (loss, metrics, samples/s); 0 is silent."""
+        self._require_compiled("fit")
+        if batch_size <= 0 or epochs < 0:
+            raise ValueError(f"batch_size must be > 0 and epochs >= 0, got {batch_size}, {epochs}")
+        inputs = self._input_arrays(x)
+        target = self._target_array(y)
+        n = len(target)
+        for name, a in inputs.items():
+            if len(a) != n:
+                raise ValueError(f"input {name!r} has {len(a)} samples, targets have {n}")
+        trainer = self._trainer_for(target)
+        metrics = [_metrics.get(m) for m in self._metric_specs]
+        history = History()
+        steps = (n + batch_size - 1) // batch_size
+        params = {"epochs": epochs, "steps": steps, "batch_size": batch_size, "samples": n,
+                  "verbose": verbose}
+        cbs = CallbackList([history] + list(callbacks or []), model=self, params=params)
+        history.params = params
+        self.history = history
+        self.stop_training = False
+        cbs.on_train_begin({})
+        try:
+            for epoch in range(initial_epoch, epochs):
+                cbs.on_epoch_begin(epoch, {})
+                order = rng().permutation(n) if shuffle else None
+                for m in metrics:
+                    m.reset()
+                loss_sum, seen = 0.0, 0
+                bar = _progress(n, f"Epoch {epoch + 1}/{epochs}", verbose)
+                for b, (lo, hi) in enumerate(_batch_slices(n, batch_size)):
+                    idx = order[lo:hi] if order is not None else slice(lo, hi)
+                    feed = {k: a[idx] for k, a in inputs.items()}
+                    feed[TARGET] = target[idx]
+                    cbs.on_train_batch_begin(b, {})
+                    out = trainer.step(feed)
+                    batch_loss = float(out["loss"])
+                    loss_sum += batch_loss * (hi - lo)
+                    seen += hi - lo
+                    logs = {"loss": batch_loss}
+                    for m in metrics:
+                        logs[m.name] = m.update(out[self._output_names[0]], feed[TARGET])
+                    cbs.on_train_batch_end(b, logs)
+                    if bar is not None:
+                        post = {"loss": f"{loss_sum / seen:.4f}"}
+                        post.update((m.name, f"{m.result():.4f}") for m in metrics)
+                        bar.set_postfix(post, refresh=False)
+                        bar.update(hi - lo)
+                self._sync_from_trainer()
+                logs = {"loss": loss_sum / max(seen, 1)}
+                logs.update((m.name, m.result()) for m in metrics)
+                if validation_data is not None:
+                    xv, yv = validation_data
+                    val = self.evaluate(xv, yv, batch_size=batch_size, verbose=0,
+                                        return_dict=True)
+                    logs.update((f"val_{k}", v) for k, v in val.items())
+                if bar is not None:
+                    bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()}, refresh=False)
+                    bar.close()
+                cbs.on_epoch_end(epoch, logs)
+                if self.stop_training:
+                    break
+        finally:
+            self._sync_from_trainer()
+        cbs.on_train_end({})
+        return history
+
+    # ---- evaluate / predict ------------------------------------------------------------------
+    def _eval_session(self, y: np.ndarray):
+        key = (y.dtype.str, y.shape[1:])
+        entry = self._eval_sessions.get(key)
+        if entry is None:
+            _, loss = self._loss_graph_parts(y)
+            session = _bronze.Session(self.build_graph(extra_outputs={"loss": loss}),
+                                      threads=self._threads)
+            entry = [session, weights_version()]
+            self._eval_sessions[key] = entry
+        elif entry[1] != weights_version():
+            for name, array in self.get_weights().items():
+                entry[0].set_parameter(name, array)
+            entry[1] = weights_version()
+        return entry[0]
+
+    def evaluate(self, x=None, y=None, batch_size: int = 32, verbose: int = 0,
+                 return_dict: bool = False):
+        """The loss (and metrics) over (x, y) on the inference graph (dropout off, batch norm
+        on running statistics): the loss alone without metrics, else [loss, *metrics], or a
+        dict with return_dict=True. The loss is the mean of the per-batch losses weighted by
+        the batch sizes (exact for "mean" losses)."""
+        self._require_compiled("evaluate")
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be > 0, got {batch_size}")
+        inputs = self._input_arrays(x)
+        target = self._target_array(y)
+        n = len(target)
+        session = self._eval_session(target)
+        metrics = [_metrics.get(m) for m in self._metric_specs]
+        loss_sum = 0.0
+        bar = _progress(n, "evaluate", verbose)
+        for lo, hi in _batch_slices(n, batch_size):
+            feed = {k: a[lo:hi] for k, a in inputs.items()}
+            feed[TARGET] = target[lo:hi]
+            out = session.run(feed)
+            loss_sum += float(out["loss"]) * (hi - lo)
+            for m in metrics:
+                m.update(out[self._output_names[0]], feed[TARGET])
+            if bar is not None:
+                bar.update(hi - lo)
+        if bar is not None:
+            bar.close()
+        result = {"loss": loss_sum / n if n else float("nan")}
+        result.update((m.name, m.result()) for m in metrics)
+        if return_dict:
+            return result
+        return result["loss"] if not metrics else list(result.values())
+
+    def predict(self, x, batch_size: int = 32, verbose: int = 0):
+        """The model's outputs on x, computed batch by batch and concatenated (an array, or a
+        list/dict of arrays for several outputs)."""
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be > 0, got {batch_size}")
+        inputs = self._input_arrays(x)
+        n = len(next(iter(inputs.values()))) if inputs else 0
+        session = self._session_for_run()
+        chunks: dict[str, list[np.ndarray]] = {name: [] for name in self._output_names}
+        bar = _progress(n, "predict", verbose)
+        for lo, hi in _batch_slices(n, batch_size):
+            out = session.run({k: a[lo:hi] for k, a in inputs.items()})
+            for name in self._output_names:
+                chunks[name].append(out[name])
+            if bar is not None:
+                bar.update(hi - lo)
+        if bar is not None:
+            bar.close()
+        if n == 0:
+            return self._pack_outputs(session.run({k: a for k, a in inputs.items()}))
+        return self._pack_outputs({k: np.concatenate(v) for k, v in chunks.items()})
+
+
+def _progress(total: int, desc: str, verbose: int):
+    if not verbose:
+        return None
+    from tqdm.auto import tqdm  # noqa: PLC0415
+    return tqdm(total=total, desc=desc, unit="samples", unit_scale=False, leave=True,
+                dynamic_ncols=True, smoothing=0)
