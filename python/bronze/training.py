@@ -210,7 +210,7 @@ class TrainingMixin:
         steps = (n + batch_size - 1) // batch_size
         params = {"epochs": epochs, "steps": steps, "batch_size": batch_size, "samples": n,
                   "verbose": verbose}
-        cbs = CallbackList([history] + list(callbacks or []), model=self, params=params)
+        cbs = CallbackList(list(callbacks or []) + [history], model=self, params=params)
         history.params = params
         self.history = history
         self.stop_training = False
