@@ -16,8 +16,22 @@ FASHION_MNIST_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", 
                          "Sneaker", "Bag", "Ankle boot")
 
 
+_CACHE: dict[tuple, np.ndarray] = {}
+
+
 def _read_idx(path: str, rank: int) -> np.ndarray:
-    """An IDX file (optionally gzipped) of unsigned bytes with ``rank`` dims."""
+    """An IDX file (optionally gzipped) of unsigned bytes with ``rank`` dims (a read-only array
+    cached per path, modification time and size: decompressing the training set takes seconds)."""
+    st = os.stat(path)
+    key = (os.path.abspath(path), st.st_mtime_ns, st.st_size, rank)
+    if key not in _CACHE:
+        array = _read_idx_uncached(path, rank)
+        array.flags.writeable = False
+        _CACHE[key] = array
+    return _CACHE[key]
+
+
+def _read_idx_uncached(path: str, rank: int) -> np.ndarray:
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rb") as f:
         data = f.read()

@@ -40,7 +40,9 @@ def value_and_grad(model, loss: Any = "cross_entropy", dtype: str | None = None,
         key = (y.dtype.str, y.shape[1:])
         entry = cache.get(key)
         if entry is None:
-            target = Placeholder((None,) + y.shape[1:], dtype=str(y.dtype), name=TARGET)
+            # Declared in the model's own dtypes; build_graph(dtype=) recasts it with the rest.
+            declared = "int64" if y.dtype == np.int64 else model.outputs[0].dtype
+            target = Placeholder((None,) + y.shape[1:], dtype=declared, name=TARGET)
             if len(model.outputs) != 1:
                 raise ValueError("value_and_grad supports single-output models")
             value = loss_fn(model.outputs[0], target)

@@ -53,15 +53,11 @@ def test_two_fit_steps_match_numpy(opt):
     w, b, sw, sb = w0, b0, {}, {}
     for step, (lo, hi) in enumerate([(0, 8), (8, 16)], start=1):
         xb, tb = x[lo:hi].astype(np.float64), t[lo:hi].astype(np.float64)
-        dy = 2.0 * (xb @ w.T + b - tb) / dy_size(hi - lo)
+        dy = 2.0 * (xb @ w.T + b - tb) / ((hi - lo) * 3)  # mse "mean" over (n, 3) elements
         gw, gb = dy.T @ xb, dy.sum(0)
         w, b = ref(w, gw, lr, step, sw, **kw), ref(b, gb, lr, step, sb, **kw)
     np.testing.assert_allclose(lin.weight, w, rtol=2e-4, atol=2e-5)
     np.testing.assert_allclose(lin.bias, b, rtol=2e-4, atol=2e-5)
-
-
-def dy_size(n):
-    return n * 3  # mse "mean" over (n, 3) elements
 
 
 def test_defaults_are_torch_optims():
@@ -74,7 +70,8 @@ def test_defaults_are_torch_optims():
     assert isinstance(bz.optim.get("adam"), bz.optim.Adam)
 
 
-@pytest.mark.parametrize("make", [lambda: bz.optim.SGD(lr=-1), lambda: bz.optim.Adam(betas=(1.0, 0.9)),
+@pytest.mark.parametrize("make", [lambda: bz.optim.SGD(lr=-1),
+                                  lambda: bz.optim.Adam(betas=(1.0, 0.9)),
                                   lambda: bz.optim.SGD(nesterov=True),
                                   lambda: bz.optim.RMSprop(alpha=-0.1),
                                   lambda: bz.optim.get("lbfgs")])
