@@ -9,7 +9,7 @@ help:
 	@echo "  make build   configure (first time) and build into build/"
 	@echo "  make test    build, then run the C++ (ctest) and Python (pytest) tests"
 	@echo "  make test-sanitize  the C++ tests again, built with ASan and UBSan into build-asan/"
-	@echo "  make demo    build, then run the quick start example"
+	@echo "  make demo    build, then run the C++ and Python examples"
 	@echo "  make bench   build, then run every benchmark suite (ratios against peers, same run)"
 	@echo "  make docs    regenerate docs/ops.md from the op and kernel registries"
 	@echo "  make clean   remove build/"
