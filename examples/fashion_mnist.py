@@ -4,7 +4,8 @@
                                      [--out fashion_mnist.bronze]
 
 The data come from Debian's dataset-fashion-mnist package (bz.datasets.fashion_mnist). The model
-(conv-bn-relu-pool x2, then two linear layers) reaches about 90% test accuracy after 2-3 epochs.
+(conv-bn-relu-pool x2, then two linear layers; Adam with the learning rate halved every epoch)
+reaches about 91% test accuracy after 3 epochs.
 It is saved with model.save (the .bronze file format) when the package has it, else its weights
 with model.save_weights (.npz). Prints the test accuracy and the time per epoch.
 """
@@ -66,8 +67,10 @@ def main(argv=None) -> dict:
                   metrics=["accuracy"])
     print(f"model: {model.count_params()} parameters; training on {len(x_train)} images")
     timer = EpochTimer()
+    # Halves the learning rate every epoch (2e-3, 1e-3, 5e-4): the last epoch settles.
+    schedule = bz.callbacks.LearningRateScheduler(lambda epoch, lr: args.lr * 0.5 ** epoch)
     history = model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
-                        validation_data=(x_test, y_test), callbacks=[timer],
+                        validation_data=(x_test, y_test), callbacks=[schedule, timer],
                         verbose=args.verbose)
     loss, accuracy = model.evaluate(x_test, y_test, batch_size=500)
     print(f"test accuracy {accuracy:.4f} (loss {loss:.4f}); seconds per epoch: "

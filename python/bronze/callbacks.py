@@ -185,7 +185,11 @@ class ModelCheckpoint(Callback):
             if not better:
                 return
             self.best = value
-        path = self.filepath.format(epoch=epoch + 1, **logs)
+        try:
+            path = self.filepath.format(epoch=epoch + 1, **logs)
+        except KeyError as e:
+            raise KeyError(f"ModelCheckpoint: filepath {self.filepath!r} names {e}, which is not "
+                           f"among epoch and the logs {sorted(logs)}") from None
         if self.save_weights_only or not callable(getattr(self.model, "save", None)):
             self.model.save_weights(path)
         else:

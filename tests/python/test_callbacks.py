@@ -119,6 +119,9 @@ def test_model_checkpoint_save_best_only(tmp_path):
     model.fit(x, y, epochs=4, callbacks=[Scripted([3, 2, 2.5, 1]), ck], verbose=0)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["best-1.npz", "best-2.npz",
                                                           "best-4.npz"]
+    bad = ModelCheckpoint(str(tmp_path / "{val_acc}.npz"), save_weights_only=True)
+    with pytest.raises(KeyError, match="val_acc"):
+        model.fit(x, y, epochs=1, callbacks=[bad], verbose=0)
 
 
 def test_csv_logger_rows_and_append(tmp_path):
