@@ -152,12 +152,14 @@ class TrainingMixin:
             self.set_weights({k: data[k] for k in data.files})
 
     def _sync_from_trainer(self) -> None:
-        if self._trainer is None:
+        """Copies the Trainer's parameters and state into the layers after steps ran."""
+        if self._trainer is None or not getattr(self, "_trainer_dirty", False):
             return
         for n, layer, w in self._slots():
             layer._weights[w] = self._trainer.parameter(n)
         bump_weights_version()
         self._trainer_version = weights_version()
+        self._trainer_dirty = False
 
     # ---- learning rate -----------------------------------------------------------------------
     @property
@@ -187,6 +189,7 @@ class TrainingMixin:
                                             threads=self._threads)
             self._trainer_key = key
             self._trainer_version = weights_version()
+            self._trainer_dirty = False
         return self._trainer
 
     def fit(self, x=None, y=None, batch_size: int = 32, epochs: int = 1, verbose: int = 1,
@@ -218,6 +221,8 @@ class TrainingMixin:
         try:
             for epoch in range(initial_epoch, epochs):
                 cbs.on_epoch_begin(epoch, {})
+                # Weights set from outside since (a callback's set_weights): train from them.
+                trainer = self._trainer_for(target)
                 order = rng().permutation(n) if shuffle else None
                 for m in metrics:
                     m.reset()
@@ -229,6 +234,7 @@ class TrainingMixin:
                     feed[TARGET] = target[idx]
                     cbs.on_train_batch_begin(b, {})
                     out = trainer.step(feed)
+                    self._trainer_dirty = True
                     batch_loss = float(out["loss"])
                     loss_sum += batch_loss * (hi - lo)
                     seen += hi - lo

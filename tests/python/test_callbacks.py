@@ -159,3 +159,21 @@ def test_learning_rate_scheduler_sets_the_rate_of_the_steps():
     assert model.learning_rate == pytest.approx(0.05)
     with pytest.raises(ValueError, match="schedule"):
         model.fit(x, y, callbacks=[LearningRateScheduler(lambda e, lr: -1.0)], verbose=0)
+
+
+def test_weights_set_by_a_callback_are_trained_from_and_kept():
+    model, lin, x, y = problem()
+    model.compile(optimizer=bz.optim.SGD(lr=0.0), loss="cross_entropy")
+    zeros = {k: np.zeros_like(v) for k, v in model.get_weights().items()}
+
+    class Zero(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:
+                self.model.set_weights(zeros)
+            else:  # after the last epoch: fit must not overwrite it with the Trainer's
+                self.model.set_weights({k: v + 1 for k, v in zeros.items()})
+
+    h = model.fit(x, y, batch_size=16, epochs=2, callbacks=[Zero()], verbose=0)
+    # Epoch 1 trains (at lr 0) from the zero weights: the loss of uniform logits, log(3).
+    assert h.history["loss"][1] == pytest.approx(np.log(3), rel=1e-6)
+    np.testing.assert_array_equal(lin.weight, 1.0)
