@@ -2,20 +2,24 @@
 save_weights/load_weights, and the learning_rate property.
 
 fit compiles one training step with the C++ Trainer (_bronze.Trainer): the model graph plus the
-loss over a target placeholder "y_true" (its dtype: int64 for integer targets, else the model
-output's dtype; its batch dim symbolic, so the last partial batch is just a second plan of the
-same Trainer). Each step returns the loss and the model output; metrics are accumulated in NumPy
-from the output (bronze.metrics). After every epoch (before the callbacks run) the trained
-parameters and running statistics are copied back into the layers' arrays, so model(x),
-layer.weight and parameters() see them. The Trainer (and the optimizer state in it) is kept
-between fit calls unless weights were changed from outside (set_weights, load_weights, layer
-assignment), which rebuilds it from the layers' arrays (with fresh optimizer state).
-evaluate runs the inference graph plus the loss in a Session; predict runs the model in batches.
+loss over a target placeholder "y_true" (one per output with a loss, "y_true_<output>", for
+several outputs; int64 for class-index losses, else the output's dtype; the batch dim symbolic,
+so the last partial batch is just a second plan of the same Trainer). With several outputs the
+trained "loss" is the weighted sum of the outputs' losses, also reported as "<output>_loss".
+Each step returns the losses and the model outputs; metrics are accumulated in NumPy from the
+outputs (bronze.metrics). After every epoch (before the callbacks run) the trained parameters
+and running statistics are copied back into the layers' arrays, so model(x), layer.weight and
+parameters() see them. The Trainer (and the optimizer state in it) is kept between fit calls
+unless weights were changed from outside (set_weights, load_weights, layer assignment, a
+callback), which rebuilds it from the layers' arrays (with fresh optimizer state).
+evaluate runs the inference graph plus the losses in a Session; predict runs the model in
+batches.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 import tempfile
 from collections import OrderedDict
 from typing import Any
@@ -29,6 +33,19 @@ from .layers.base import Placeholder, bump_weights_version, rng, weights_version
 TARGET = "y_true"
 
 
+@dataclass
+class _Head:
+    """One output with a loss: its name and index, loss function and weight, metric specs,
+    the target placeholder's name and the prefix of its log names ("" for one output)."""
+    output: str
+    index: int
+    loss_fn: Any
+    weight: float
+    metrics: list
+    target: str
+    prefix: str
+
+
 def _batch_slices(n: int, batch_size: int):
     for start in range(0, n, batch_size):
         yield start, min(start + batch_size, n)
@@ -38,24 +55,38 @@ class TrainingMixin:
     """compile/fit/evaluate/predict for Model (see the module docstring)."""
 
     # ---- compile -----------------------------------------------------------------------------
-    def compile(self, optimizer: Any = "adam", loss: Any = None, metrics: list | None = None,
-                clip_value: float = 0.0, clip_norm: float = 0.0, threads: int = 0) -> None:
+    def compile(self, optimizer: Any = "adam", loss: Any = None, metrics: Any = None,
+                loss_weights: Any = None, clip_value: float = 0.0, clip_norm: float = 0.0,
+                threads: int = 0) -> None:
         """Sets the optimizer (a bz.optim instance or name), the loss (a name from bz.losses
         or a callable (y_pred, y_true) -> scalar symbolic tensor), the metrics (names or
         bz.metrics.Metric instances), gradient clipping (by value, then by global norm) and the
-        thread count of the compiled steps (0: all cores)."""
+        thread count of the compiled steps (0: all cores). For several outputs, ``loss``,
+        ``metrics`` and ``loss_weights`` may be lists (in output order) or dicts by output name;
+        one loss or metric list applies to every output; the trained loss is the weighted sum."""
         if loss is None:
             raise ValueError("compile needs a loss: a name such as 'cross_entropy' or a callable "
                              "(y_pred, y_true) -> scalar")
-        if len(self._outputs) != 1:
-            raise ValueError(f"compile/fit support single-output models; this model has outputs "
-                             f"{self._output_names} (combine them into one loss with a wrapper "
-                             "model)")
+        names = self._output_names
+        multi = len(names) > 1
+        losses = self._per_output(loss, "loss")
+        weights = self._per_output(loss_weights if loss_weights is not None else 1.0,
+                                   "loss_weights")
+        metric_specs = self._per_output(metrics or [], "metrics", list_is_shared=True)
+        heads = []
+        for i, name in enumerate(names):
+            if losses[i] is None:
+                continue  # an output without a loss (dict loss naming only some outputs)
+            specs = metric_specs[i] or []
+            for m in specs:
+                _metrics.get(m)  # validates the names now
+            heads.append(_Head(name, i, _losses.get(losses[i]), float(weights[i] or 1.0), specs,
+                               f"{TARGET}_{name}" if multi else TARGET,
+                               f"{name}_" if multi else ""))
+        if not heads:
+            raise ValueError(f"compile: no output has a loss (outputs {names})")
         self.optimizer = _optim.get(optimizer)
-        self._loss_fn = _losses.get(loss)
-        self._metric_specs = list(metrics or [])
-        for m in self._metric_specs:
-            _metrics.get(m)  # validates the names now
+        self._heads = heads
         if clip_value < 0 or clip_norm < 0:
             raise ValueError(f"clip_value and clip_norm must be >= 0, got {clip_value}, "
                              f"{clip_norm}")
@@ -66,8 +97,25 @@ class TrainingMixin:
         self._eval_sessions: dict = {}
         self.stop_training = False
 
+    def _per_output(self, value, what: str, list_is_shared: bool = False) -> list:
+        """``value`` for each output: a dict by output name, a list in output order, or one
+        value for every output."""
+        names = self._output_names
+        if isinstance(value, dict):
+            unknown = [k for k in value if k not in names]
+            if unknown:
+                raise ValueError(f"compile {what}: unknown outputs {unknown} (outputs {names})")
+            return [value.get(n) for n in names]
+        if isinstance(value, (list, tuple)) and len(names) > 1 and not (
+                list_is_shared and all(not isinstance(v, (list, tuple)) for v in value)):
+            if len(value) != len(names):
+                raise ValueError(f"compile {what}: {len(value)} entries for {len(names)} "
+                                 f"outputs {names}")
+            return list(value)
+        return [value] * len(names)
+
     def _require_compiled(self, what: str) -> None:
-        if getattr(self, "_loss_fn", None) is None:
+        if getattr(self, "_heads", None) is None:
             raise RuntimeError(f"{what}: call model.compile(optimizer=..., loss=...) first")
 
     # ---- data --------------------------------------------------------------------------------
@@ -85,26 +133,83 @@ class TrainingMixin:
             raise ValueError(f"inputs have different numbers of samples: {lengths}")
         return out
 
-    def _target_array(self, y) -> np.ndarray:
-        y = np.asarray(y)
-        out_dtype = np.dtype(self._outputs[0].dtype)
-        if self._loss_fn in _losses.CLASS_TARGET_LOSSES:
-            if not np.issubdtype(y.dtype, np.integer):
-                raise ValueError(f"this loss takes integer class indices as targets, got "
-                                 f"{y.dtype} targets")
-            return y.astype(np.int64, copy=False)
-        if np.issubdtype(y.dtype, np.integer) and self._loss_fn not in _losses.BUILTIN:
-            return y.astype(np.int64, copy=False)  # a custom loss on int targets
-        return y.astype(out_dtype, copy=False)
+    def _target_arrays(self, y) -> dict:
+        """Target placeholder name -> array for each output with a loss (int64 class indices
+        for class losses, else the output's dtype)."""
+        if len(self._output_names) == 1:
+            given = {self._output_names[0]: y}
+        elif isinstance(y, dict):
+            given = y
+        elif isinstance(y, (list, tuple)) and len(y) == len(self._output_names):
+            given = dict(zip(self._output_names, y))
+        else:
+            raise ValueError(f"targets for outputs {self._output_names}: give a list in output "
+                             "order or a dict by output name")
+        out = {}
+        for h in self._heads:
+            if h.output not in given:
+                raise ValueError(f"no targets for output {h.output!r}")
+            a = np.asarray(given[h.output])
+            if h.loss_fn in _losses.CLASS_TARGET_LOSSES:
+                if not np.issubdtype(a.dtype, np.integer):
+                    raise ValueError(f"the loss of output {h.output!r} takes integer class "
+                                     f"indices as targets, got {a.dtype} targets")
+                a = a.astype(np.int64, copy=False)
+            elif np.issubdtype(a.dtype, np.integer) and h.loss_fn not in _losses.BUILTIN:
+                a = a.astype(np.int64, copy=False)  # a custom loss on int targets
+            else:
+                a = a.astype(self._outputs[h.index].dtype, copy=False)
+            out[h.target] = a
+        lengths = {n: len(a) for n, a in out.items()}
+        if len(set(lengths.values())) > 1:
+            raise ValueError(f"targets have different numbers of samples: {lengths}")
+        return out
 
-    def _loss_graph_parts(self, y: np.ndarray):
-        """(target placeholder, loss tensor) for targets shaped like ``y``."""
-        target = Placeholder((None,) + y.shape[1:], dtype=str(y.dtype), name=TARGET)
-        loss = self._loss_fn(self._outputs[0], target)
-        if len(loss.shape) != 0:
-            raise ValueError(f"the loss must be a scalar, got shape {tuple(loss.shape)} (use "
-                             "reduction='mean' or 'sum')")
-        return target, loss
+    def _loss_outputs(self, targets: dict) -> dict:
+        """Graph outputs "loss" (the weighted sum) and, for several outputs, "<name>_loss"."""
+        out = {}
+        total = None
+        for h in self._heads:
+            a = targets[h.target]
+            t = Placeholder((None,) + a.shape[1:], dtype=str(a.dtype), name=h.target)
+            value = h.loss_fn(self._outputs[h.index], t)
+            if len(value.shape) != 0:
+                raise ValueError(f"the loss of output {h.output!r} must be a scalar, got shape "
+                                 f"{tuple(value.shape)} (use reduction='mean' or 'sum')")
+            if len(self._heads) > 1 or len(self._output_names) > 1:
+                out[f"{h.output}_loss"] = value
+            weighted = value if h.weight == 1.0 else value * h.weight
+            total = weighted if total is None else total + weighted
+        out["loss"] = total
+        return out
+
+    def _metric_objects(self) -> list:
+        """(head, Metric, log name) for every metric of every output."""
+        out = []
+        for h in self._heads:
+            for spec in h.metrics:
+                m = _metrics.get(spec)
+                out.append((h, m, h.prefix + m.name))
+        return out
+
+    def _heads_loss_names(self) -> list[str]:
+        if len(self._heads) > 1 or len(self._output_names) > 1:
+            return [f"{h.output}_loss" for h in self._heads]
+        return []
+
+    def _data(self, x, y) -> tuple[dict, dict, int]:
+        """(inputs, targets, number of samples), checked to have one length."""
+        inputs = self._input_arrays(x)
+        targets = self._target_arrays(y)
+        n = len(next(iter(targets.values())))
+        for name, a in inputs.items():
+            if len(a) != n:
+                raise ValueError(f"input {name!r} has {len(a)} samples, targets have {n}")
+        return inputs, targets, n
+
+    @staticmethod
+    def _signature(targets: dict) -> tuple:
+        return tuple(sorted((k, a.dtype.str, a.shape[1:]) for k, a in targets.items()))
 
     # ---- weights -----------------------------------------------------------------------------
     def _slots(self):
@@ -176,13 +281,12 @@ class TrainingMixin:
             self._trainer.set_learning_rate(float(lr))
 
     # ---- fit ---------------------------------------------------------------------------------
-    def _trainer_for(self, y: np.ndarray):
-        key = (y.dtype.str, y.shape[1:])
+    def _trainer_for(self, targets: dict):
+        key = self._signature(targets)
         stale = self._trainer is not None and (self._trainer_key != key or
                                                self._trainer_version != weights_version())
         if self._trainer is None or stale:
-            _, loss = self._loss_graph_parts(y)
-            graph = self.build_graph(training=True, extra_outputs={"loss": loss})
+            graph = self.build_graph(training=True, extra_outputs=self._loss_outputs(targets))
             clip_value, clip_norm = self._clip
             self._trainer = _bronze.Trainer(graph, self.optimizer.to_dict(), loss="loss",
                                             clip_value=clip_value, clip_norm=clip_norm,
@@ -201,14 +305,10 @@ class TrainingMixin:
         self._require_compiled("fit")
         if batch_size <= 0 or epochs < 0:
             raise ValueError(f"batch_size must be > 0 and epochs >= 0, got {batch_size}, {epochs}")
-        inputs = self._input_arrays(x)
-        target = self._target_array(y)
-        n = len(target)
-        for name, a in inputs.items():
-            if len(a) != n:
-                raise ValueError(f"input {name!r} has {len(a)} samples, targets have {n}")
-        trainer = self._trainer_for(target)
-        metrics = [_metrics.get(m) for m in self._metric_specs]
+        inputs, targets, n = self._data(x, y)
+        trainer = self._trainer_for(targets)
+        metrics = self._metric_objects()
+        loss_keys = ["loss"] + self._heads_loss_names()
         history = History()
         steps = (n + batch_size - 1) // batch_size
         params = {"epochs": epochs, "steps": steps, "batch_size": batch_size, "samples": n,
@@ -222,34 +322,34 @@ class TrainingMixin:
             for epoch in range(initial_epoch, epochs):
                 cbs.on_epoch_begin(epoch, {})
                 # Weights set from outside since (a callback's set_weights): train from them.
-                trainer = self._trainer_for(target)
+                trainer = self._trainer_for(targets)
                 order = rng().permutation(n) if shuffle else None
-                for m in metrics:
+                for _, m, _ in metrics:
                     m.reset()
-                loss_sum, seen = 0.0, 0
+                sums, seen = dict.fromkeys(loss_keys, 0.0), 0
                 bar = _progress(n, f"Epoch {epoch + 1}/{epochs}", verbose)
                 for b, (lo, hi) in enumerate(_batch_slices(n, batch_size)):
                     idx = order[lo:hi] if order is not None else slice(lo, hi)
                     feed = {k: a[idx] for k, a in inputs.items()}
-                    feed[TARGET] = target[idx]
+                    feed.update((k, a[idx]) for k, a in targets.items())
                     cbs.on_train_batch_begin(b, {})
                     out = trainer.step(feed)
                     self._trainer_dirty = True
-                    batch_loss = float(out["loss"])
-                    loss_sum += batch_loss * (hi - lo)
+                    logs = {k: float(out[k]) for k in loss_keys}
+                    for k in loss_keys:
+                        sums[k] += logs[k] * (hi - lo)
                     seen += hi - lo
-                    logs = {"loss": batch_loss}
-                    for m in metrics:
-                        logs[m.name] = m.update(out[self._output_names[0]], feed[TARGET])
+                    for h, m, name in metrics:
+                        logs[name] = m.update(out[h.output], feed[h.target])
                     cbs.on_train_batch_end(b, logs)
                     if bar is not None:
-                        post = {"loss": f"{loss_sum / seen:.4f}"}
-                        post.update((m.name, f"{m.result():.4f}") for m in metrics)
+                        post = {"loss": f"{sums['loss'] / seen:.4f}"}
+                        post.update((name, f"{m.result():.4f}") for _, m, name in metrics)
                         bar.set_postfix(post, refresh=False)
                         bar.update(hi - lo)
                 self._sync_from_trainer()
-                logs = {"loss": loss_sum / max(seen, 1)}
-                logs.update((m.name, m.result()) for m in metrics)
+                logs = {k: v / max(seen, 1) for k, v in sums.items()}
+                logs.update((name, m.result()) for _, m, name in metrics)
                 if validation_data is not None:
                     xv, yv = validation_data
                     val = self.evaluate(xv, yv, batch_size=batch_size, verbose=0,
@@ -267,13 +367,12 @@ class TrainingMixin:
         return history
 
     # ---- evaluate / predict ------------------------------------------------------------------
-    def _eval_session(self, y: np.ndarray):
-        key = (y.dtype.str, y.shape[1:])
+    def _eval_session(self, targets: dict):
+        key = self._signature(targets)
         entry = self._eval_sessions.get(key)
         if entry is None:
-            _, loss = self._loss_graph_parts(y)
-            session = _bronze.Session(self.build_graph(extra_outputs={"loss": loss}),
-                                      threads=self._threads)
+            graph = self.build_graph(extra_outputs=self._loss_outputs(targets))
+            session = _bronze.Session(graph, threads=self._threads)
             entry = [session, weights_version()]
             self._eval_sessions[key] = entry
         elif entry[1] != weights_version():
@@ -291,29 +390,29 @@ class TrainingMixin:
         self._require_compiled("evaluate")
         if batch_size <= 0:
             raise ValueError(f"batch_size must be > 0, got {batch_size}")
-        inputs = self._input_arrays(x)
-        target = self._target_array(y)
-        n = len(target)
-        session = self._eval_session(target)
-        metrics = [_metrics.get(m) for m in self._metric_specs]
-        loss_sum = 0.0
+        inputs, targets, n = self._data(x, y)
+        session = self._eval_session(targets)
+        metrics = self._metric_objects()
+        loss_keys = ["loss"] + self._heads_loss_names()
+        sums = dict.fromkeys(loss_keys, 0.0)
         bar = _progress(n, "evaluate", verbose)
         for lo, hi in _batch_slices(n, batch_size):
             feed = {k: a[lo:hi] for k, a in inputs.items()}
-            feed[TARGET] = target[lo:hi]
+            feed.update((k, a[lo:hi]) for k, a in targets.items())
             out = session.run(feed)
-            loss_sum += float(out["loss"]) * (hi - lo)
-            for m in metrics:
-                m.update(out[self._output_names[0]], feed[TARGET])
+            for k in loss_keys:
+                sums[k] += float(out[k]) * (hi - lo)
+            for h, m, _ in metrics:
+                m.update(out[h.output], feed[h.target])
             if bar is not None:
                 bar.update(hi - lo)
         if bar is not None:
             bar.close()
-        result = {"loss": loss_sum / n if n else float("nan")}
-        result.update((m.name, m.result()) for m in metrics)
+        result = {k: v / n if n else float("nan") for k, v in sums.items()}
+        result.update((name, m.result()) for _, m, name in metrics)
         if return_dict:
             return result
-        return result["loss"] if not metrics else list(result.values())
+        return result["loss"] if len(result) == 1 else list(result.values())
 
     def predict(self, x, batch_size: int = 32, verbose: int = 0):
         """The model's outputs on x, computed batch by batch and concatenated (an array, or a

@@ -157,3 +157,30 @@ def test_errors_are_clear():
     with pytest.raises(bz.ShapeError):
         model.fit(x, y.reshape(20, 1), verbose=0)
     assert not os.path.exists("checkpoint")
+
+
+def test_multi_output_losses_weights_and_metrics_match_numpy():
+    bz.seed(2)
+    x, y = blobs(n=90)
+    reg_target = (x[:, :2] * 2.0).astype(np.float32)
+    x_in = L.Placeholder((None, 8))
+    h = L.ReLU()(L.Linear(16)(x_in))
+    model = bz.Model(inputs=x_in, outputs={"cls": L.Linear(3)(h), "reg": L.Linear(2)(h)})
+    model.compile(optimizer=bz.optim.Adam(lr=1e-2), loss={"cls": "cross_entropy", "reg": "mse"},
+                  loss_weights={"reg": 0.5}, metrics={"cls": ["accuracy"]})
+    targets = {"cls": y, "reg": reg_target}
+    result = model.evaluate(x, targets, batch_size=40, return_dict=True)
+    out = model.predict(x)
+    ce = -log_softmax(out["cls"].astype(np.float64))[np.arange(90), y].mean()
+    mse = ((out["reg"].astype(np.float64) - reg_target) ** 2).mean()
+    assert result["cls_loss"] == pytest.approx(ce, rel=1e-5)
+    assert result["reg_loss"] == pytest.approx(mse, rel=1e-5)
+    assert result["loss"] == pytest.approx(ce + 0.5 * mse, rel=1e-5)
+    assert result["cls_accuracy"] == pytest.approx((out["cls"].argmax(1) == y).mean())
+    h = model.fit(x, [y, reg_target], batch_size=30, epochs=30, verbose=0)
+    assert set(h.history) == {"loss", "cls_loss", "reg_loss", "cls_accuracy"}
+    assert h.history["loss"][-1] < 0.5 * h.history["loss"][0]
+    with pytest.raises(ValueError, match="unknown outputs"):
+        model.compile(loss={"nope": "mse"})
+    with pytest.raises(ValueError, match="no targets"):
+        model.fit(x, {"cls": y}, verbose=0)
