@@ -297,15 +297,33 @@ class TrainingMixin:
         return self._trainer
 
     def fit(self, x=None, y=None, batch_size: int = 32, epochs: int = 1, verbose: int = 1,
-            callbacks: list[Callback] | None = None, validation_data=None, shuffle: bool = True,
-            initial_epoch: int = 0) -> History:
+            callbacks: list[Callback] | None = None, validation_split: float = 0.0,
+            validation_data=None, shuffle: bool = True, initial_epoch: int = 0) -> History:
         """Trains for ``epochs`` epochs; returns a History (history.history: per-epoch "loss",
-        metrics, and "val_loss"/"val_<metric>" with validation_data=(x_val, y_val)).
+        metrics, and "val_loss"/"val_<metric>" with validation_data=(x_val, y_val), or with
+        validation_split: the last fraction of the samples, taken before shuffling, as Keras).
         verbose=1 shows one tqdm bar per epoch (loss, metrics, samples/s); 0 is silent."""
         self._require_compiled("fit")
         if batch_size <= 0 or epochs < 0:
             raise ValueError(f"batch_size must be > 0 and epochs >= 0, got {batch_size}, {epochs}")
         inputs, targets, n = self._data(x, y)
+        if not 0.0 <= validation_split < 1.0:
+            raise ValueError(f"validation_split must be in [0, 1), got {validation_split}")
+        validation = None  # (inputs, targets) converted once
+        if validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+                raise ValueError("validation_data must be a pair (x_val, y_val)")
+            validation = self._data(*validation_data)[:2]
+        elif validation_split:
+            split = n - int(n * validation_split)
+            if split in (0, n):
+                raise ValueError(f"validation_split={validation_split} of {n} samples leaves "
+                                 "no training or no validation samples")
+            validation = ({k: a[split:] for k, a in inputs.items()},
+                          {k: a[split:] for k, a in targets.items()})
+            inputs = {k: a[:split] for k, a in inputs.items()}
+            targets = {k: a[:split] for k, a in targets.items()}
+            n = split
         trainer = self._trainer_for(targets)
         metrics = self._metric_objects()
         loss_keys = ["loss"] + self._heads_loss_names()
@@ -350,10 +368,8 @@ class TrainingMixin:
                 self._sync_from_trainer()
                 logs = {k: v / max(seen, 1) for k, v in sums.items()}
                 logs.update((name, m.result()) for _, m, name in metrics)
-                if validation_data is not None:
-                    xv, yv = validation_data
-                    val = self.evaluate(xv, yv, batch_size=batch_size, verbose=0,
-                                        return_dict=True)
+                if validation is not None:
+                    val = self._evaluate_arrays(*validation, batch_size)
                     logs.update((f"val_{k}", v) for k, v in val.items())
                 if bar is not None:
                     bar.set_postfix({k: f"{v:.4f}" for k, v in logs.items()}, refresh=False)
@@ -391,6 +407,14 @@ class TrainingMixin:
         if batch_size <= 0:
             raise ValueError(f"batch_size must be > 0, got {batch_size}")
         inputs, targets, n = self._data(x, y)
+        result = self._evaluate_arrays(inputs, targets, batch_size, verbose)
+        if return_dict:
+            return result
+        return result["loss"] if len(result) == 1 else list(result.values())
+
+    def _evaluate_arrays(self, inputs: dict, targets: dict, batch_size: int,
+                         verbose: int = 0) -> dict:
+        n = len(next(iter(targets.values())))
         session = self._eval_session(targets)
         metrics = self._metric_objects()
         loss_keys = ["loss"] + self._heads_loss_names()
@@ -410,9 +434,7 @@ class TrainingMixin:
             bar.close()
         result = {k: v / n if n else float("nan") for k, v in sums.items()}
         result.update((name, m.result()) for _, m, name in metrics)
-        if return_dict:
-            return result
-        return result["loss"] if len(result) == 1 else list(result.values())
+        return result
 
     def predict(self, x, batch_size: int = 32, verbose: int = 0):
         """The model's outputs on x, computed batch by batch and concatenated (an array, or a

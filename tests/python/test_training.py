@@ -184,3 +184,16 @@ def test_multi_output_losses_weights_and_metrics_match_numpy():
         model.compile(loss={"nope": "mse"})
     with pytest.raises(ValueError, match="no targets"):
         model.fit(x, {"cls": y}, verbose=0)
+
+
+def test_validation_split_holds_out_the_last_samples():
+    x, y = blobs(n=100)
+    model = mlp(hidden=8)
+    model.compile(optimizer=bz.optim.SGD(lr=0.0), loss="cross_entropy", metrics=["accuracy"])
+    h = model.fit(x, y, batch_size=16, epochs=1, validation_split=0.25, verbose=0)
+    assert model._trainer.steps == 5  # 75 training samples
+    want = model.evaluate(x[75:], y[75:], return_dict=True)
+    assert h.history["val_loss"][0] == pytest.approx(want["loss"])
+    assert h.history["val_accuracy"][0] == pytest.approx(want["accuracy"])
+    with pytest.raises(ValueError, match="validation_split"):
+        model.fit(x, y, validation_split=1.5, verbose=0)
