@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import time
 
-
 import bronze as bz
 from bronze import layers as L
 
