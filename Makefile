@@ -1,7 +1,7 @@
 # Thin driver over scripts/: every target is one script, so CI and people run the same steps.
 # `make` alone lists the targets.
 
-.PHONY: help setup build test test-sanitize demo bench docs clean
+.PHONY: help setup build test test-sanitize fuzz demo bench docs clean
 
 help:
 	@echo "bronze targets:"
@@ -9,6 +9,7 @@ help:
 	@echo "  make build   configure (first time) and build into build/"
 	@echo "  make test    build, then run the C++ (ctest) and Python (pytest) tests"
 	@echo "  make test-sanitize  the C++ tests again, built with ASan and UBSan into build-asan/"
+	@echo "  make fuzz    the libFuzzer targets (clang, ASan, UBSan) in build-fuzz/: loader 1M runs, run 60 s"
 	@echo "  make demo    build, then run the C++ and Python examples"
 	@echo "  make bench   build, then run every benchmark suite (ratios against peers, same run)"
 	@echo "  make docs    regenerate docs/ops.md from the op and kernel registries"
@@ -27,6 +28,9 @@ test-sanitize:
 	BRONZE_BUILD_DIR=build-asan BRONZE_BUILD_TYPE=Debug BRONZE_SKIP_PYTHON_TESTS=1 BRONZE_TEST_BINARIES=1 \
 	  BRONZE_CMAKE_ARGS="-DBRONZE_SANITIZE=address;undefined -DBRONZE_CUDA=OFF -DBRONZE_BUILD_BENCHMARKS=OFF" \
 	  scripts/test.sh
+
+fuzz:
+	scripts/fuzz.sh
 
 demo:
 	scripts/demo.sh

@@ -14,6 +14,12 @@ set(BRONZE_SANITIZE "" CACHE STRING
 option(BRONZE_BUILD_TESTS "Build the GoogleTest suites in tests/" ON)
 option(BRONZE_BUILD_BENCHMARKS "Build the Google Benchmark suites in benchmarks/" ON)
 option(BRONZE_BUILD_PYTHON "Build the Python extension in python/ (pip install sets it)" OFF)
+# The libFuzzer targets of tests/fuzz (clang only; scripts/fuzz.sh configures build-fuzz/ with it).
+# Every target gets coverage instrumentation (-fsanitize=fuzzer-no-link).
+option(BRONZE_FUZZ "Build the libFuzzer targets (clang; use with BRONZE_SANITIZE=address;undefined)" OFF)
+if(BRONZE_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
 
 # ---- ccache --------------------------------------------------------------------------------
 # Must be set before any target is created: the launcher properties are initialized from these.

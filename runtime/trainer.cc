@@ -48,6 +48,23 @@ NamedTensors Trainer::Step(const NamedTensors& batch) {
   return result;
 }
 
+NamedTensors Trainer::State() const {
+  NamedTensors out;
+  for (NodeId id : training_.graph.node_ids()) {
+    const Node& n = training_.graph.node(id);
+    if (n.op->name == "parameter" || n.op->name == "state") {
+      out[n.name] = session_->parameter(n.name).Clone();
+    }
+  }
+  return out;
+}
+
+void Trainer::Restore(const NamedTensors& state, int64_t step) {
+  if (step < 0) throw InvalidArgumentError("Trainer::Restore: negative step " + std::to_string(step));
+  for (const auto& [name, value] : state) session_->set_parameter(name, value);  // copies
+  step_ = step;
+}
+
 MemoryReport Trainer::Memory(const NamedTensors& batch) const {
   std::shared_ptr<const Plan> plan = session_->PlanFor(Feed(batch));
   MemoryReport r;

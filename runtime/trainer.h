@@ -54,6 +54,13 @@ class Trainer {
   // The compiled step's structure (parameter and state nodes carry no data: read parameter()).
   const TrainingGraph& training_graph() const { return training_; }
   const Session& session() const { return *session_; }
+  // Every parameter and state tensor (optimizer moments, running statistics, counters) by node
+  // name, cloned: with step(), what a checkpoint holds.
+  NamedTensors State() const;
+  // Puts back what State() returned (every tensor it names must be a parameter or state of this
+  // trainer, with the same dtype and shape) and the step counter, so training continues
+  // bitwise-identically. Throws NotFoundError / InvalidArgumentError.
+  void Restore(const NamedTensors& state, int64_t step);
   // The memory of a step on batches shaped like `batch` (compiles its plan if new).
   MemoryReport Memory(const NamedTensors& batch) const;
 

@@ -27,10 +27,33 @@ namespace bronze {
 // Stable codes of the loader's failures (never renumber, only append). docs/format.md lists them.
 enum class LoadErrorCode : int {
   kOk = 0,
-  // (the serialization implementation defines the rest: truncated, bad identifier, newer major
-  // version, index out of range, cycle, arity, bad attribute, negative dim, element-count
-  // overflow, weight offset past the end, misaligned weights, size mismatch, unknown op,
-  // memory budget, duplicate name, ...)
+  kTruncated = 1,             // shorter than its header or its declared weight section
+  kBadIdentifier = 2,         // no "BRNZ" at byte 4: not a .bronze file
+  kUnsupportedVersion = 3,    // a newer major schema version than this reader knows
+  kMalformedBuffer = 4,       // the FlatBuffers verifier rejects the table (bad offsets, ...)
+  kIndexOutOfRange = 5,       // a node or output index outside its range
+  kCycle = 6,                 // an input that is not an earlier node (cycle / not topological)
+  kArity = 7,                 // a node with a number of inputs its op does not accept
+  kBadAttribute = 8,          // unknown, missing, mistyped, duplicate or invalid attribute
+  kNegativeDim = 9,           // a negative dim (or a symbolic dim with a coefficient < 1)
+  kElementCountOverflow = 10, // element count or byte size overflows 64 bits
+  kWeightOutOfBounds = 11,    // a tensor's bytes outside the weight section
+  kMisalignedWeights = 12,    // a weight section or tensor offset that is not 64-byte aligned
+  kSizeMismatch = 13,         // a tensor's byte size differs from its dims times dtype size
+  kUnknownOp = 14,            // an op id this build does not know
+  kMemoryBudget = 15,         // the model needs more bytes than LoadOptions::memory_budget
+  kDuplicateName = 16,        // two nodes, outputs, tensors or metadata keys with one name
+  kOpNameMismatch = 17,       // an op id whose op has another name than the file says
+  kBadDType = 18,             // a dtype number that is not a DType
+  kRankLimit = 19,            // a shape of rank above format::kMaxRank (32)
+  kMissingField = 20,         // a required field (name, graph or training state) is absent
+  kTypeMismatch = 21,         // declared types differ from the inferred ones / the data's
+  kInvalidNode = 22,          // the op's shape inference rejects the node's inputs
+  kBadData = 23,              // tensor bytes invalid for their dtype (bool not 0/1), data on a
+                              // node that cannot have it or none where it must
+  kBadSymbol = 24,            // a symbolic dim name that is not an identifier
+  kInvalidGraph = 25,         // the loaded graph fails Verify() (a check the loader lacks)
+  kWrongFileKind = 26,        // a checkpoint given to Model::Load, or a model to LoadCheckpoint
 };
 
 std::string_view LoadErrorCodeName(LoadErrorCode code);

@@ -11,6 +11,7 @@ into a C++ graph (``_bronze.Graph``); a layer's weights appear as ``WeightSource
 from __future__ import annotations
 
 import itertools
+import operator
 import os
 import sys
 from typing import Any, Sequence
@@ -18,7 +19,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from . import _bronze
-from .errors import BronzeError
+from .errors import BronzeError, DTypeError
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _ids = itertools.count()
@@ -33,6 +34,21 @@ def user_location() -> str:
             return f"{os.path.basename(path)}:{frame.f_lineno}"
         frame = frame.f_back
     return ""
+
+
+def at_user(error: BaseException) -> BaseException:
+    """``error`` with bronze's own frames removed from its traceback; ``raise at_user(e) from
+    None`` then shows the user's frames followed by only the one bronze frame that raises."""
+    tb = error.__traceback__
+    kept = []
+    while tb is not None:
+        path = os.path.abspath(tb.tb_frame.f_code.co_filename)
+        if not path.startswith(_PACKAGE_DIR + os.sep):
+            kept.append(tb)
+        tb = tb.tb_next
+    for a, b in zip(kept, kept[1:] + [None]):
+        a.tb_next = b
+    return error.with_traceback(kept[0] if kept else None)
 
 
 def raise_at_user(error: BaseException) -> None:
@@ -85,12 +101,15 @@ class Source:
 class SymbolicTensor:
     """A value of a model under construction: dtype and shape known, data not.
 
-    ``None`` (shown as ``"N"``) is the symbolic batch dim. Supports ``+ - * / ** @``, unary
-    minus, indexing and slicing, ``.flatten()``, ``.reshape()``, ``.transpose()``, ``.sum()``,
-    ``.mean()``; every registered op is in ``bronze.ops``.
+    ``.shape`` holds ints and symbols: the batch dim given as ``None`` is ``"N"`` (repr shows
+    None). Supports ``+ - * / ** @`` (also reversed, with NumPy arrays and Python scalars, which
+    take the tensor's dtype), unary ``-``, ``abs()``, ``< > <= >=`` (bool tensors; ``==`` is
+    identity, use ``bronze.ops.equal``), NumPy basic indexing (ints, slices with any step, None,
+    ...), ``.flatten()``, ``.reshape()``, ``.transpose()``, ``.T``, ``.sum()``, ``.mean()``;
+    every registered op is in ``bronze.ops``.
     """
 
-    __array_priority__ = 1000  # numpy_array + tensor goes to our __radd__
+    __array_priority__ = 1000  # numpy_array + tensor goes to our __radd__ (tested)
 
     def __init__(self, dtype: str, shape: tuple, producer: Node | Source, index: int = 0):
         self.dtype = dtype
@@ -138,11 +157,21 @@ class SymbolicTensor:
     def __abs__(self): return apply("abs", [self])
     def __lt__(self, o): return apply("less", [self, o])
     def __gt__(self, o): return apply("greater", [self, o])
+    # a <= b as (a < b) or (a == b): false when either is NaN, as in NumPy (not(a > b) is not).
+    def __le__(self, o): return _or_equal("less", self, o)
+    def __ge__(self, o): return _or_equal("greater", self, o)
+    # == and != stay Python's identity: model code keeps tensors in dicts, sets and lists (and
+    # `x in list` calls ==). Element-wise equality is bronze.ops.equal(a, b).
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
 
     # ---- shape methods -----------------------------------------------------------------------
-    def flatten(self, start_dim: int = 1) -> "SymbolicTensor":
-        """Flattens dims from ``start_dim`` on (the batch dim stays, as in nn.Flatten)."""
-        return apply("flatten", [self], {"start_dim": start_dim})
+    def flatten(self, start_dim: int = 1, end_dim: int = -1) -> "SymbolicTensor":
+        """Flattens dims ``start_dim``..``end_dim`` (inclusive) into one. The default start_dim
+        is 1 (the batch dim stays, as in nn.Flatten); ``flatten(0)`` flattens everything, as
+        torch.flatten(x)."""
+        return apply("flatten", [self], {"start_dim": start_dim, "end_dim": end_dim})
 
     def reshape(self, *shape) -> "SymbolicTensor":
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -168,14 +197,29 @@ class SymbolicTensor:
     def T(self) -> "SymbolicTensor":
         return self.transpose()
 
-    def sum(self, axis=None, keepdims: bool = False) -> "SymbolicTensor":
+    def sum(self, axis: int | Sequence[int] | None = None,
+            keepdims: bool = False) -> "SymbolicTensor":
+        """Sum over ``axis`` (an int, a sequence of ints, or None for every axis; ``()`` reduces
+        nothing, as in NumPy), keeping reduced dims as size 1 with ``keepdims``."""
+        if axis is not None and not isinstance(axis, int) and len(axis) == 0:
+            return self
         return apply("reduce_sum", [self], _reduce_attrs(self, axis, keepdims))
 
-    def mean(self, axis=None, keepdims: bool = False) -> "SymbolicTensor":
+    def mean(self, axis: int | Sequence[int] | None = None,
+             keepdims: bool = False) -> "SymbolicTensor":
+        """Mean over ``axis``, as :meth:`sum`."""
+        if axis is not None and not isinstance(axis, int) and len(axis) == 0:
+            return self
         return apply("reduce_mean", [self], _reduce_attrs(self, axis, keepdims))
 
     def __getitem__(self, key) -> "SymbolicTensor":
         return _getitem(self, key)
+
+
+def _or_equal(op: str, a: Any, b: Any) -> SymbolicTensor:
+    location = user_location()
+    return apply("logical_or", [apply(op, [a, b], location=location),
+                                apply("equal", [a, b], location=location)], location=location)
 
 
 def _reduce_attrs(x: SymbolicTensor, axis, keepdims: bool) -> dict:
@@ -188,13 +232,24 @@ def _reduce_attrs(x: SymbolicTensor, axis, keepdims: bool) -> dict:
     return {"axes": axes, "keepdims": int(bool(keepdims))}
 
 
+_INT64_MAX = 2**63 - 1
+_INT64_MIN = -2**63
+
+
 def _getitem(x: SymbolicTensor, key) -> SymbolicTensor:
+    """NumPy basic indexing: ints (negative count from the end), slices (any non-zero step),
+    None (a new size-1 dim) and one Ellipsis, as slice + squeeze + unsqueeze ops."""
     if not isinstance(key, tuple):
         key = (key,)
-    if any(k is Ellipsis for k in key):
+    ellipses = sum(k is Ellipsis for k in key)
+    if ellipses > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    indexed = sum(k is not None and k is not Ellipsis for k in key)
+    if indexed > x.ndim:
+        raise IndexError(f"too many indices for a tensor of rank {x.ndim}: {indexed} given")
+    if ellipses:
         i = key.index(Ellipsis)
-        fill = x.ndim - (len(key) - 1 - sum(k is None for k in key))
-        key = key[:i] + (slice(None),) * fill + key[i + 1:]
+        key = key[:i] + (slice(None),) * (x.ndim - indexed) + key[i + 1:]
     starts, ends, axes, steps, squeeze, unsqueeze = [], [], [], [], [], []
     dim = 0
     out_dim = 0
@@ -203,28 +258,35 @@ def _getitem(x: SymbolicTensor, key) -> SymbolicTensor:
             unsqueeze.append(out_dim)
             out_dim += 1
             continue
-        if dim >= x.ndim:
-            raise IndexError(f"too many indices for a tensor of rank {x.ndim}")
         if isinstance(k, slice):
-            start, stop, step = k.start, k.stop, k.step
+            start, stop, step = (None if v is None else _index(v) for v in (k.start, k.stop,
+                                                                               k.step))
             step = 1 if step is None else step
-            if step <= 0:
-                raise IndexError("slice steps must be positive")
+            if step == 0:
+                raise IndexError("slice step cannot be zero")
             if (start, stop, step) != (None, None, 1):
-                starts.append(0 if start is None else start)
-                ends.append(sys.maxsize if stop is None else stop)
+                if step > 0:
+                    starts.append(0 if start is None else start)
+                    ends.append(_INT64_MAX if stop is None else stop)
+                else:
+                    starts.append(-1 if start is None else start)
+                    ends.append(_INT64_MIN if stop is None else stop)
                 axes.append(dim)
                 steps.append(step)
             out_dim += 1
-        elif isinstance(k, (int, np.integer)):
-            k = int(k)
+        else:
+            k = _index(k)
+            size = x.shape[dim]
+            if isinstance(size, int):
+                if not -size <= k < size:
+                    raise IndexError(f"index {k} is out of bounds for dim {dim} of size {size} "
+                                     f"(tensor shape {_shape_text(x.shape)})")
+                k %= size
             starts.append(k)
-            ends.append(k + 1 if k != -1 else sys.maxsize)
+            ends.append(k + 1 if k != -1 else _INT64_MAX)
             axes.append(dim)
             steps.append(1)
             squeeze.append(dim)
-        else:
-            raise IndexError(f"unsupported index {k!r} (ints, slices, None and ... are)")
         dim += 1
     y = x
     if axes:
@@ -234,6 +296,21 @@ def _getitem(x: SymbolicTensor, key) -> SymbolicTensor:
     if unsqueeze:
         y = apply("unsqueeze", [y], {"axes": unsqueeze})
     return y
+
+
+def _index(k: Any) -> int:
+    """An int index (Python or NumPy int, anything with __index__ but bool)."""
+    if isinstance(k, (bool, np.bool_)):
+        raise IndexError("boolean indexes (masks) are not supported; use bronze.ops.where")
+    try:
+        return operator.index(k)
+    except TypeError:
+        raise IndexError(f"unsupported index {k!r}: ints, slices of ints, None and ... are "
+                         "supported (gather ops index by tensors)") from None
+
+
+def _shape_text(shape: tuple) -> str:
+    return "(" + ", ".join("None" if d == "N" else str(d) for d in shape) + ")"
 
 
 # ---- the current layer scope (names and locations of the nodes a layer creates) --------------
@@ -264,6 +341,7 @@ def as_tensor(value: Any, like: SymbolicTensor | None = None) -> SymbolicTensor:
     if isinstance(value, SymbolicTensor):
         return value
     if isinstance(value, (bool, int, float)) and like is not None:
+        _check_scalar(value, like)
         array = np.asarray(value, dtype=like.dtype)
     else:
         array = np.asarray(value)
@@ -271,6 +349,19 @@ def as_tensor(value: Any, like: SymbolicTensor | None = None) -> SymbolicTensor:
             array = array.astype(like.dtype)
     source = Source("constant", _scoped("const"), value=array, location=user_location())
     return SymbolicTensor(str(array.dtype), array.shape, source)
+
+
+def _check_scalar(value: bool | int | float, like: SymbolicTensor) -> None:
+    """A Python scalar takes the other operand's dtype; refuses one that would change value
+    (0.5 in an int32 tensor's op would silently become 0)."""
+    kind = np.dtype(like.dtype).kind
+    ok = (kind in "fc" or (kind in "iu" and not isinstance(value, float))
+          or (kind == "b" and isinstance(value, bool)))
+    if not ok:
+        raise at_user(DTypeError(
+            f"the Python {type(value).__name__} {value!r} cannot take the dtype {like.dtype} of "
+            f"the other operand {like.name!r} without changing value (no implicit promotion): "
+            f"cast the tensor first (bronze.ops.cast(x, dtype=...)) (at {user_location()})"))
 
 
 def apply(op: str, inputs: Sequence[Any], attrs: dict | None = None, name: str | None = None,
@@ -287,7 +378,7 @@ def apply(op: str, inputs: Sequence[Any], attrs: dict | None = None, name: str |
         types = _bronze.infer_types(op, [(t.dtype, t.shape) for t in tensors], attrs, node_name,
                                     location)
     except BronzeError as e:
-        raise_at_user(e)
+        raise at_user(e) from None
     node = Node(op, tensors, attrs, node_name, location)
     node.outputs = [SymbolicTensor(d, s, node, i) for i, (d, s) in enumerate(types)]
     return node.outputs[0] if len(node.outputs) == 1 else tuple(node.outputs)

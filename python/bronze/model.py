@@ -22,7 +22,7 @@ import numpy as np
 from . import _bronze
 from ._tensor import Node, Source, SymbolicTensor, apply, name_scope
 from .errors import BronzeError, ShapeError
-from .layers.base import Layer, weights_version
+from .layers.base import Layer, record_call, weights_version
 from .training import TrainingMixin
 
 
@@ -246,8 +246,8 @@ class Model(TrainingMixin, Layer):
             named = self._session_for_run().run(
                 {k: np.asarray(v) for k, v in feed.items()})
         except BronzeError as e:
-            from ._tensor import raise_at_user  # noqa: PLC0415
-            raise_at_user(e)
+            from ._tensor import at_user  # noqa: PLC0415
+            raise at_user(e) from None
         return self._pack_outputs(named)
 
     def __call__(self, *inputs, **kwargs):
@@ -279,10 +279,49 @@ class Model(TrainingMixin, Layer):
                 out = apply(node.op, [mapped(t) for t in node.inputs], node.attrs,
                             name=node.name.split("/")[-1], location=node.location)
                 mapping[id(node)] = out
-        return self._pack_outputs({n: mapped(t) for n, t in zip(self._output_names, self._outputs)})
+        outputs = self._pack_outputs({n: mapped(t)
+                                      for n, t in zip(self._output_names, self._outputs)})
+        record_call(self, inputs, kwargs, outputs)
+        return outputs
 
     def get_config(self) -> dict:
         return {"name": self.name}
+
+    def set_weights(self, weights: dict) -> None:
+        """Assigns weights by their "layer/weight" names (as parameters() and state() give);
+        an unknown name or a wrong shape is an error."""
+        sources = {s.name: s for s in self._weight_sources}
+        for name, value in weights.items():
+            if name not in sources:
+                raise KeyError(f"model {self.name!r} has no weight {name!r}; it has "
+                               f"{sorted(sources)}")
+            s = sources[name]
+            setattr(s.layer, s.weight, value)
+
+    # ---- architecture specs and summaries (spec.py, summary.py) ------------------------------
+    def to_spec(self) -> dict:
+        """A JSON-serializable dict of the architecture (see bronze.spec): inputs, layers and
+        their configs, the DAG of layer calls and ops between them, outputs. No weights."""
+        from .spec import model_to_spec  # noqa: PLC0415
+        return model_to_spec(self)
+
+    @classmethod
+    def from_spec(cls, spec: dict, weights: dict | None = None) -> "Model":
+        """Rebuilds a model from ``to_spec()``'s dict: same structure and output shapes, fresh
+        weights (initialized as new layers are) unless ``weights`` ("layer/weight" -> array) is
+        given."""
+        from .spec import model_from_spec  # noqa: PLC0415
+        return model_from_spec(spec, cls, weights)
+
+    def summary(self, print_fn=print) -> str:
+        """Prints (with ``print_fn``; None prints nothing) and returns a Keras-style table: one
+        row per layer call (output shape, parameters, FLOPs and activation bytes per sample),
+        then the totals."""
+        from .summary import summary_table  # noqa: PLC0415
+        text = summary_table(self)
+        if print_fn is not None:
+            print_fn(text)
+        return text
 
 
 def _as_constant(value) -> SymbolicTensor:

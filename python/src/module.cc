@@ -22,6 +22,7 @@ namespace {
 // A graph and the builder that adds checked nodes to it.
 struct PyGraph {
   explicit PyGraph(const std::string& name) : graph(name), builder(graph) {}
+  explicit PyGraph(Graph g) : graph(std::move(g)), builder(graph) {}
   Graph graph;
   GraphBuilder builder;
 };
@@ -229,6 +230,32 @@ PYBIND11_MODULE(_bronze, m) {
         return names;
       })
       .def("num_nodes", [](const PyGraph& g) { return g.graph.num_nodes(); })
+      .def("inputs", [](const PyGraph& g) {
+        py::list out;
+        for (NodeId id : g.graph.Placeholders()) {
+          const Node& n = g.graph.node(id);
+          out.append(py::make_tuple(n.name, NumpyDTypeName(n.outputs[0].dtype),
+                                    ShapeToPython(n.outputs[0].shape)));
+        }
+        return out;
+      }, "(name, dtype, shape) of every placeholder, in graph order.")
+      .def("values", [](const PyGraph& g) {
+        py::dict out;
+        for (NodeId id : g.graph.node_ids()) {
+          const Node& n = g.graph.node(id);
+          if ((n.op_name() == "parameter" || n.op_name() == "state") && n.data.defined()) {
+            out[py::str(n.name)] = ArrayFromTensor(n.data.Clone());
+          }
+        }
+        return out;
+      }, "The initial values of every parameter and state node, by name (copies).")
+      .def("save", [](const PyGraph& g, const std::string& path, const std::map<std::string, std::string>& metadata) {
+        SaveOptions options;
+        for (const auto& [k, v] : metadata) options.metadata[k] = v;
+        py::gil_scoped_release release;
+        Model(g.graph).Save(path, options);
+      }, py::arg("path"), py::arg("metadata") = std::map<std::string, std::string>{},
+         "Writes the graph and its weights as a .bronze file (atomically).")
       .def("text", [](const PyGraph& g, bool elide_data) {
         return PrintGraph(g.graph, TextOptions{.elide_data = elide_data});
       }, py::arg("elide_data") = true)
@@ -262,6 +289,17 @@ PYBIND11_MODULE(_bronze, m) {
            py::arg("loss"), py::arg("wrt"),
            "Appends the backward graph of output `loss` and outputs grad/<name> for each name in "
            "`wrt` (zeros where the loss does not depend on it).");
+
+  m.def("load", [](const std::string& path) {
+    Model model;
+    {
+      py::gil_scoped_release release;
+      model = Model::Load(path);
+    }
+    py::dict metadata;
+    for (const auto& [k, v] : model.metadata()) metadata[py::str(k)] = v;
+    return py::make_tuple(std::make_unique<PyGraph>(model.graph()), metadata);
+  }, py::arg("path"), "Loads a .bronze file: (Graph, metadata dict). Raises FormatError.");
 
   py::class_<Session>(m, "Session")
       .def(py::init([](const PyGraph& g, int threads, const std::string& pipeline,

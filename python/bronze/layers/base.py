@@ -149,28 +149,48 @@ class Layer:
         symbolic = any(isinstance(x, SymbolicTensor) for x in _flatten(inputs))
         if not symbolic:
             return self._call_eager(*inputs, **kwargs)
+        # A sublayer named "<parent>/<part>" called inside its parent's scope scopes as "<part>".
+        prefix = "/".join(_tensor._scope) + "/"
+        scope = self.name[len(prefix):] if _tensor._scope and self.name.startswith(prefix) \
+            else self.name
         try:
-            with name_scope(self.name):
+            with name_scope(scope):
                 if not self.built:
                     self.build(*inputs)
                     object.__setattr__(self, "built", True)
-                return self.call(*inputs, **kwargs)
+                outputs = self.call(*inputs, **kwargs)
         except BronzeError as e:
-            _tensor.raise_at_user(e)
+            raise _tensor.at_user(e) from None
+        record_call(self, inputs, kwargs, outputs)
+        return outputs
 
     def _call_eager(self, *arrays, **kwargs):
         """Runs the layer on NumPy arrays: traced once per input signature (batch dim symbolic)
         into a Model, then run."""
         from ..model import Model  # noqa: PLC0415 - model imports layers
 
-        arrays = tuple(np.asarray(a) for a in arrays)
-        key = tuple((a.dtype.str, a.shape[1:]) for a in arrays) + (tuple(sorted(kwargs.items())),)
+        # Positional lists/tuples of arrays (Concat([a, b])) keep their structure.
+        structure = [len(a) if isinstance(a, (list, tuple)) else -1 for a in arrays]
+        flat = [np.asarray(x) for a in arrays
+                for x in (a if isinstance(a, (list, tuple)) else [a])]
+
+        def hashable(v):
+            if isinstance(v, np.ndarray):
+                return ("array", v.dtype.str, v.shape, v.tobytes())
+            return v if not isinstance(v, (list, dict)) else repr(v)
+
+        key = tuple((a.dtype.str, a.shape[1:]) for a in flat) + (tuple(structure),) + \
+            (tuple(sorted((k, hashable(v)) for k, v in kwargs.items())),)
         model = self._eager.get(key)
         if model is None:
-            inputs = [Placeholder((None,) + a.shape[1:], dtype=str(a.dtype)) for a in arrays]
-            model = Model(inputs=inputs, outputs=self(*inputs, **kwargs))
+            inputs = [Placeholder((None,) + a.shape[1:], dtype=str(a.dtype)) for a in flat]
+            args, i = [], 0
+            for n in structure:
+                args.append(inputs[i] if n < 0 else inputs[i:i + n])
+                i += 1 if n < 0 else n
+            model = Model(inputs=inputs, outputs=self(*args, **kwargs))
             self._eager[key] = model
-        return model(*arrays)
+        return model(*flat)
 
     # ---- architecture ------------------------------------------------------------------------
     def get_config(self) -> dict:
@@ -183,6 +203,31 @@ class Layer:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name")
         return f"{type(self).__name__}({args})"
+
+
+class LayerCall:
+    """One call of a layer on symbolic tensors: the arguments (tensors inside lists/dicts kept
+    in place), the keyword arguments and the flat list of output tensors. The outputs carry it
+    as ``tensor._call = (record, index)`` (the outermost call wins), so specs and summaries see
+    the model as layer calls instead of ops."""
+
+    __slots__ = ("layer", "args", "kwargs", "outputs")
+
+    def __init__(self, layer: "Layer", args: tuple, kwargs: dict, outputs: list):
+        self.layer, self.args, self.kwargs, self.outputs = layer, args, kwargs, outputs
+
+    def input_tensors(self) -> list[SymbolicTensor]:
+        return [t for t in _flatten([self.args, self.kwargs]) if isinstance(t, SymbolicTensor)]
+
+
+def record_call(layer: "Layer", args: tuple, kwargs: dict, outputs) -> None:
+    flat = [t for t in _flatten([outputs]) if isinstance(t, SymbolicTensor)]
+    inputs = {id(t) for t in _flatten([args, kwargs]) if isinstance(t, SymbolicTensor)}
+    record = LayerCall(layer, tuple(args), dict(kwargs), flat)
+    for i, t in enumerate(flat):
+        if id(t) not in inputs:
+            t._call = (record, i)
+            t.__dict__.setdefault("_calls", []).append((record, i))  # innermost first
 
 
 def _flatten(items) -> list:
