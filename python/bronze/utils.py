@@ -27,7 +27,8 @@ def _parameter_slots(obj) -> list:
 
 def soft_update(target, source, tau: float) -> None:
     """target parameters = tau * source + (1 - tau) * target, pairing the parameters of two
-    models (or layers) of the same architecture in order (TorchX's soft_update)."""
+    models (or layers) of the same architecture in order (TorchX's soft_update). Only
+    parameters: state such as batch-norm running statistics is left as it is."""
     if not 0.0 <= tau <= 1.0:
         raise ValueError(f"tau must be in [0, 1], got {tau}")
     t_slots, s_slots = _parameter_slots(target), _parameter_slots(source)
