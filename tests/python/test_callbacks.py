@@ -177,3 +177,16 @@ def test_weights_set_by_a_callback_are_trained_from_and_kept():
     # Epoch 1 trains (at lr 0) from the zero weights: the loss of uniform logits, log(3).
     assert h.history["loss"][1] == pytest.approx(np.log(3), rel=1e-6)
     np.testing.assert_array_equal(lin.weight, 1.0)
+
+
+def test_model_checkpoint_full_save_uses_model_save_when_present(tmp_path):
+    model, _, x, y = problem()
+    model.compile(loss="cross_entropy")
+    model.fit(x, y, epochs=1, verbose=0,
+              callbacks=[ModelCheckpoint(str(tmp_path / "a-{epoch}.npz"), monitor="loss")])
+    assert (tmp_path / "a-1.npz").exists()  # falls back to the weights
+    saved = []
+    model.save = saved.append  # what the .bronze format's Model.save will be called as
+    model.fit(x, y, epochs=2, verbose=0,
+              callbacks=[ModelCheckpoint(str(tmp_path / "m-{epoch}.bronze"), monitor="loss")])
+    assert saved == [str(tmp_path / "m-1.bronze"), str(tmp_path / "m-2.bronze")]
