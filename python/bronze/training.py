@@ -67,29 +67,32 @@ class TrainingMixin:
         if loss is None:
             raise ValueError("compile needs a loss: a name such as 'cross_entropy' or a callable "
                              "(y_pred, y_true) -> scalar")
+        if clip_value < 0 or clip_norm < 0:
+            raise ValueError(f"clip_value and clip_norm must be >= 0, got {clip_value}, "
+                             f"{clip_norm}")
         names = self._output_names
         multi = len(names) > 1
         losses = self._per_output(loss, "loss")
         weights = self._per_output(loss_weights if loss_weights is not None else 1.0,
                                    "loss_weights")
+        if isinstance(metrics, (str, _metrics.Metric)):
+            metrics = [metrics]
         metric_specs = self._per_output(metrics or [], "metrics", list_is_shared=True)
         heads = []
         for i, name in enumerate(names):
             if losses[i] is None:
                 continue  # an output without a loss (dict loss naming only some outputs)
             specs = metric_specs[i] or []
+            specs = [specs] if isinstance(specs, (str, _metrics.Metric)) else list(specs)
             for m in specs:
                 _metrics.get(m)  # validates the names now
-            heads.append(_Head(name, i, _losses.get(losses[i]), float(weights[i] or 1.0), specs,
+            heads.append(_Head(name, i, _losses.get(losses[i]), 1.0 if weights[i] is None else float(weights[i]), specs,
                                f"{TARGET}_{name}" if multi else TARGET,
                                f"{name}_" if multi else ""))
         if not heads:
             raise ValueError(f"compile: no output has a loss (outputs {names})")
         self.optimizer = _optim.get(optimizer)
         self._heads = heads
-        if clip_value < 0 or clip_norm < 0:
-            raise ValueError(f"clip_value and clip_norm must be >= 0, got {clip_value}, "
-                             f"{clip_norm}")
         self._clip = (float(clip_value), float(clip_norm))
         self._threads = int(threads)
         self._trainer = None

@@ -197,3 +197,16 @@ def test_validation_split_holds_out_the_last_samples():
     assert h.history["val_accuracy"][0] == pytest.approx(want["accuracy"])
     with pytest.raises(ValueError, match="validation_split"):
         model.fit(x, y, validation_split=1.5, verbose=0)
+
+
+def test_a_zero_loss_weight_leaves_that_output_untrained_and_metric_strings_work():
+    x, y = blobs(n=40)
+    x_in = L.Placeholder((None, 8))
+    a, b = L.Linear(3), L.Linear(3)
+    model = bz.Model(inputs=x_in, outputs=[a(x_in), b(x_in)])
+    model.compile(optimizer=bz.optim.SGD(lr=0.5), loss="cross_entropy", loss_weights=[1.0, 0.0],
+                  metrics="accuracy")
+    b0 = b.weight.copy()
+    h = model.fit(x, [y, y], batch_size=20, epochs=1, verbose=0)
+    np.testing.assert_array_equal(b.weight, b0)
+    assert {"output_0_accuracy", "output_1_accuracy"} <= set(h.history)
