@@ -86,7 +86,8 @@ class TrainingMixin:
             specs = [specs] if isinstance(specs, (str, _metrics.Metric)) else list(specs)
             for m in specs:
                 _metrics.get(m)  # validates the names now
-            heads.append(_Head(name, i, _losses.get(losses[i]), 1.0 if weights[i] is None else float(weights[i]), specs,
+            weight = 1.0 if weights[i] is None else float(weights[i])
+            heads.append(_Head(name, i, _losses.get(losses[i]), weight, specs,
                                f"{TARGET}_{name}" if multi else TARGET,
                                f"{name}_" if multi else ""))
         if not heads:
