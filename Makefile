@@ -10,7 +10,7 @@ help:
 	@echo "  make test    build, then run the C++ (ctest) and Python (pytest) tests"
 	@echo "  make test-sanitize  the C++ tests again, built with ASan and UBSan into build-asan/"
 	@echo "  make fuzz    the libFuzzer targets (clang, ASan, UBSan) in build-fuzz/: loader 1M runs, run 60 s"
-	@echo "  make demo    build, then run the quick start example"
+	@echo "  make demo    build, then run the C++ and Python examples"
 	@echo "  make bench   build, then run every benchmark suite (ratios against peers, same run)"
 	@echo "  make docs    regenerate docs/ops.md from the op and kernel registries"
 	@echo "  make clean   remove build/"

@@ -21,11 +21,14 @@ from . import ops
 from . import layers
 from .layers.base import seed
 from .model import Model
+from . import callbacks, datasets, losses, metrics, optim, utils
+from .grad import value_and_grad
 
 __version__ = _bronze.__version__
 
 __all__ = [
-    "Model", "SymbolicTensor", "ops", "layers", "seed", "BronzeError", "ShapeError", "DTypeError",
+    "Model", "SymbolicTensor", "value_and_grad", "optim", "losses", "metrics", "callbacks",
+    "datasets", "utils", "ops", "layers", "seed", "BronzeError", "ShapeError", "DTypeError",
     "AttributeValueError", "GraphError", "InternalError", "InvalidArgumentError", "NotFoundError",
     "ParseError", "UnimplementedError", "FormatError",
 ]

@@ -23,6 +23,7 @@ from . import _bronze
 from ._tensor import Node, Source, SymbolicTensor, apply, name_scope
 from .errors import BronzeError, ShapeError
 from .layers.base import Layer, record_call, weights_version
+from .training import TrainingMixin
 
 
 def _structure(value, what: str):
@@ -61,7 +62,7 @@ def topological_nodes(outputs: list[SymbolicTensor]):
     return order, list(sources.values())
 
 
-class Model(Layer):
+class Model(TrainingMixin, Layer):
     """A model from ``inputs`` to ``outputs`` (each a tensor, a list or a dict of tensors)."""
 
     def __init__(self, inputs=None, outputs=None, name: str | None = None):
@@ -151,14 +152,26 @@ class Model(Layer):
         return int(sum(a.size for a in self.parameters().values()))
 
     # ---- the C++ graph -----------------------------------------------------------------------
-    def build_graph(self, training: bool = False, extra_outputs=None) -> "_bronze.Graph":
+    def build_graph(self, training: bool = False, extra_outputs=None,
+                    dtype: str | None = None) -> "_bronze.Graph":
         """Replays the DAG into a new ``_bronze.Graph`` with the model's outputs (and
-        ``extra_outputs``: name -> symbolic tensor over the same inputs, e.g. a loss)."""
+        ``extra_outputs``: name -> symbolic tensor over the same inputs, e.g. a loss).
+        ``dtype`` (e.g. "float64") casts every floating placeholder, weight and constant to it
+        (gradient checks in float64)."""
         graph = _bronze.Graph(self.name)
         values: dict[int, Any] = {}
+
+        def cast(value):
+            if dtype is None:
+                return value
+            if isinstance(value, str):  # a placeholder's dtype name
+                return dtype if np.issubdtype(np.dtype(value), np.floating) else value
+            a = np.asarray(value)
+            return a.astype(dtype) if np.issubdtype(a.dtype, np.floating) else a
+
         for t, name in zip(self._inputs, self._input_names):
-            dtype, shape = t.producer.value
-            values[t.producer.id] = graph.placeholder(name, dtype, shape)
+            ph_dtype, shape = t.producer.value
+            values[t.producer.id] = graph.placeholder(name, cast(ph_dtype), shape)
         extra = dict(extra_outputs or {})
         nodes, sources = topological_nodes(self._outputs + list(extra.values()))
         given = {t.producer.id for t in self._inputs}
@@ -168,14 +181,14 @@ class Model(Layer):
             if s.kind == "placeholder":
                 if s.id not in given:
                     # An extra placeholder of a loss (the targets): it becomes a graph input too.
-                    dtype, shape = s.value
-                    values[s.id] = graph.placeholder(s.name, dtype, shape)
+                    ph_dtype, shape = s.value
+                    values[s.id] = graph.placeholder(s.name, cast(ph_dtype), shape)
             elif s.kind == "weight":
-                values[s.id] = graph.parameter(s.name, s.layer._weights[s.weight])
+                values[s.id] = graph.parameter(s.name, cast(s.layer._weights[s.weight]))
             elif s.kind == "state":
-                values[s.id] = graph.state(s.name, s.layer._weights[s.weight])
+                values[s.id] = graph.state(s.name, cast(s.layer._weights[s.weight]))
             else:
-                values[s.id] = graph.constant(s.value, s.name)
+                values[s.id] = graph.constant(cast(s.value), s.name)
 
         def value_of(t: SymbolicTensor):
             v = values[t.producer.id]
