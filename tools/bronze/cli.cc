@@ -116,9 +116,20 @@ SymbolBindings BindSymbols(const std::vector<TensorSpec>& inputs, int64_t batch,
   for (const std::string& s : BatchSymbols(inputs)) bindings.emplace(s, batch);
   std::set<std::string> used;
   for (const TensorSpec& spec : inputs) {
+    for (const Dim& d : spec.shape.dims()) used.insert(d.symbols().begin(), d.symbols().end());
+  }
+  // A --dim naming no symbol first: a typo is the likelier cause of what follows.
+  for (const auto& [name, value] : dims) {
+    if (!used.count(name)) {
+      std::string known;
+      for (const std::string& s : used) known += (known.empty() ? "" : ", ") + s;
+      throw Failure{kExitBadInput, "--dim " + name + ": no input has a dim named " + name +
+                                       " (symbols: " + (known.empty() ? "none" : known) + ")"};
+    }
+  }
+  for (const TensorSpec& spec : inputs) {
     for (int64_t axis = 0; axis < spec.shape.rank(); ++axis) {
       for (const std::string& s : spec.shape[axis].symbols()) {
-        used.insert(s);
         if (!bindings.count(s)) {
           throw Failure{kExitBadInput,
                         "input '" + spec.name + "' has the symbolic dim " +
@@ -127,14 +138,6 @@ SymbolBindings BindSymbols(const std::vector<TensorSpec>& inputs, int64_t batch,
                             s + "=VALUE"};
         }
       }
-    }
-  }
-  for (const auto& [name, value] : dims) {
-    if (!used.count(name)) {
-      std::string known;
-      for (const std::string& s : used) known += (known.empty() ? "" : ", ") + s;
-      throw Failure{kExitBadInput, "--dim " + name + ": no input has a dim named " + name +
-                                       " (symbols: " + (known.empty() ? "none" : known) + ")"};
     }
   }
   return bindings;
