@@ -10,8 +10,9 @@
 //
 // What is public (stable within a minor version): Error and its subclasses (graph/error.h),
 // DType, Dim, Shape, Tensor and Device (graph/dtype.h, shape.h, tensor.h), Graph, Value,
-// GraphBuilder, the text form and DOT export, Verify, the op registry's read-only interface,
-// PassManager and PipelineOptions, Session and SessionOptions. Everything else is internal.
+// GraphBuilder, the text form and DOT export, .npy files (ReadNpy, WriteNpy), Verify, the op
+// registry's read-only interface, PassManager and PipelineOptions, Session and SessionOptions,
+// Model, its loader and checkpoints (serialization/model_file.h). Everything else is internal.
 #pragma once
 
 #include "graph/builder.h"
@@ -19,6 +20,7 @@
 #include "graph/dtype.h"
 #include "graph/error.h"
 #include "graph/graph.h"
+#include "graph/npy.h"
 #include "graph/op_registry.h"
 #include "graph/optimizer.h"
 #include "graph/shape.h"
