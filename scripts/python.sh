@@ -28,4 +28,8 @@ else
     exit 1
   }
 fi
+# The `bronze` command line next to the venv's python (pip put it there; this refreshes it).
+if [[ -x $build_dir/tools/bronze ]] && ! cmp -s "$build_dir/tools/bronze" .venv/bin/bronze; then
+  install -m 755 "$build_dir/tools/bronze" .venv/bin/bronze
+fi
 echo "python: bronze package ok"

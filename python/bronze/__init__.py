@@ -23,11 +23,12 @@ from .layers.base import seed
 from .model import Model
 from . import callbacks, datasets, losses, metrics, optim, utils
 from .grad import value_and_grad
+from .io import LoadedModel, load
 
 __version__ = _bronze.__version__
 
 __all__ = [
-    "Model", "SymbolicTensor", "value_and_grad", "optim", "losses", "metrics", "callbacks",
+    "Model", "LoadedModel", "load", "SymbolicTensor", "value_and_grad", "optim", "losses", "metrics", "callbacks",
     "datasets", "utils", "ops", "layers", "seed", "BronzeError", "ShapeError", "DTypeError",
     "AttributeValueError", "GraphError", "InternalError", "InvalidArgumentError", "NotFoundError",
     "ParseError", "UnimplementedError", "FormatError",

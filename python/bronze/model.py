@@ -287,6 +287,21 @@ class Model(TrainingMixin, Layer):
     def get_config(self) -> dict:
         return {"name": self.name}
 
+    def save(self, path: str, metadata: dict | None = None) -> None:
+        """Writes the model as a .bronze file (graph, weights, architecture spec, ``metadata``
+        strings), atomically; ``bronze.load(path)`` reads it back, and so do the C++ API and the
+        ``bronze`` command line."""
+        from .io import save_model  # noqa: PLC0415 - io imports model lazily too
+        save_model(self, path, metadata)
+
+    def explain(self, batch_size: int = 1) -> str:
+        """What the compiler did for inputs of ``batch_size`` (the symbolic batch dim): the
+        pipeline, each pass's remarks (which ops were fused and why others were not), the fused
+        groups, the scheduler's choice and the planned arena size."""
+        session = _bronze.Session(self.build_graph())
+        dims = [[batch_size if isinstance(d, str) else d for d in t.shape] for t in self._inputs]
+        return session.explain(dims)
+
     def set_weights(self, weights: dict) -> None:
         """Assigns weights by their "layer/weight" names (as parameters() and state() give);
         an unknown name or a wrong shape is an error."""

@@ -332,6 +332,14 @@ PYBIND11_MODULE(_bronze, m) {
       .def_property_readonly("outputs", [](const Session& s) { return SpecsToPython(s.output_specs()); })
       .def_property_readonly("threads", &Session::threads)
       .def_property_readonly("num_compiles", &Session::num_compiles)
+      .def("explain",
+           [](const Session& s, const std::vector<std::vector<int64_t>>& input_dims) {
+             std::vector<Dims> dims(input_dims.begin(), input_dims.end());
+             return s.Explain(dims);
+           },
+           py::arg("input_dims") = std::vector<std::vector<int64_t>>{},
+           "The compile explained: pipeline, pass remarks (fusion decisions), fused groups, "
+           "scheduler choice, arena size for inputs of these dims (one list per input).")
       .def("graph_text", [](const Session& s) {
         return PrintGraph(s.graph(), TextOptions{.elide_data = true});
       });
