@@ -1,6 +1,7 @@
 // Replays fuzz inputs through a target's LLVMFuzzerTestOneInput without libFuzzer: each argument
 // is a file or a directory of files (tests/fuzz/regressions/<target>/). ctest runs it in every
 // build, so a crasher once found stays fixed. Exits non-zero when a path cannot be read.
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
