@@ -166,6 +166,19 @@ TEST(CliValidate, RejectsBadFilesWithTheirCodes) {
   }
 }
 
+TEST(CliValidate, EveryTruncationIsRejectedCleanly) {
+  auto dir = FreshDir();
+  const std::string good = PrintGraph(CliMlp());
+  const size_t end = good.rfind('}');  // any prefix without the closing brace is invalid
+  const std::string path = (dir / "cut.txt").string();
+  for (size_t len = 0; len < end; len += 1 + end / 40) {
+    WriteText(path, good.substr(0, len));
+    CliResult r = RunCli(dir, {"validate", path});
+    EXPECT_EQ(r.exit_code, 2) << "cut at " << len << ": " << r.err;
+    EXPECT_TRUE(Contains(r.err, "(code ")) << "cut at " << len << ": " << r.err;
+  }
+}
+
 TEST(CliValidate, MissingOrUnreadableFilesAreIoErrors) {
   auto dir = FreshDir();
   for (const std::string& path : {(dir / "missing.bronze").string(), dir.string()}) {

@@ -86,8 +86,8 @@ int RunBench(const BenchOptions& o) {
     InRunPhase([&] { return session->Run(inputs); });
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   };
-  const double first_ms = time_one();  // compiles the plan for this shape
-  for (int i = 1; i < o.warmup; ++i) time_one();
+  const double first_ms = time_one();  // compiles the plan for this shape; never timed
+  for (int i = 0; i < o.warmup; ++i) time_one();
   std::vector<double> ms;
   for (int i = 0; i < o.iters; ++i) ms.push_back(time_one());
   double total = 0;
@@ -147,8 +147,9 @@ Command AddBenchCommand(CLI::App& app) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   sub->add_option("-w,--warmup", o->warmup,
-                  "Untimed runs first (at least 1: the first compiles the plan)")
-      ->check(CLI::PositiveNumber)
+                  "Untimed runs before the timed ones, after the first run (which compiles the "
+                  "plan and is reported apart)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   sub->add_option("-n,--iters", o->iters, "Timed runs")
       ->check(CLI::PositiveNumber)
