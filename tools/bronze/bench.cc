@@ -58,8 +58,9 @@ int RunBench(const BenchOptions& o) {
   options.threads = o.threads;
   options.device = device;
   options.backend = o.backend;
-  auto session = InPhase(kExitInvalidModel,
-                         [&] { return std::make_unique<Session>(std::move(model.graph), options); });
+  auto session = InPhase(kExitInvalidModel, [&] {
+    return std::make_unique<Session>(std::move(model.graph), options);
+  });
   const std::vector<TensorSpec>& specs = session->input_specs();
   const std::vector<std::string> batch_symbols = BatchSymbols(specs);
   SymbolBindings bindings = BindSymbols(specs, o.batch, dims);
