@@ -20,7 +20,8 @@ install(TARGETS bronze ${_bronze_libs} EXPORT bronzeTargets
 install(FILES ${PROJECT_SOURCE_DIR}/include/bronze/bronze.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/bronze COMPONENT dev)
 foreach(dir graph passes kernels runtime serialization)
-  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/bronze/${dir}
+  install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/
+          DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/bronze/${dir}
           COMPONENT dev FILES_MATCHING PATTERN "*.h")
 endforeach()
 
@@ -73,7 +74,8 @@ configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/bronzeConfig.cmake.in
 # 0.x: a minor version may break the API, so a consumer asking for 0.1 accepts 0.1.* only.
 write_basic_package_version_file(${PROJECT_BINARY_DIR}/bronzeConfigVersion.cmake
   VERSION ${PROJECT_VERSION} COMPATIBILITY SameMinorVersion)
-install(FILES ${PROJECT_BINARY_DIR}/bronzeConfig.cmake ${PROJECT_BINARY_DIR}/bronzeConfigVersion.cmake
+install(FILES ${PROJECT_BINARY_DIR}/bronzeConfig.cmake
+              ${PROJECT_BINARY_DIR}/bronzeConfigVersion.cmake
         DESTINATION ${BRONZE_INSTALL_CMAKEDIR} COMPONENT dev)
 unset(_bronze_libs)
 unset(_bronze_packages)

@@ -36,8 +36,9 @@ Graph WideMlp() {
   Graph g("wide_mlp");
   GraphBuilder b(g);
   Value x = b.Placeholder("x", DType::kF32, {Dim::Symbol("N"), 32});
-  Value h = b.Op1("relu", {b.Op1("add", {b.Op1("matmul", {x, b.Parameter("w1", Filled({32, 64}, 1))}),
-                                         b.Parameter("b1", Filled({64}, 2))})});
+  Value h =
+      b.Op1("relu", {b.Op1("add", {b.Op1("matmul", {x, b.Parameter("w1", Filled({32, 64}, 1))}),
+                                   b.Parameter("b1", Filled({64}, 2))})});
   h = b.Op1("tanh", {b.Op1("add", {b.Op1("matmul", {h, b.Parameter("w2", Filled({64, 64}, 3))}),
                                    b.Parameter("b2", Filled({64}, 4))})});
   Value logits = b.Op1("matmul", {h, b.Parameter("w3", Filled({64, 10}, 5))}, {}, "logits");

@@ -105,7 +105,8 @@ TEST(CliInfo, NonBatchSymbolsNeedDim) {
   ASSERT_EQ(with.exit_code, 0) << with.err;
   // Only the output is a step result: 2 x 7 floats.
   Session session(CliAddSeq(), {.threads = 1});
-  auto plan = session.PlanFor({Tensor::Zeros(DType::kF32, {2, 7}), Tensor::Zeros(DType::kF32, {2, 7})});
+  auto plan =
+      session.PlanFor({Tensor::Zeros(DType::kF32, {2, 7}), Tensor::Zeros(DType::kF32, {2, 7})});
   EXPECT_TRUE(Contains(with.out, "planned arena: " + std::to_string(plan->peak_bytes()) + " bytes"))
       << with.out;
   EXPECT_TRUE(Contains(with.out, "N=2, T=7")) << with.out;
@@ -120,7 +121,8 @@ TEST(CliValidate, AcceptsAValidModel) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "ok\n");
   // The example model shipped with the tests, too.
-  CliResult shipped = RunCli(dir, {"validate", std::string(BRONZE_SOURCE_DIR) + "/tests/tools/data/mlp.txt"});
+  CliResult shipped =
+      RunCli(dir, {"validate", std::string(BRONZE_SOURCE_DIR) + "/tests/tools/data/mlp.txt"});
   EXPECT_EQ(shipped.exit_code, 0) << shipped.err;
 }
 
@@ -163,6 +165,19 @@ TEST(CliValidate, RejectsBadFilesWithTheirCodes) {
     for (const std::string& part : c.err_parts) {
       EXPECT_TRUE(Contains(r.err, part)) << c.what << ": no \"" << part << "\" in " << r.err;
     }
+  }
+}
+
+TEST(CliValidate, EveryTruncationIsRejectedCleanly) {
+  auto dir = FreshDir();
+  const std::string good = PrintGraph(CliMlp());
+  const size_t end = good.rfind('}');  // any prefix without the closing brace is invalid
+  const std::string path = (dir / "cut.txt").string();
+  for (size_t len = 0; len < end; len += 1 + end / 40) {
+    WriteText(path, good.substr(0, len));
+    CliResult r = RunCli(dir, {"validate", path});
+    EXPECT_EQ(r.exit_code, 2) << "cut at " << len << ": " << r.err;
+    EXPECT_TRUE(Contains(r.err, "(code ")) << "cut at " << len << ": " << r.err;
   }
 }
 

@@ -15,7 +15,8 @@ namespace {
 
 Tensor Input(int64_t n, int64_t m, float scale) {
   std::vector<float> v(static_cast<size_t>(n * m));
-  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(static_cast<int>(i * 7 % 13) - 6) * scale;
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = static_cast<float>(static_cast<int>(i * 7 % 13) - 6) * scale;
   return Tensor::FromVector<float>({n, m}, v);
 }
 
@@ -89,11 +90,16 @@ TEST(CliRun, InputErrorsNameThePlaceholderAndShapes) {
   };
   const std::vector<Case> cases = {
       {{"run", model, "-O", out}, 4, {"missing input 'x'", "(N, 3)", "f32"}},
-      {{"run", model, "-i", x, "-i", "z=" + (dir / "x.npy").string(), "-O", out}, 4,
+      {{"run", model, "-i", x, "-i", "z=" + (dir / "x.npy").string(), "-O", out},
+       4,
        {"no input 'z'", "inputs: x"}},
       {{"run", model, "-i", "x=" + (dir / "x4.npy").string(), "-O", out}, 4, {"'x'", "3", "4"}},
-      {{"run", model, "-i", "x=" + (dir / "x64.npy").string(), "-O", out}, 4, {"'x'", "f32", "f64"}},
-      {{"run", model, "-i", "x=" + (dir / "junk.npy").string(), "-O", out}, 4, {"junk.npy", "magic"}},
+      {{"run", model, "-i", "x=" + (dir / "x64.npy").string(), "-O", out},
+       4,
+       {"'x'", "f32", "f64"}},
+      {{"run", model, "-i", "x=" + (dir / "junk.npy").string(), "-O", out},
+       4,
+       {"junk.npy", "magic"}},
       {{"run", model, "-i", "x=" + (dir / "none.npy").string(), "-O", out}, 3, {"none.npy"}},
       {{"run", model, "-i", x, "-i", x, "-O", out}, 1, {"given twice"}},
   };

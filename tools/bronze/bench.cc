@@ -58,8 +58,9 @@ int RunBench(const BenchOptions& o) {
   options.threads = o.threads;
   options.device = device;
   options.backend = o.backend;
-  auto session = InPhase(kExitInvalidModel,
-                         [&] { return std::make_unique<Session>(std::move(model.graph), options); });
+  auto session = InPhase(kExitInvalidModel, [&] {
+    return std::make_unique<Session>(std::move(model.graph), options);
+  });
   const std::vector<TensorSpec>& specs = session->input_specs();
   const std::vector<std::string> batch_symbols = BatchSymbols(specs);
   SymbolBindings bindings = BindSymbols(specs, o.batch, dims);
@@ -86,8 +87,8 @@ int RunBench(const BenchOptions& o) {
     InRunPhase([&] { return session->Run(inputs); });
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   };
-  const double first_ms = time_one();  // compiles the plan for this shape
-  for (int i = 1; i < o.warmup; ++i) time_one();
+  const double first_ms = time_one();  // compiles the plan for this shape; never timed
+  for (int i = 0; i < o.warmup; ++i) time_one();
   std::vector<double> ms;
   for (int i = 0; i < o.iters; ++i) ms.push_back(time_one());
   double total = 0;
@@ -147,8 +148,9 @@ Command AddBenchCommand(CLI::App& app) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   sub->add_option("-w,--warmup", o->warmup,
-                  "Untimed runs first (at least 1: the first compiles the plan)")
-      ->check(CLI::PositiveNumber)
+                  "Untimed runs before the timed ones, after the first run (which compiles the "
+                  "plan and is reported apart)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   sub->add_option("-n,--iters", o->iters, "Timed runs")
       ->check(CLI::PositiveNumber)

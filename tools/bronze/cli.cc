@@ -43,7 +43,8 @@ LoadedModel LoadModel(const std::string& path) {
   return InPhase(kExitInvalidModel, [&] {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) throw IoError("cannot open " + path + ": no such file");
-    if (std::filesystem::is_directory(path, ec)) throw IoError("cannot read " + path + ": a directory");
+    if (std::filesystem::is_directory(path, ec))
+      throw IoError("cannot read " + path + ": a directory");
     LoadedModel loaded;
     if (IsModelFile(path)) {
       Model model = Model::Load(path);

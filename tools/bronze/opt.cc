@@ -30,7 +30,8 @@ struct OptOptions {
 };
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // The one PipelineOptions text the flags amount to, so PipelineOptions::Parse checks it all.
@@ -55,7 +56,8 @@ int RunOpt(const OptOptions& o) {
   const bool to_stdout = o.output == "-";
   // Explanations go where the IR does not.
   std::ostream& report = to_stdout ? std::cerr : std::cout;
-  std::vector<std::string> pipeline = InPhase(kExitBadInput, [&] { return ParsePipeline(o.passes); });
+  std::vector<std::string> pipeline =
+      InPhase(kExitBadInput, [&] { return ParsePipeline(o.passes); });
   PipelineOptions options =
       InPhase(kExitBadInput, [&] { return PipelineOptions::Parse(PipelineOptionsText(o)); });
   std::vector<PassRemark> remarks;

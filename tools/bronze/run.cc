@@ -39,8 +39,9 @@ int RunRun(const RunOptions& o) {
   options.threads = o.threads;
   options.device = device;
   options.backend = o.backend;
-  auto session = InPhase(kExitInvalidModel,
-                         [&] { return std::make_unique<Session>(std::move(model.graph), options); });
+  auto session = InPhase(kExitInvalidModel, [&] {
+    return std::make_unique<Session>(std::move(model.graph), options);
+  });
   NamedTensors outputs = InRunPhase([&] { return session->Run(inputs); });
 
   InPhase(kExitIo, [&] {

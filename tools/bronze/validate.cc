@@ -18,7 +18,8 @@ Command AddValidateCommand(CLI::App& app) {
             SessionOptions options;
             options.threads = 1;
             // The inference pipeline too: what `bronze run` will do to the graph.
-            InPhase(kExitInvalidModel, [&] { return std::make_unique<Session>(model.graph, options); });
+            InPhase(kExitInvalidModel,
+                    [&] { return std::make_unique<Session>(model.graph, options); });
             std::cout << "ok\n";
             return static_cast<int>(kExitOk);
           }};
