@@ -4,7 +4,8 @@
 // is not a graph output, so each group has one output (its root) and fusing never creates a
 // cycle. Only ops and dtypes the fused executor runs are grouped (f32, bool); nothing with side
 // effects. Every group and every fusible-kind op left alone gets a remark saying why. Runs
-// after autodiff, so forward and backward chains of a training graph fuse alike.
+// after autodiff, so forward and backward chains of a training graph fuse alike. GEMM and
+// convolution epilogues (passes/fuse_epilogue.cc) are absorbed first.
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -169,6 +170,10 @@ bool FuseElementwise(Graph& g, PassContext& ctx) {
   return changed;
 }
 
-bool FusePass(Graph& graph, PassContext& context) { return FuseElementwise(graph, context); }
+bool FusePass(Graph& graph, PassContext& context) {
+  bool changed = FuseEpilogues(graph, context);
+  changed |= FuseElementwise(graph, context);
+  return changed;
+}
 
 }  // namespace bronze

@@ -25,8 +25,9 @@ const PassRegistry& PassRegistry::Global() {
                         "ops stay)", DcePass});
     r->Register({"autodiff", "appends the gradients of the output 'loss' with respect to every "
                              "parameter, as outputs 'grad/<parameter>'", AutodiffPass});
-    r->Register({"fuse", "fuses chains of elementwise and broadcast ops into fused_elementwise "
-                         "nodes run tile by tile (f32, bool)", FusePass});
+    r->Register({"fuse", "folds bias, activation and residual adds into linear/matmul/conv2d "
+                         "(oneDNN post-ops), then fuses chains of elementwise and broadcast ops "
+                         "into fused_elementwise nodes run tile by tile (f32, bool)", FusePass});
     return r;
   }();
   return *registry;

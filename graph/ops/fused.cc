@@ -350,6 +350,9 @@ bool FusedExecutorSupportsDType(DType dtype) {
   return dtype == DType::kF32 || dtype == DType::kBool;
 }
 
-void RegisterFusedOps(OpRegistry& r) { r.Register(FusedElementwise()); }
+void RegisterFusedOps(OpRegistry& r) {
+  r.Register(FusedElementwise());
+  RegisterFusedEpilogueOps(r);
+}
 
 }  // namespace bronze

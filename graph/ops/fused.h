@@ -61,4 +61,12 @@ std::vector<TensorType> InferFusedTypes(const FusedProgram& program,
 bool FusedExecutorSupports(std::string_view op);
 bool FusedExecutorSupportsDType(DType dtype);
 
+// The elementwise tail of a linear_fused / matmul_fused / conv2d_fused node (their attributes
+// `activation`, `residual`) as a fused program over in0 = the base op's result, then the bias
+// (when `bias_add`: matmul's, added here), then the residual; "" when there is nothing to do.
+// The reference kernels run it after the base op.
+std::string EpilogueProgram(const AttrMap& attrs, bool bias_add);
+// graph/ops/fused_epilogue.cc; called by RegisterFusedOps.
+void RegisterFusedEpilogueOps(OpRegistry& registry);
+
 }  // namespace bronze

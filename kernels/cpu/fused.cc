@@ -485,7 +485,10 @@ std::unique_ptr<Kernel> MakeFusedKernel(const KernelSignature& sig) {
 
 namespace bronze {
 
+void RegisterCpuFusedEpilogueKernels(KernelRegistry& r);  // kernels/cpu/fused_epilogue.cc
+
 void RegisterCpuFusedKernels(KernelRegistry& r) {
+  RegisterCpuFusedEpilogueKernels(r);
   for (DType d : {DType::kF32, DType::kF64, DType::kI32, DType::kI64, DType::kU8, DType::kBool}) {
     cpu::Register(r, "fused_elementwise", d, KernelFactory(&cpu::MakeFusedKernel));
   }

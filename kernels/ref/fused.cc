@@ -89,7 +89,10 @@ std::unique_ptr<Kernel> MakeOpByOpFusedKernel(const KernelSignature& sig, std::s
 
 namespace bronze {
 
+void RegisterRefFusedEpilogueKernels(KernelRegistry& r);  // kernels/ref/fused_epilogue.cc
+
 void RegisterRefFusedKernels(KernelRegistry& r) {
+  RegisterRefFusedEpilogueKernels(r);
   for (DType d : {DType::kF32, DType::kF64, DType::kI32, DType::kI64, DType::kU8, DType::kBool}) {
     r.Register(KernelEntry{"fused_elementwise", DeviceKind::kCPU, d, "ref", 0,
                            [](const KernelSignature& sig) {

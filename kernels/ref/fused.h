@@ -13,4 +13,10 @@ namespace bronze::ref {
 
 std::unique_ptr<Kernel> MakeOpByOpFusedKernel(const KernelSignature& sig, std::string_view backend);
 
+// linear_fused / matmul_fused / conv2d_fused (graph/ops/fused_epilogue.cc) as the base op's
+// kernel into a temporary, then the epilogue program (EpilogueProgram) op by op, all from
+// `backend`: the reference kernel with "ref", the CPU fallback for unsupported shapes with "".
+std::unique_ptr<Kernel> MakeCompositeEpilogueKernel(const KernelSignature& sig,
+                                                    std::string_view backend);
+
 }  // namespace bronze::ref
