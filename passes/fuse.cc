@@ -109,16 +109,31 @@ bool FuseElementwise(Graph& g, PassContext& ctx) {
     }
   }
 
+  // Reductions (softmax, layer_norm, sums) do not take elementwise prologues or epilogues yet:
+  // say so where one reads or feeds a fusible op.
+  for (NodeId id : order) {
+    const Node& n = g.node(id);
+    if (!n.op || n.op->fusion != FusionKind::kReduction) continue;
+    bool next_to_fusible = false;
+    for (const Value& v : n.inputs) next_to_fusible |= candidate[static_cast<size_t>(v.node)] != 0;
+    for (const auto& [user, slot] : uses[static_cast<size_t>(id)]) {
+      next_to_fusible |= candidate[static_cast<size_t>(user)] != 0;
+    }
+    if (next_to_fusible) {
+      ctx.Remark(n.name + " (" + n.op_name() + "): not fused with its elementwise neighbours: "
+                 "reduction prologues and epilogues are not fused yet");
+    }
+  }
+
   const OpSchema& fused_op = OpRegistry::Global().Get("fused_elementwise");
   bool changed = false;
-  // Groups were found root-first from the end; rewrite them in graph order for stable names.
+  // Groups were found root-first from the end; rewrite them in graph order.
   std::vector<size_t> by_position(groups.size());
   for (size_t i = 0; i < groups.size(); ++i) by_position[i] = i;
   std::sort(by_position.begin(), by_position.end(), [&](size_t a, size_t b) {
     return position[static_cast<size_t>(groups[a].root)] <
            position[static_cast<size_t>(groups[b].root)];
   });
-  int fused_count = 0;
   for (size_t gi : by_position) {
     Group& grp = groups[gi];
     const Node& root = g.node(grp.root);
@@ -158,13 +173,17 @@ bool FuseElementwise(Graph& g, PassContext& ctx) {
       names += (names.empty() ? "" : " + ") + n.name;
     }
     program.outputs.push_back(FusedRef{false, static_cast<int>(program.instrs.size()) - 1});
-    const std::string name = g.UniqueName("fused_" + std::to_string(fused_count++));
-    const NodeId fused = g.AddNode(&fused_op, inputs, {{"program", PrintFusedProgram(program)}},
-                                   root.outputs, name, root.location);
-    g.ReplaceAllUses(Value{grp.root, 0}, Value{fused, 0});
-    ctx.Remark("fused " + names + " into " + name + " (" + std::to_string(members.size()) +
-               " ops, " + std::to_string(inputs.size()) + " inputs)");
+    // The fused node takes the root's name (the value keeps its identity: saved-value lists,
+    // dumps and messages still find it).
+    const std::string name = root.name, location = root.location;
+    const std::vector<TensorType> types = root.outputs;
     for (auto it = members.rbegin(); it != members.rend(); ++it) g.EraseNode(*it);
+    const NodeId fused = g.AddNode(&fused_op, inputs, {{"program", PrintFusedProgram(program)}},
+                                   types, name, location);
+    g.ReplaceAllUses(Value{grp.root, 0}, Value{fused, 0});
+    ctx.Remark("fused " + names + " into one fused_elementwise node " + name + " (" +
+               std::to_string(members.size()) + " ops, " + std::to_string(inputs.size()) +
+               " inputs)");
     changed = true;
   }
   return changed;

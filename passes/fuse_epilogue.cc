@@ -45,7 +45,6 @@ std::string ActivationOf(const Node& n) {
 bool FuseEpilogues(Graph& g, PassContext& ctx) {
   bool changed = false;
   const OpRegistry& reg = OpRegistry::Global();
-  int count = 0;
   for (NodeId id : g.TopologicalOrder()) {
     if (!g.alive(id)) continue;
     const Node& base = g.node(id);
@@ -138,17 +137,20 @@ bool FuseEpilogues(Graph& g, PassContext& ctx) {
     attrs["bias"] = Attribute(int64_t{c.bias ? 1 : 0});
     const OpSchema& fused = reg.Get(op + "_fused");
     attrs = ResolveAttributes(fused, std::move(attrs));
+    // The fused node takes the last absorbed node's name (its value keeps its identity).
     const NodeId last = c.absorbed.back();
-    const std::string name = g.UniqueName(op + "_fused_" + std::to_string(count++));
+    const std::string name = g.node(last).name, location = g.node(last).location;
+    const std::vector<TensorType> types = g.node(last).outputs;
     std::string names = base.name;
     for (NodeId a : c.absorbed) names += " + " + g.node(a).name;
-    const NodeId f = g.AddNode(&fused, inputs, attrs, g.node(last).outputs, name,
-                               g.node(last).location);
-    g.ReplaceAllUses(Value{last, 0}, Value{f, 0});
+    const std::string what = op + "_fused";
     for (auto it = c.absorbed.rbegin(); it != c.absorbed.rend(); ++it) g.EraseNode(*it);
     g.EraseNode(id);
-    ctx.Remark("fused " + names + " into " + name + " (bias " + (c.bias ? "yes" : "no") +
-               ", activation " + c.activation + ", residual " + c.residual + ")");
+    const NodeId f = g.AddNode(&fused, inputs, attrs, types, name, location);
+    g.ReplaceAllUses(Value{last, 0}, Value{f, 0});
+    ctx.Remark("fused " + names + " into one " + what + " node " + name + " (bias " +
+               (c.bias ? "yes" : "no") + ", activation " + c.activation + ", residual " +
+               c.residual + ")");
     changed = true;
   }
   return changed;

@@ -59,12 +59,12 @@ TEST(Fuse, ChainWithBroadcastBiasBecomesOneNode) {
                                    R"(graph "m" {
   %x = placeholder() {dtype = f32, shape = (N, 4)} : f32[N, 4]
   %b = parameter() {dtype = f32, shape = (4,)} : f32[4] data [1, 2, 3, 4]
-  %fused_0 = fused_elementwise(%x, %b) {program = "t0 = add(in0, in1); t1 = leaky_relu(t0) {negative_slope = 0.2}; t2 = exp(t1); return t2"} : f32[N, 4] @"m.py:5"
-  return y = %fused_0
+  %e = fused_elementwise(%x, %b) {program = "t0 = add(in0, in1); t1 = leaky_relu(t0) {negative_slope = 0.2}; t2 = exp(t1); return t2"} : f32[N, 4] @"m.py:5"
+  return y = %e
 }
 )",
                                    true);
-  EXPECT_NE(r.find("fuse: fused a + r + e into fused_0 (3 ops, 2 inputs)"), std::string::npos) << r;
+  EXPECT_NE(r.find("fuse: fused a + r + e into one fused_elementwise node e (3 ops, 2 inputs)"), std::string::npos) << r;
 }
 
 TEST(Fuse, TreeReadingOneInputTwiceKeepsOneInput) {
@@ -81,8 +81,8 @@ TEST(Fuse, TreeReadingOneInputTwiceKeepsOneInput) {
              R"(graph "m" {
   %x = placeholder() {dtype = f32, shape = (2, 3)} : f32[2, 3]
   %c = constant() {dtype = f32, shape = ()} : f32[] data [0.5]
-  %fused_0 = fused_elementwise(%x, %c) {program = "t0 = sigmoid(in0); t1 = mul(in0, t0); t2 = mul(t1, in1); return t2"} : f32[2, 3]
-  return y = %fused_0
+  %y = fused_elementwise(%x, %c) {program = "t0 = sigmoid(in0); t1 = mul(in0, t0); t2 = mul(t1, in1); return t2"} : f32[2, 3]
+  return y = %y
 }
 )",
              true);
@@ -104,8 +104,8 @@ TEST(Fuse, IntermediateReadOutsideTheGroupStaysMaterialized) {
   %x = placeholder() {dtype = f32, shape = (3, 3)} : f32[3, 3]
   %a = abs(%x) : f32[3, 3]
   %mm = matmul(%a, %x) : f32[3, 3]
-  %fused_0 = fused_elementwise(%a, %mm) {program = "t0 = relu(in0); t1 = exp(t0); t2 = add(t1, in1); return t2"} : f32[3, 3]
-  return z = %fused_0
+  %z = fused_elementwise(%a, %mm) {program = "t0 = relu(in0); t1 = exp(t0); t2 = add(t1, in1); return t2"} : f32[3, 3]
+  return z = %z
 }
 )",
                                    true);
@@ -171,8 +171,8 @@ TEST(Fuse, ComparisonsAndWhereFuseThroughBool) {
              R"(graph "m" {
   %x = placeholder() {dtype = f32, shape = (N, 5)} : f32[N, 5]
   %z = constant() {dtype = f32, shape = ()} : f32[] data [0]
-  %fused_0 = fused_elementwise(%x, %z) {program = "t0 = greater(in0, in1); t1 = neg(in0); t2 = where(t0, in0, t1); return t2"} : f32[N, 5]
-  return w = %fused_0
+  %w = fused_elementwise(%x, %z) {program = "t0 = greater(in0, in1); t1 = neg(in0); t2 = where(t0, in0, t1); return t2"} : f32[N, 5]
+  return w = %w
 }
 )",
              true);
@@ -302,7 +302,7 @@ TEST(FuseSession, BackwardChainOfATrainingGraphFuses) {
   std::vector<PassRemark> remarks;
   Graph g = ParseGraph(text);
   RunFuse(g, &remarks);
-  EXPECT_NE(Remarks(remarks).find("fused g1 + g2 + g3 into fused_"), std::string::npos)
+  EXPECT_NE(Remarks(remarks).find("fused g1 + g2 + g3 into one fused_elementwise node g3"), std::string::npos)
       << Remarks(remarks);
   ExpectSameResults(text, {Random(DType::kF32, {50, 8}, 7), Random(DType::kF32, {50, 8}, 8)}, 2,
                     1);
