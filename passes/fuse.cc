@@ -23,7 +23,8 @@ namespace {
 constexpr size_t kMaxGroupOps = 64;
 
 bool FusibleKind(const Node& n) {
-  return n.op && (n.op->fusion == FusionKind::kElementwise || n.op->fusion == FusionKind::kBroadcast);
+  return n.op &&
+         (n.op->fusion == FusionKind::kElementwise || n.op->fusion == FusionKind::kBroadcast);
 }
 
 // "" when `n` may be fused; else why not (for ops of a fusible kind).
@@ -89,8 +90,8 @@ bool FuseElementwise(Graph& g, PassContext& ctx) {
           break;
         }
         if (gu != join) {
-          reason = "output read by " + std::to_string(readers.size()) +
-                   " nodes in different groups";
+          reason =
+              "output read by " + std::to_string(readers.size()) + " nodes in different groups";
           join = -1;
           break;
         }
@@ -120,7 +121,8 @@ bool FuseElementwise(Graph& g, PassContext& ctx) {
       next_to_fusible |= candidate[static_cast<size_t>(user)] != 0;
     }
     if (next_to_fusible) {
-      ctx.Remark(n.name + " (" + n.op_name() + "): not fused with its elementwise neighbours: "
+      ctx.Remark(n.name + " (" + n.op_name() +
+                 "): not fused with its elementwise neighbours: "
                  "reduction prologues and epilogues are not fused yet");
     }
   }

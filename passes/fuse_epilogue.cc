@@ -80,8 +80,8 @@ bool FuseEpilogues(Graph& g, PassContext& ctx) {
       c.absorbed.push_back(n);
       cur = Value{n, 0};
     };
-    const Shape bias_shape({out_type.shape.rank() ? out_type.shape[out_type.shape.rank() - 1]
-                                                  : Dim(1)});
+    const Shape bias_shape(
+        {out_type.shape.rank() ? out_type.shape[out_type.shape.rank() - 1] : Dim(1)});
     NodeId n = next();
     // Bias.
     if (n != kNoNode && !c.bias && op != "conv2d") {
@@ -99,7 +99,8 @@ bool FuseEpilogues(Graph& g, PassContext& ctx) {
       const Value r = OtherAddOperand(g.node(n), cur);
       if (r.valid() && g.type(r) == out_type && g.node(n).outputs[0] == out_type) {
         const size_t un = static_cast<size_t>(n);
-        if (!is_output[un] && uses[un].size() == 1 && !ActivationOf(g.node(uses[un][0].first)).empty()) {
+        if (!is_output[un] && uses[un].size() == 1 &&
+            !ActivationOf(g.node(uses[un][0].first)).empty()) {
           c.residual = "before";
           c.extra.push_back(r);
           absorb(n);
@@ -126,7 +127,8 @@ bool FuseEpilogues(Graph& g, PassContext& ctx) {
     }
     const bool absorbed_bias = c.bias && !(op != "matmul" && base.inputs.size() == 3);
     if (c.activation == "none" && c.residual == "none" && !absorbed_bias) {
-      ctx.Remark(base.name + ": epilogue not fused: " + (stop.empty() ? "nothing to absorb" : stop));
+      ctx.Remark(base.name +
+                 ": epilogue not fused: " + (stop.empty() ? "nothing to absorb" : stop));
       continue;
     }
     std::vector<Value> inputs(base.inputs.begin(), base.inputs.end());

@@ -16,9 +16,7 @@
 
 namespace bronze {
 
-std::string FusedRef::ToString() const {
-  return (input ? "in" : "t") + std::to_string(index);
-}
+std::string FusedRef::ToString() const { return (input ? "in" : "t") + std::to_string(index); }
 
 int FusedProgram::num_inputs() const {
   int n = 0;
@@ -36,13 +34,13 @@ namespace {
 
 // Ops the CPU executor runs (kernels/cpu/fused.cc keeps its table in this order's spirit).
 constexpr std::string_view kExecutorOps[] = {
-    "add",          "sub",       "mul",          "div",        "pow",         "maximum",
-    "minimum",      "equal",     "less",         "greater",    "where",       "logical_and",
-    "logical_or",   "relu",      "exp",          "neg",        "abs",         "log",
-    "sqrt",         "rsqrt",     "reciprocal",   "sin",        "cos",         "tanh",
-    "sigmoid",      "silu",      "erf",          "gelu",       "leaky_relu",  "clip",
-    "relu_grad",    "sigmoid_grad", "tanh_grad", "gelu_grad",  "silu_grad",   "leaky_relu_grad",
-    "clip_grad",    "stop_gradient"};
+    "add",        "sub",          "mul",        "div",       "pow",        "maximum",
+    "minimum",    "equal",        "less",       "greater",   "where",      "logical_and",
+    "logical_or", "relu",         "exp",        "neg",       "abs",        "log",
+    "sqrt",       "rsqrt",        "reciprocal", "sin",       "cos",        "tanh",
+    "sigmoid",    "silu",         "erf",        "gelu",      "leaky_relu", "clip",
+    "relu_grad",  "sigmoid_grad", "tanh_grad",  "gelu_grad", "silu_grad",  "leaky_relu_grad",
+    "clip_grad",  "stop_gradient"};
 
 class Parser {
  public:
@@ -134,8 +132,8 @@ class Parser {
       in.attrs = ResolveAttributes(*op, std::move(given));
       if (op->validate) op->validate(in.attrs);
     } catch (const Error& e) {
-      FailAt(at, "instruction t" + std::to_string(p.instrs.size()) + " (" + name +
-                     "): " + e.message());
+      FailAt(at,
+             "instruction t" + std::to_string(p.instrs.size()) + " (" + name + "): " + e.message());
     }
     return in;
   }
@@ -151,7 +149,8 @@ class Parser {
         const std::string tok(text_.substr(start, pos_ - start));
         char* end = nullptr;
         const double v = std::strtod(tok.c_str(), &end);
-        if (tok.empty() || end != tok.c_str() + tok.size()) Fail(what + ": bad float '" + tok + "'");
+        if (tok.empty() || end != tok.c_str() + tok.size())
+          Fail(what + ": bad float '" + tok + "'");
         return Attribute(v);
       }
       case AttrType::kInt: {
@@ -312,8 +311,8 @@ std::vector<TensorType> InferFusedTypes(const FusedProgram& program,
                                         std::vector<TensorType>* instr_types) {
   const int n = program.num_inputs();
   if (n != static_cast<int>(inputs.size())) {
-    throw AttributeError("the fused program reads " + std::to_string(n) +
-                         " inputs (in0..in" + std::to_string(n - 1) + ") but the node has " +
+    throw AttributeError("the fused program reads " + std::to_string(n) + " inputs (in0..in" +
+                         std::to_string(n - 1) + ") but the node has " +
                          std::to_string(inputs.size()));
   }
   std::vector<bool> used(inputs.size(), false);

@@ -18,15 +18,18 @@ constexpr const char* kActivations[] = {"none", "relu", "gelu", "gelu_tanh", "si
 void ValidateEpilogueAttrs(const AttrMap& attrs) {
   const std::string& act = attrs.at("activation").s();
   if (std::find(std::begin(kActivations), std::end(kActivations), act) == std::end(kActivations)) {
-    throw AttributeError("activation must be one of none, relu, gelu, gelu_tanh, sigmoid, tanh; "
-                         "got \"" + act + "\"");
+    throw AttributeError(
+        "activation must be one of none, relu, gelu, gelu_tanh, sigmoid, tanh; "
+        "got \"" +
+        act + "\"");
   }
   const std::string& res = attrs.at("residual").s();
   if (res != "none" && res != "after" && res != "before") {
     throw AttributeError("residual must be \"none\", \"after\" or \"before\", got \"" + res + "\"");
   }
   const int64_t bias = attrs.at("bias").i();
-  if (bias != 0 && bias != 1) throw AttributeError("bias must be 0 or 1, got " + std::to_string(bias));
+  if (bias != 0 && bias != 1)
+    throw AttributeError("bias must be 0 or 1, got " + std::to_string(bias));
 }
 
 // The base op's attributes: the node's minus the epilogue's.
@@ -43,8 +46,8 @@ OpSchema Epilogue(const std::string& base_name, uint32_t id, const OpRegistry& r
       base_name + " followed by an epilogue, made by the fuse pass: y = act(" + base_name +
           "(...) + bias + residual) when residual = \"before\", else act(" + base_name +
           "(...) + bias) + residual; each part optional. activation: none, relu, gelu (erf), "
-          "gelu_tanh, sigmoid or tanh, as those ops define them. Inputs: " + base_name +
-          "'s operands, then the bias when bias = 1 (" +
+          "gelu_tanh, sigmoid or tanh, as those ops define them. Inputs: " +
+          base_name + "'s operands, then the bias when bias = 1 (" +
           (base_name == "matmul" ? std::string("one value per output column, (N,)")
                                  : std::string("the op's own bias input")) +
           "), then the residual (the output's exact type) when residual is not \"none\". Float "
@@ -86,13 +89,14 @@ OpSchema Epilogue(const std::string& base_name, uint32_t id, const OpRegistry& r
       const TensorType& b = ctx.input(2);
       const Shape want_b({y.shape.rank() ? y.shape[y.shape.rank() - 1] : Dim(1)});
       if (b.dtype != y.dtype || !(b.shape == want_b)) {
-        throw ShapeError("bias " + b.ToString() + " must be " + TensorType{y.dtype, want_b}.ToString() +
+        throw ShapeError("bias " + b.ToString() + " must be " +
+                         TensorType{y.dtype, want_b}.ToString() +
                          ", one value per output column of " + y.ToString());
       }
     }
     if (residual && !(ctx.inputs.back() == y)) {
-      throw ShapeError("residual " + ctx.inputs.back().ToString() + " must have the output's type " +
-                       y.ToString());
+      throw ShapeError("residual " + ctx.inputs.back().ToString() +
+                       " must have the output's type " + y.ToString());
     }
     return out;
   };
@@ -124,9 +128,12 @@ std::string EpilogueProgram(const AttrMap& attrs, bool bias_add) {
   const std::string residual_in = "in" + std::to_string(next_in);
   if (res == "before") emit("add(" + cur + ", " + residual_in + ")");
   const std::string& act = attrs.at("activation").s();
-  if (act == "gelu") emit("gelu(" + cur + ") {approximate = 'none'}");
-  else if (act == "gelu_tanh") emit("gelu(" + cur + ") {approximate = 'tanh'}");
-  else if (act != "none") emit(act + "(" + cur + ")");
+  if (act == "gelu")
+    emit("gelu(" + cur + ") {approximate = 'none'}");
+  else if (act == "gelu_tanh")
+    emit("gelu(" + cur + ") {approximate = 'tanh'}");
+  else if (act != "none")
+    emit(act + "(" + cur + ")");
   if (res == "after") emit("add(" + cur + ", " + residual_in + ")");
   if (t == 0) return "";
   return p + "return " + cur;

@@ -54,7 +54,7 @@ void GeluTanhGradF32(const float* dy, const float* x, float* dx, size_t n);
 void SiluGradF32(const float* dy, const float* x, float* dx, size_t n);
 void LeakyReluGradF32(const float* dy, const float* x, float* dx, size_t n, float slope);
 void ClipGradF32(const float* dy, const float* x, float* dx, size_t n, float lo, float hi);
-#define BRONZE_RANGE_DECL(Name)                                                          \
+#define BRONZE_RANGE_DECL(Name)                                                         \
   void Name(const BroadcastLoop& loop, const void* const* in, void* out, int64_t begin, \
             int64_t end);
 BRONZE_RANGE_DECL(AddF32)
@@ -142,9 +142,7 @@ void RunStep(const FusedStep& s, const void* const* p, void* y, size_t n) {
     case FusedOpcode::kSiluGrad: return SiluGradF32(x, t, yf, n);
     case FusedOpcode::kLeakyReluGrad: return LeakyReluGradF32(x, t, yf, n, s.p0);
     case FusedOpcode::kClipGrad: return ClipGradF32(x, t, yf, n, s.p0, s.p1);
-    default:
-      RangeOf(s.code)(s.loop, p, y, 0, static_cast<int64_t>(n));
-      return;
+    default: RangeOf(s.code)(s.loop, p, y, 0, static_cast<int64_t>(n)); return;
   }
 }
 
@@ -204,8 +202,7 @@ void RunFusedChunk(const FusedPlan& plan, const void* const* in, void* const* ou
                  static_cast<size_t>(b) * es;
         }
         return static_cast<uint8_t*>(out[reg.output]) + static_cast<size_t>(b) * es;
-      default:
-        return scratch.get() + static_cast<size_t>(reg.slot) * tile_bytes;
+      default: return scratch.get() + static_cast<size_t>(reg.slot) * tile_bytes;
     }
   };
   const void* p[3];
@@ -254,22 +251,35 @@ constexpr int64_t kTilesPerChunk = 16;
 bool Opcode(const FusedInstr& in, const std::vector<DType>& args, FusedStep* s) {
   const std::string& op = in.op->name;
   const bool f32 = !args.empty() && args.back() == DType::kF32;
-  const bool all_f32 = std::all_of(args.begin(), args.end(), [](DType d) { return d == DType::kF32; });
+  const bool all_f32 =
+      std::all_of(args.begin(), args.end(), [](DType d) { return d == DType::kF32; });
   const bool all_bool =
       std::all_of(args.begin(), args.end(), [](DType d) { return d == DType::kBool; });
   static const std::map<std::string, FusedOpcode, std::less<>> kUnary = {
-      {"relu", FusedOpcode::kRelu},       {"exp", FusedOpcode::kExp},
-      {"neg", FusedOpcode::kNeg},         {"abs", FusedOpcode::kAbs},
-      {"log", FusedOpcode::kLog},         {"sqrt", FusedOpcode::kSqrt},
-      {"rsqrt", FusedOpcode::kRsqrt},     {"reciprocal", FusedOpcode::kReciprocal},
-      {"sin", FusedOpcode::kSin},         {"cos", FusedOpcode::kCos},
-      {"tanh", FusedOpcode::kTanh},       {"sigmoid", FusedOpcode::kSigmoid},
-      {"silu", FusedOpcode::kSilu},       {"erf", FusedOpcode::kErf},
-      {"relu_grad", FusedOpcode::kReluGrad}, {"sigmoid_grad", FusedOpcode::kSigmoidGrad},
-      {"tanh_grad", FusedOpcode::kTanhGrad}, {"silu_grad", FusedOpcode::kSiluGrad},
-      {"add", FusedOpcode::kAddF32},      {"sub", FusedOpcode::kSubF32},
-      {"mul", FusedOpcode::kMulF32},      {"div", FusedOpcode::kDivF32},
-      {"pow", FusedOpcode::kPowF32},      {"maximum", FusedOpcode::kMaximumF32},
+      {"relu", FusedOpcode::kRelu},
+      {"exp", FusedOpcode::kExp},
+      {"neg", FusedOpcode::kNeg},
+      {"abs", FusedOpcode::kAbs},
+      {"log", FusedOpcode::kLog},
+      {"sqrt", FusedOpcode::kSqrt},
+      {"rsqrt", FusedOpcode::kRsqrt},
+      {"reciprocal", FusedOpcode::kReciprocal},
+      {"sin", FusedOpcode::kSin},
+      {"cos", FusedOpcode::kCos},
+      {"tanh", FusedOpcode::kTanh},
+      {"sigmoid", FusedOpcode::kSigmoid},
+      {"silu", FusedOpcode::kSilu},
+      {"erf", FusedOpcode::kErf},
+      {"relu_grad", FusedOpcode::kReluGrad},
+      {"sigmoid_grad", FusedOpcode::kSigmoidGrad},
+      {"tanh_grad", FusedOpcode::kTanhGrad},
+      {"silu_grad", FusedOpcode::kSiluGrad},
+      {"add", FusedOpcode::kAddF32},
+      {"sub", FusedOpcode::kSubF32},
+      {"mul", FusedOpcode::kMulF32},
+      {"div", FusedOpcode::kDivF32},
+      {"pow", FusedOpcode::kPowF32},
+      {"maximum", FusedOpcode::kMaximumF32},
       {"minimum", FusedOpcode::kMinimumF32}};
   if (op == "stop_gradient") {
     s->code = FusedOpcode::kCopy;
@@ -281,7 +291,8 @@ bool Opcode(const FusedInstr& in, const std::vector<DType>& args, FusedStep* s) 
       s->code = it->second;
       return true;
     }
-    const bool tanh_form = in.attrs.count("approximate") && in.attrs.at("approximate").s() == "tanh";
+    const bool tanh_form =
+        in.attrs.count("approximate") && in.attrs.at("approximate").s() == "tanh";
     if (op == "gelu") {
       s->code = tanh_form ? FusedOpcode::kGeluTanh : FusedOpcode::kGeluErf;
       return true;
@@ -303,20 +314,31 @@ bool Opcode(const FusedInstr& in, const std::vector<DType>& args, FusedStep* s) 
       s->p1 = NarrowToF32(hi);
       return true;
     }
-    if (op == "equal") s->code = FusedOpcode::kEqualF32;
-    else if (op == "less") s->code = FusedOpcode::kLessF32;
-    else if (op == "greater") s->code = FusedOpcode::kGreaterF32;
-    else return false;
+    if (op == "equal")
+      s->code = FusedOpcode::kEqualF32;
+    else if (op == "less")
+      s->code = FusedOpcode::kLessF32;
+    else if (op == "greater")
+      s->code = FusedOpcode::kGreaterF32;
+    else
+      return false;
     return true;
   }
   if (all_bool) {
-    if (op == "equal") s->code = FusedOpcode::kEqualBool;
-    else if (op == "less") s->code = FusedOpcode::kLessBool;
-    else if (op == "greater") s->code = FusedOpcode::kGreaterBool;
-    else if (op == "logical_and") s->code = FusedOpcode::kLogicalAndBool;
-    else if (op == "logical_or") s->code = FusedOpcode::kLogicalOrBool;
-    else if (op == "where") s->code = FusedOpcode::kWhereBool;
-    else return false;
+    if (op == "equal")
+      s->code = FusedOpcode::kEqualBool;
+    else if (op == "less")
+      s->code = FusedOpcode::kLessBool;
+    else if (op == "greater")
+      s->code = FusedOpcode::kGreaterBool;
+    else if (op == "logical_and")
+      s->code = FusedOpcode::kLogicalAndBool;
+    else if (op == "logical_or")
+      s->code = FusedOpcode::kLogicalOrBool;
+    else if (op == "where")
+      s->code = FusedOpcode::kWhereBool;
+    else
+      return false;
     return true;
   }
   if (op == "where" && args.size() == 3 && args[0] == DType::kBool && f32 &&
@@ -379,7 +401,8 @@ bool MakePlan(const KernelSignature& sig, FusedPlan* plan) {
   // Last tile step reading each register.
   std::vector<int> last_use(ni + prog.instrs.size(), -1);
   for (size_t i = 0; i < prog.instrs.size(); ++i) {
-    for (const FusedRef& a : prog.instrs[i].args) last_use[static_cast<size_t>(reg_of(a))] = static_cast<int>(i);
+    for (const FusedRef& a : prog.instrs[i].args)
+      last_use[static_cast<size_t>(reg_of(a))] = static_cast<int>(i);
   }
   std::vector<int> free_slots;
   for (size_t i = 0; i < prog.instrs.size(); ++i) {
@@ -425,7 +448,8 @@ bool MakePlan(const KernelSignature& sig, FusedPlan* plan) {
       const Dims full = all_scalar ? Dims{1} : Dims{plan->tile};
       std::vector<Dims> dims;
       for (int k = 0; k < s.nargs; ++k) {
-        const bool scalar = plan->regs[static_cast<size_t>(s.args[k])].kind == FusedRegKind::kScalar;
+        const bool scalar =
+            plan->regs[static_cast<size_t>(s.args[k])].kind == FusedRegKind::kScalar;
         dims.push_back(scalar ? Dims{1} : full);
       }
       s.loop = MakeBroadcastLoop(full, dims);

@@ -17,11 +17,16 @@ onednn::Epilogue EpilogueOf(const AttrMap& attrs) {
   onednn::Epilogue e;
   e.bias = attrs.at("bias").i() == 1;
   const std::string& act = attrs.at("activation").s();
-  if (act == "relu") e.activation = onednn::Activation::kRelu;
-  else if (act == "gelu") e.activation = onednn::Activation::kGeluErf;
-  else if (act == "gelu_tanh") e.activation = onednn::Activation::kGeluTanh;
-  else if (act == "sigmoid") e.activation = onednn::Activation::kSigmoid;
-  else if (act == "tanh") e.activation = onednn::Activation::kTanh;
+  if (act == "relu")
+    e.activation = onednn::Activation::kRelu;
+  else if (act == "gelu")
+    e.activation = onednn::Activation::kGeluErf;
+  else if (act == "gelu_tanh")
+    e.activation = onednn::Activation::kGeluTanh;
+  else if (act == "sigmoid")
+    e.activation = onednn::Activation::kSigmoid;
+  else if (act == "tanh")
+    e.activation = onednn::Activation::kTanh;
   const std::string& res = attrs.at("residual").s();
   e.residual = res != "none";
   e.residual_before_activation = res == "before";

@@ -33,8 +33,8 @@ class OpByOpFusedKernel final : public Kernel {
           KernelRegistry::Global().Find(in.op->name, sig.device.kind, dispatch, backend);
       if (!entry) {
         throw UnimplementedError("fused program instruction t" + std::to_string(i) + " (" +
-                                 in.op->name + ") has no " + std::string(backend) +
-                                 " kernel for " + std::string(DTypeName(dispatch)));
+                                 in.op->name + ") has no " + std::string(backend) + " kernel for " +
+                                 std::string(DTypeName(dispatch)));
       }
       const TensorType out = types_[i];
       KernelSignature s{in.op->name, in.attrs, args, std::span<const TensorType>(&out, 1),
@@ -60,13 +60,14 @@ class OpByOpFusedKernel final : public Kernel {
         args.push_back(r.input ? inputs[static_cast<size_t>(r.index)]
                                : temps[static_cast<size_t>(r.index)]);
       }
-      if (!temps[i].defined()) temps[i] = Tensor::Empty(types_[i].dtype, types_[i].shape.static_dims());
+      if (!temps[i].defined())
+        temps[i] = Tensor::Empty(types_[i].dtype, types_[i].shape.static_dims());
       kernels_[i]->Run(args, std::span<Tensor>(&temps[i], 1), ctx);
     }
     for (size_t k = 0; k < program_.outputs.size(); ++k) {
       const FusedRef& r = program_.outputs[k];
-      const Tensor& src = r.input ? inputs[static_cast<size_t>(r.index)]
-                                  : temps[static_cast<size_t>(r.index)];
+      const Tensor& src =
+          r.input ? inputs[static_cast<size_t>(r.index)] : temps[static_cast<size_t>(r.index)];
       if (src.raw_data() == outputs[k].raw_data()) continue;
       BRONZE_CHECK(src.nbytes() == outputs[k].nbytes());
       std::memcpy(outputs[k].raw_data(), src.raw_data(), src.nbytes());
@@ -81,7 +82,8 @@ class OpByOpFusedKernel final : public Kernel {
 
 }  // namespace
 
-std::unique_ptr<Kernel> MakeOpByOpFusedKernel(const KernelSignature& sig, std::string_view backend) {
+std::unique_ptr<Kernel> MakeOpByOpFusedKernel(const KernelSignature& sig,
+                                              std::string_view backend) {
   return std::make_unique<OpByOpFusedKernel>(sig, backend);
 }
 
@@ -94,10 +96,9 @@ void RegisterRefFusedEpilogueKernels(KernelRegistry& r);  // kernels/ref/fused_e
 void RegisterRefFusedKernels(KernelRegistry& r) {
   RegisterRefFusedEpilogueKernels(r);
   for (DType d : {DType::kF32, DType::kF64, DType::kI32, DType::kI64, DType::kU8, DType::kBool}) {
-    r.Register(KernelEntry{"fused_elementwise", DeviceKind::kCPU, d, "ref", 0,
-                           [](const KernelSignature& sig) {
-                             return ref::MakeOpByOpFusedKernel(sig, "ref");
-                           }});
+    r.Register(KernelEntry{
+        "fused_elementwise", DeviceKind::kCPU, d, "ref", 0,
+        [](const KernelSignature& sig) { return ref::MakeOpByOpFusedKernel(sig, "ref"); }});
   }
 }
 

@@ -132,19 +132,19 @@ BRONZE_OP_CASES(fused_epilogue) {
   add("conv2d_fused", "no bias, residual after sigmoid",
       {F32({1, 2, 5, 5}), F32({2, 2, 3, 3}), F32({1, 2, 3, 3})}, Epi("sigmoid", "after", 0));
 
-  auto T2 = [](Dims d) { return TensorType{DType::kF32, Shape(d)}; };
   for (const std::string op : {"linear_fused", "matmul_fused", "conv2d_fused"}) {
     const bool conv = op == "conv2d_fused";
+    const DType f = DType::kF32;
     const std::vector<TensorType> ok =
-        conv ? std::vector<TensorType>{T2({1, 2, 5, 5}), T2({3, 2, 3, 3})}
-             : (op == "linear_fused" ? std::vector<TensorType>{T2({4, 5}), T2({3, 5})}
-                                     : std::vector<TensorType>{T2({4, 5}), T2({5, 3})});
+        conv ? std::vector<TensorType>{T(f, {1, 2, 5, 5}), T(f, {3, 2, 3, 3})}
+             : (op == "linear_fused" ? std::vector<TensorType>{T(f, {4, 5}), T(f, {3, 5})}
+                                     : std::vector<TensorType>{T(f, {4, 5}), T(f, {5, 3})});
     c.Add(ErrorCase{op, "unknown activation", ok, Epi("swish", "none", 0), ErrorCode::kAttribute,
                     {"activation", "swish"}});
     c.Add(ErrorCase{op, "bias flag without a bias input", ok, Epi("relu", "none", 1),
                     ErrorCode::kAttribute, {"need 3 inputs", "got 2"}});
     std::vector<TensorType> bad_res = ok;
-    bad_res.push_back(T2({7}));
+    bad_res.push_back(T(f, {7}));
     c.Add(ErrorCase{op, "residual of the wrong shape", bad_res, Epi("relu", "after", 0),
                     ErrorCode::kShape, {"residual f32[7]", "output's type"}});
     c.Add(ErrorCase{op, "bad residual mode", ok, Epi("relu", "sideways", 0),

@@ -120,7 +120,7 @@ constexpr const char* kConvBlock = R"(graph "m" {
   %x = placeholder() {dtype = f32, shape = (N, 2, 5, 5)} : f32[N, 2, 5, 5]
   %w = parameter() {dtype = f32, shape = (2, 2, 1, 1)} : f32[2, 2, 1, 1] data [0.5, -1, 0.25, 2]
   %b = parameter() {dtype = f32, shape = (2,)} : f32[2] data [0.1, -0.2]
-  %c = conv2d(%x, %w, %b) : f32[N, 2, 5, 5]
+  %c = conv2d(%x, %w, %b) {auto_pad = "explicit", dilation = [1, 1], groups = 1, padding = [0, 0], stride = [1, 1]} : f32[N, 2, 5, 5]
   %s = add(%c, %x) : f32[N, 2, 5, 5]
   %r = relu(%s) : f32[N, 2, 5, 5]
   return r = %r
