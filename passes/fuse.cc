@@ -158,8 +158,10 @@ bool FuseElementwise(Graph& g, PassContext& ctx) {
       instr.op = n.op;
       instr.attrs = ResolveAttributes(*n.op, n.attrs);
       for (const Value& v : n.inputs) {
-        const int t = temp_of[static_cast<size_t>(v.node)];
-        if (t >= 0 && group_of[static_cast<size_t>(v.node)] == static_cast<int>(gi)) {
+        // A value from a group rewritten earlier comes from a new node (an id past `bound`).
+        const size_t vn = static_cast<size_t>(v.node);
+        const int t = vn < bound ? temp_of[vn] : -1;
+        if (t >= 0 && group_of[vn] == static_cast<int>(gi)) {
           instr.args.push_back(FusedRef{false, t});
           continue;
         }
