@@ -64,7 +64,9 @@ TEST(Fuse, ChainWithBroadcastBiasBecomesOneNode) {
 }
 )",
                                    true);
-  EXPECT_NE(r.find("fuse: fused a + r + e into one fused_elementwise node e (3 ops, 2 inputs)"), std::string::npos) << r;
+  EXPECT_NE(r.find("fuse: fused a + r + e into one fused_elementwise node e (3 ops, 2 inputs)"),
+            std::string::npos)
+      << r;
 }
 
 TEST(Fuse, TreeReadingOneInputTwiceKeepsOneInput) {
@@ -204,7 +206,9 @@ void ExpectSameResults(const std::string& text, const std::vector<Tensor>& input
   ref.backend = "ref";
   Session sf(ParseGraph(text), fused), sp(ParseGraph(text), plain), sr(ParseGraph(text), ref);
   int fused_nodes = 0;
-  for (NodeId id : sf.graph().node_ids()) fused_nodes += sf.graph().node(id).op_name() == "fused_elementwise";
+  for (NodeId id : sf.graph().node_ids()) {
+    fused_nodes += sf.graph().node(id).op_name() == "fused_elementwise";
+  }
   EXPECT_EQ(fused_nodes, expect_fused_nodes);
   const std::vector<Tensor> a = sf.Run(inputs), b = sp.Run(inputs), c = sr.Run(inputs);
   ASSERT_EQ(a.size(), b.size());
@@ -303,7 +307,8 @@ TEST(FuseSession, BackwardChainOfATrainingGraphFuses) {
   std::vector<PassRemark> remarks;
   Graph g = ParseGraph(text);
   RunFuse(g, &remarks);
-  EXPECT_NE(Remarks(remarks).find("fused g1 + g2 + g3 into one fused_elementwise node g3"), std::string::npos)
+  EXPECT_NE(Remarks(remarks).find("fused g1 + g2 + g3 into one fused_elementwise node g3"),
+            std::string::npos)
       << Remarks(remarks);
   ExpectSameResults(text, {Random(DType::kF32, {50, 8}, 7), Random(DType::kF32, {50, 8}, 8)}, 2,
                     1);
