@@ -62,6 +62,7 @@ const OpRegistry& OpRegistry::Global() {
     RegisterLossOps(*r);
     RegisterRandomOps(*r);
     RegisterOptimizerOps(*r);
+    RegisterFusedOps(*r);
     // Gradient builders come last: they may refer to any op.
     RegisterElementwiseGrads(*r);
     RegisterUnaryGrads(*r);

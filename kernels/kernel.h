@@ -92,6 +92,7 @@ void RegisterRefNnKernels(KernelRegistry& registry);
 void RegisterRefLossKernels(KernelRegistry& registry);
 void RegisterRefRandomKernels(KernelRegistry& registry);
 void RegisterRefOptimizerKernels(KernelRegistry& registry);
+void RegisterRefFusedKernels(KernelRegistry& registry);
 void RegisterCpuElementwiseKernels(KernelRegistry& registry);
 void RegisterCpuUnaryKernels(KernelRegistry& registry);
 void RegisterCpuLinalgKernels(KernelRegistry& registry);
@@ -101,6 +102,7 @@ void RegisterCpuNnKernels(KernelRegistry& registry);
 void RegisterCpuLossKernels(KernelRegistry& registry);
 void RegisterCpuRandomKernels(KernelRegistry& registry);
 void RegisterCpuOptimizerKernels(KernelRegistry& registry);
+void RegisterCpuFusedKernels(KernelRegistry& registry);
 #ifdef BRONZE_WITH_CUDA
 void RegisterCudaDevice();
 namespace cuda {

@@ -55,6 +55,7 @@ const KernelRegistry& KernelRegistry::Global() {
     RegisterRefLossKernels(*r);
     RegisterRefRandomKernels(*r);
     RegisterRefOptimizerKernels(*r);
+    RegisterRefFusedKernels(*r);
     // Pick the Highway target once, before any kernel runs (dispatch is then a table lookup).
     hwy::GetChosenTarget().Update(hwy::SupportedTargets());
     RegisterCpuElementwiseKernels(*r);
@@ -66,6 +67,7 @@ const KernelRegistry& KernelRegistry::Global() {
     RegisterCpuLossKernels(*r);
     RegisterCpuRandomKernels(*r);
     RegisterCpuOptimizerKernels(*r);
+    RegisterCpuFusedKernels(*r);
 #ifdef BRONZE_WITH_CUDA
     RegisterCudaDevice();
     cuda::RegisterElementwiseKernels(*r);

@@ -58,5 +58,6 @@ class PassRegistry {
 // Built-in passes (one file each); PassRegistry::Global() registers them all.
 bool ShapeInferPass(Graph& graph, PassContext& context);
 bool DcePass(Graph& graph, PassContext& context);
+bool FusePass(Graph& graph, PassContext& context);
 
 }  // namespace bronze

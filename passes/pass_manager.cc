@@ -25,6 +25,9 @@ const PassRegistry& PassRegistry::Global() {
                         "ops stay)", DcePass});
     r->Register({"autodiff", "appends the gradients of the output 'loss' with respect to every "
                              "parameter, as outputs 'grad/<parameter>'", AutodiffPass});
+    r->Register({"fuse", "folds bias, activation and residual adds into linear/matmul/conv2d "
+                         "(oneDNN post-ops), then fuses chains of elementwise and broadcast ops "
+                         "into fused_elementwise nodes run tile by tile (f32, bool)", FusePass});
     return r;
   }();
   return *registry;
@@ -55,8 +58,8 @@ std::vector<std::string> PassRegistry::Names() const {
   return out;
 }
 
-std::vector<std::string> InferencePipeline() { return {"shape_infer", "dce"}; }
-std::vector<std::string> TrainingPipeline() { return {"shape_infer", "dce"}; }
+std::vector<std::string> InferencePipeline() { return {"shape_infer", "dce", "fuse"}; }
+std::vector<std::string> TrainingPipeline() { return {"shape_infer", "dce", "fuse"}; }
 
 static std::vector<std::string> SplitList(std::string_view text, char sep) {
   std::vector<std::string> out;

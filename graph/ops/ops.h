@@ -4,8 +4,9 @@
 //   convolutions), reduce 400-499 (reductions, softmax, log_softmax), shape 500-599 (shape and
 //   indexing ops, embedding), nn 600-699 (pooling, normalization, attention, dropout),
 //   loss 700-799, optimizers 800-899 (assign and the in-place optimizer updates), random
-//   900-999 (dropout). Backward ops (conv2d's weight gradient, pooling gradients, ...) take ids
-//   in their forward op's family range. Each family's gradient builders are in
+//   900-999 (dropout), fused 1000-1099 (fused_elementwise and the GEMM/convolution epilogue
+//   ops the fuse pass makes). Backward ops (conv2d's weight gradient, pooling gradients, ...)
+//   take ids in their forward op's family range. Each family's gradient builders are in
 //   <family>_grad.cc, attached after every op is registered.
 #pragma once
 
@@ -23,6 +24,7 @@ void RegisterNnOps(OpRegistry& registry);
 void RegisterLossOps(OpRegistry& registry);
 void RegisterRandomOps(OpRegistry& registry);
 void RegisterOptimizerOps(OpRegistry& registry);
+void RegisterFusedOps(OpRegistry& registry);
 
 void RegisterElementwiseGrads(OpRegistry& registry);
 void RegisterUnaryGrads(OpRegistry& registry);

@@ -85,10 +85,10 @@ TEST(PassManager, ParsePipelineSplitsTrimsAndRoundTrips) {
 }
 
 TEST(PassManager, InferAndTrainExpandToTheDefaultPipelines) {
-  EXPECT_EQ(InferencePipeline(), (Names{"shape_infer", "dce"}));
+  EXPECT_EQ(InferencePipeline(), (Names{"shape_infer", "dce", "fuse"}));
   EXPECT_EQ(ParsePipeline("infer"), InferencePipeline());
   EXPECT_EQ(ParsePipeline("train"), TrainingPipeline());
-  EXPECT_EQ(ParsePipeline("dce,infer"), (Names{"dce", "shape_infer", "dce"}));
+  EXPECT_EQ(ParsePipeline("dce,infer"), (Names{"dce", "shape_infer", "dce", "fuse"}));
 }
 
 TEST(PassManager, UnknownPassIsNotFoundListingKnownPasses) {
@@ -98,7 +98,7 @@ TEST(PassManager, UnknownPassIsNotFoundListingKnownPasses) {
   PipelineOptions o;
   o.disabled = {"nope"};
   ExpectError<NotFoundError>([&] { PassManager({"dce"}, o); }, {"unknown pass 'nope'"});
-  EXPECT_EQ(PassRegistry::Global().Names(), (Names{"shape_infer", "dce", "autodiff"}));
+  EXPECT_EQ(PassRegistry::Global().Names(), (Names{"shape_infer", "dce", "autodiff", "fuse"}));
   EXPECT_EQ(PassRegistry::Global().Find("cse"), nullptr);
 }
 
@@ -158,7 +158,7 @@ TEST(PassManager, DisabledPassesAreReportedSkippedAndNotRun) {
   PipelineOptions o;
   o.disabled = {"dce"};
   std::vector<PassRun> runs = PassManager(InferencePipeline(), o).Run(g);
-  ASSERT_EQ(runs.size(), 2u);
+  ASSERT_EQ(runs.size(), 3u);
   EXPECT_FALSE(runs[0].skipped);
   EXPECT_TRUE(runs[0].changed);
   EXPECT_EQ(runs[1].name, "dce");
@@ -205,7 +205,7 @@ TEST(PassManager, DumpAfterWritesNumberedFilesThatParseBack) {
   o.dump_dir = (dir.path() / "nested").string();  // created on demand
   PassManager(InferencePipeline(), o).Run(g);
   const fs::path d = dir.path() / "nested";
-  ASSERT_EQ(ListDir(d), (Names{"00-input.txt", "01-shape_infer.txt", "02-dce.txt"}));
+  ASSERT_EQ(ListDir(d), (Names{"00-input.txt", "01-shape_infer.txt", "02-dce.txt", "03-fuse.txt"}));
   const std::string input = ReadFile(d / "00-input.txt");
   const std::string after_si = ReadFile(d / "01-shape_infer.txt");
   const std::string after_dce = ReadFile(d / "02-dce.txt");

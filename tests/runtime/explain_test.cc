@@ -28,7 +28,9 @@ TEST(Explain, ListsPipelineRemarksAndThePlansArena) {
   std::vector<std::string> pipeline{"verify", "fuse"};
   std::vector<PassRemark> remarks{{"fuse", "fused add+relu into fused_0"},
                                   {"fuse", "matmul_3 not fused: output has 2 readers"}};
-  Session session(Small());
+  SessionOptions unfused;  // the graph keeps its unfused nodes: "fused groups (0)"
+  unfused.pipeline = {"shape_infer", "dce"};
+  Session session(Small(), unfused);
   std::shared_ptr<const Plan> plan = session.PlanForShapes({{8, 16}});
   ExplainInput in;
   in.pipeline = &pipeline;

@@ -367,7 +367,9 @@ TEST(Planner, ElementwiseChainRunsInPlaceInOneBuffer) {
   Value v = b.Placeholder("x", DType::kF32, Shape{4, 100});
   for (const char* op : {"relu", "neg", "tanh", "abs", "sigmoid"}) v = b.Op1(op, {v});
   b.Output("y", v);
-  Session session(g);
+  SessionOptions unfused;  // without `fuse`, which would make the chain one node
+  unfused.pipeline = {"shape_infer", "dce"};
+  Session session(g, unfused);
   std::shared_ptr<const Plan> plan = session.PlanForShapes({{4, 100}});
   EXPECT_EQ(plan->arena_bytes(), Align64(4 * 100 * sizeof(float))) << plan->memory().Summary();
   EXPECT_EQ(plan->memory().inplace_reuses, 3) << "neg, tanh and abs write into their input; relu's input is the caller's, sigmoid's output is returned";
@@ -381,7 +383,9 @@ TEST(Planner, MatmulNeverWritesIntoItsInput) {
   Value h = b.Op1("relu", {x});
   h = b.Op1("matmul", {h, b.Parameter("w", Random({8, 8}, rng))});
   b.Output("y", b.Op1("relu", {h}));
-  Session session(g);
+  SessionOptions unfused;  // without `fuse`, which would absorb the relu into matmul's epilogue
+  unfused.pipeline = {"shape_infer", "dce"};
+  Session session(g, unfused);
   std::shared_ptr<const Plan> plan = session.PlanForShapes({{8, 8}});
   EXPECT_EQ(plan->memory().inplace_reuses, 0);
   EXPECT_EQ(plan->arena_bytes(), 2 * Align64(8 * 8 * sizeof(float)));

@@ -1,0 +1,148 @@
+// GEMM and convolution ops with an epilogue (ids 1001-1003): linear_fused, matmul_fused and
+// conv2d_fused are linear, matmul and conv2d followed by an optional bias, an optional activation
+// and an optional residual add, in one node, so the CPU kernels apply them as oneDNN post-ops
+// while the product is still in cache. The fuse pass (passes/fuse_epilogue.cc) makes them after
+// autodiff; they are not differentiable. Inputs: the base op's operands, then the bias (when
+// `bias` = 1; linear's and conv2d's own bias input, matmul's per-column bias), then the residual
+// (when `residual` is not "none"), which has exactly the output's type.
+#include <algorithm>
+
+#include "graph/ops/common.h"
+#include "graph/ops/fused.h"
+
+namespace bronze {
+namespace {
+
+constexpr const char* kActivations[] = {"none", "relu", "gelu", "gelu_tanh", "sigmoid", "tanh"};
+
+void ValidateEpilogueAttrs(const AttrMap& attrs) {
+  const std::string& act = attrs.at("activation").s();
+  if (std::find(std::begin(kActivations), std::end(kActivations), act) == std::end(kActivations)) {
+    throw AttributeError(
+        "activation must be one of none, relu, gelu, gelu_tanh, sigmoid, tanh; "
+        "got \"" +
+        act + "\"");
+  }
+  const std::string& res = attrs.at("residual").s();
+  if (res != "none" && res != "after" && res != "before") {
+    throw AttributeError("residual must be \"none\", \"after\" or \"before\", got \"" + res + "\"");
+  }
+  const int64_t bias = attrs.at("bias").i();
+  if (bias != 0 && bias != 1)
+    throw AttributeError("bias must be 0 or 1, got " + std::to_string(bias));
+}
+
+// The base op's attributes: the node's minus the epilogue's.
+AttrMap BaseAttrs(const AttrMap& attrs) {
+  AttrMap base = attrs;
+  for (const char* k : {"activation", "residual", "bias"}) base.erase(k);
+  return base;
+}
+
+OpSchema Epilogue(const std::string& base_name, uint32_t id, const OpRegistry& r) {
+  const OpSchema& base = *r.Find(base_name);
+  OpSchema s = ops::MakeSchema(
+      base_name + "_fused", id, {}, FusionKind::kOpaque,
+      base_name + " followed by an epilogue, made by the fuse pass: y = act(" + base_name +
+          "(...) + bias + residual) when residual = \"before\", else act(" + base_name +
+          "(...) + bias) + residual; each part optional. activation: none, relu, gelu (erf), "
+          "gelu_tanh, sigmoid or tanh, as those ops define them. Inputs: " +
+          base_name + "'s operands, then the bias when bias = 1 (" +
+          (base_name == "matmul" ? std::string("one value per output column, (N,)")
+                                 : std::string("the op's own bias input")) +
+          "), then the residual (the output's exact type) when residual is not \"none\". Float "
+          "dtypes. Not differentiable: fusion runs after autodiff.");
+  s.input_names = {base.input_names[0], base.input_names[1], "bias", "residual"};
+  s.min_inputs = 2;
+  s.max_inputs = 4;
+  s.attrs = base.attrs;
+  s.elided_defaults = base.elided_defaults;
+  s.attrs.push_back({"activation", AttrType::kString, Attribute("none"),
+                     "none, relu, gelu, gelu_tanh, sigmoid or tanh"});
+  s.attrs.push_back({"residual", AttrType::kString, Attribute("none"),
+                     "none; after: + residual after the activation; before: inside it"});
+  s.attrs.push_back({"bias", AttrType::kInt, Attribute(int64_t{0}), "1: a bias input follows"});
+  const ValidateFn base_validate = base.validate;
+  s.validate = [base_validate](const AttrMap& attrs) {
+    ValidateEpilogueAttrs(attrs);
+    if (base_validate) base_validate(BaseAttrs(attrs));
+  };
+  const std::string name = base_name;
+  s.infer = [name](const InferContext& ctx) {
+    const bool bias = ctx.attr("bias").i() == 1;
+    const bool residual = ctx.attr("residual").s() != "none";
+    const size_t want = 2 + (bias ? 1 : 0) + (residual ? 1 : 0);
+    if (ctx.inputs.size() != want) {
+      throw AttributeError("bias = " + std::to_string(bias ? 1 : 0) + " and residual = \"" +
+                           ctx.attr("residual").s() + "\" need " + std::to_string(want) +
+                           " inputs, got " + std::to_string(ctx.inputs.size()));
+    }
+    const OpSchema& op = OpRegistry::Global().Get(name);
+    const bool native_bias = name != "matmul";
+    std::vector<TensorType> base_in(ctx.inputs.begin(),
+                                    ctx.inputs.begin() + (bias && native_bias ? 3 : 2));
+    const AttrMap base_attrs = BaseAttrs(ctx.attrs);
+    std::vector<TensorType> out = op.infer(InferContext{base_attrs, base_in});
+    const TensorType& y = out.at(0);
+    ops::RequireDType(y.dtype, ops::kFloatDTypes, "output");
+    if (bias && !native_bias) {
+      const TensorType& b = ctx.input(2);
+      const Shape want_b({y.shape.rank() ? y.shape[y.shape.rank() - 1] : Dim(1)});
+      if (b.dtype != y.dtype || !(b.shape == want_b)) {
+        throw ShapeError("bias " + b.ToString() + " must be " +
+                         TensorType{y.dtype, want_b}.ToString() +
+                         ", one value per output column of " + y.ToString());
+      }
+    }
+    if (residual && !(ctx.inputs.back() == y)) {
+      throw ShapeError("residual " + ctx.inputs.back().ToString() +
+                       " must have the output's type " + y.ToString());
+    }
+    return out;
+  };
+  const CostFn base_cost = base.cost;
+  s.cost = [base_cost](const AttrMap& attrs, std::span<const TensorType> in,
+                       std::span<const TensorType> out) {
+    Cost c = base_cost(BaseAttrs(attrs), in.subspan(0, 2), out);
+    for (size_t k = 2; k < in.size(); ++k) c.bytes_read += ops::Bytes(in[k]);
+    c.flops += 2 * ops::StaticNumel(out[0]);
+    return c;
+  };
+  s.differentiability = Differentiability::kNotDifferentiable;
+  return s;
+}
+
+}  // namespace
+
+std::string EpilogueProgram(const AttrMap& attrs, bool bias_add) {
+  // in0: the base op's result; then the bias (when added here), then the residual.
+  std::string p;
+  int t = 0, next_in = 1;
+  std::string cur = "in0";
+  auto emit = [&](const std::string& instr) {
+    p += "t" + std::to_string(t) + " = " + instr + "; ";
+    cur = "t" + std::to_string(t++);
+  };
+  if (bias_add) emit("add(" + cur + ", in" + std::to_string(next_in++) + ")");
+  const std::string res = attrs.at("residual").s();
+  const std::string residual_in = "in" + std::to_string(next_in);
+  if (res == "before") emit("add(" + cur + ", " + residual_in + ")");
+  const std::string& act = attrs.at("activation").s();
+  if (act == "gelu")
+    emit("gelu(" + cur + ") {approximate = 'none'}");
+  else if (act == "gelu_tanh")
+    emit("gelu(" + cur + ") {approximate = 'tanh'}");
+  else if (act != "none")
+    emit(act + "(" + cur + ")");
+  if (res == "after") emit("add(" + cur + ", " + residual_in + ")");
+  if (t == 0) return "";
+  return p + "return " + cur;
+}
+
+void RegisterFusedEpilogueOps(OpRegistry& r) {
+  r.Register(Epilogue("linear", 1001, r));
+  r.Register(Epilogue("matmul", 1002, r));
+  r.Register(Epilogue("conv2d", 1003, r));
+}
+
+}  // namespace bronze

@@ -1,0 +1,110 @@
+// Fast CPU kernels of linear_fused, matmul_fused and conv2d_fused (f32): one oneDNN GEMM or
+// convolution with the bias, activation and residual as post-ops (kernels/cpu/onednn.h), so the
+// epilogue runs on each block while it is in cache. matmul_fused runs this way when b is a
+// matrix (k, n) (or (n, k) with transpose_b) and a is not transposed (its batch folds into the
+// rows); other forms run the base op's kernel and the epilogue op by op (kernels/ref/fused.h).
+#include <string>
+
+#include "graph/ops/linalg.h"
+#include "kernels/cpu/cpu_util.h"
+#include "kernels/cpu/onednn.h"
+#include "kernels/ref/fused.h"
+
+namespace bronze::cpu {
+namespace {
+
+onednn::Epilogue EpilogueOf(const AttrMap& attrs) {
+  onednn::Epilogue e;
+  e.bias = attrs.at("bias").i() == 1;
+  const std::string& act = attrs.at("activation").s();
+  if (act == "relu")
+    e.activation = onednn::Activation::kRelu;
+  else if (act == "gelu")
+    e.activation = onednn::Activation::kGeluErf;
+  else if (act == "gelu_tanh")
+    e.activation = onednn::Activation::kGeluTanh;
+  else if (act == "sigmoid")
+    e.activation = onednn::Activation::kSigmoid;
+  else if (act == "tanh")
+    e.activation = onednn::Activation::kTanh;
+  const std::string& res = attrs.at("residual").s();
+  e.residual = res != "none";
+  e.residual_before_activation = res == "before";
+  return e;
+}
+
+// Inputs: a, b, [bias], [residual].
+class GemmEpilogueKernel final : public Kernel {
+ public:
+  GemmEpilogueKernel(const onednn::GemmShape& shape, const onednn::Epilogue& e)
+      : epilogue_(e), gemm_(shape, e) {}
+  void Run(std::span<const Tensor> in, std::span<Tensor> out, ExecContext& ctx) const override {
+    const float* bias = epilogue_.bias ? in[2].data<float>() : nullptr;
+    const float* res = epilogue_.residual ? in.back().data<float>() : nullptr;
+    gemm_.Run(ctx, in[0].data<float>(), in[1].data<float>(), bias, res, out[0].data<float>());
+  }
+
+ private:
+  onednn::Epilogue epilogue_;
+  onednn::Gemm gemm_;
+};
+
+class ConvEpilogueKernel final : public Kernel {
+ public:
+  ConvEpilogueKernel(const ops::ConvGeometry& g, const onednn::Epilogue& e)
+      : epilogue_(e), conv_(g, false, e) {}
+  void Run(std::span<const Tensor> in, std::span<Tensor> out, ExecContext& ctx) const override {
+    const float* bias = epilogue_.bias ? in[2].data<float>() : nullptr;
+    const float* res = epilogue_.residual ? in.back().data<float>() : nullptr;
+    conv_.Run(ctx, in[0].data<float>(), in[1].data<float>(), bias, res, out[0].data<float>());
+  }
+
+ private:
+  onednn::Epilogue epilogue_;
+  onednn::Convolution conv_;
+};
+
+std::unique_ptr<Kernel> MakeLinearFused(const KernelSignature& sig) {
+  const Dims w = sig.inputs[1].shape.static_dims();
+  const Dims y = sig.outputs[0].shape.static_dims();
+  onednn::GemmShape s;
+  s.n = w[0];
+  s.k = w[1];
+  s.m = s.n == 0 ? 0 : NumElements(y) / s.n;
+  s.b_transposed = true;
+  return std::make_unique<GemmEpilogueKernel>(s, EpilogueOf(sig.attrs));
+}
+
+std::unique_ptr<Kernel> MakeMatmulFused(const KernelSignature& sig) {
+  const Dims a = sig.inputs[0].shape.static_dims();
+  const Dims b = sig.inputs[1].shape.static_dims();
+  const bool ta = ops::MatmulTransposed(sig.attrs, 0), tb = ops::MatmulTransposed(sig.attrs, 1);
+  if (ta || a.size() < 2 || b.size() != 2) return ref::MakeCompositeEpilogueKernel(sig, "");
+  onednn::GemmShape s;
+  s.k = a.back();
+  s.n = tb ? b[0] : b[1];
+  s.m = s.k == 0 ? NumElements(sig.outputs[0].shape.static_dims()) / std::max<int64_t>(s.n, 1)
+                 : NumElements(a) / s.k;
+  s.b_transposed = tb;
+  return std::make_unique<GemmEpilogueKernel>(s, EpilogueOf(sig.attrs));
+}
+
+std::unique_ptr<Kernel> MakeConv2dFused(const KernelSignature& sig) {
+  return std::make_unique<ConvEpilogueKernel>(
+      ops::Conv2dGeometry(sig.attrs, sig.inputs[0].shape.static_dims(),
+                          sig.inputs[1].shape.static_dims()),
+      EpilogueOf(sig.attrs));
+}
+
+}  // namespace
+}  // namespace bronze::cpu
+
+namespace bronze {
+
+void RegisterCpuFusedEpilogueKernels(KernelRegistry& r) {
+  cpu::Register(r, "linear_fused", DType::kF32, KernelFactory(&cpu::MakeLinearFused));
+  cpu::Register(r, "matmul_fused", DType::kF32, KernelFactory(&cpu::MakeMatmulFused));
+  cpu::Register(r, "conv2d_fused", DType::kF32, KernelFactory(&cpu::MakeConv2dFused));
+}
+
+}  // namespace bronze

@@ -1,0 +1,87 @@
+// The reference kernels of linear_fused, matmul_fused and conv2d_fused: the base op's kernel,
+// then the epilogue as an op-by-op fused program (kernels/ref/fused.h).
+#include <string>
+#include <vector>
+
+#include "graph/error.h"
+#include "graph/ops/fused.h"
+#include "kernels/ref/fused.h"
+
+namespace bronze::ref {
+namespace {
+
+class CompositeEpilogueKernel final : public Kernel {
+ public:
+  CompositeEpilogueKernel(const KernelSignature& sig, std::string_view backend)
+      : base_op_(std::string(sig.op).substr(0, sig.op.size() - std::string("_fused").size())) {
+    const bool bias = sig.attrs.at("bias").i() == 1;
+    const bool native_bias = base_op_ != "matmul";
+    base_attrs_ = sig.attrs;
+    for (const char* k : {"activation", "residual", "bias"}) base_attrs_.erase(k);
+    base_inputs_ = bias && native_bias ? 3 : 2;
+    std::vector<TensorType> base_in(sig.inputs.begin(), sig.inputs.begin() + base_inputs_);
+    out_type_ = sig.outputs[0];
+    const KernelEntry* base =
+        KernelRegistry::Global().Find(base_op_, sig.device.kind, base_in[0].dtype, backend);
+    if (!base) {
+      throw UnimplementedError(base_op_ + " has no " + std::string(backend) + " kernel for " +
+                               std::string(DTypeName(base_in[0].dtype)));
+    }
+    base_ = base->factory(KernelSignature{base_op_, base_attrs_, base_in, sig.outputs, sig.device});
+    program_ = EpilogueProgram(sig.attrs, bias && !native_bias);
+    if (!program_.empty()) {
+      program_attrs_ = {{"program", Attribute(program_)}};
+      std::vector<TensorType> in{out_type_};
+      for (size_t k = base_inputs_; k < sig.inputs.size(); ++k) in.push_back(sig.inputs[k]);
+      tail_ = MakeOpByOpFusedKernel(
+          KernelSignature{"fused_elementwise", program_attrs_, in, sig.outputs, sig.device},
+          backend);
+    }
+  }
+
+  void Run(std::span<const Tensor> inputs, std::span<Tensor> outputs,
+           ExecContext& ctx) const override {
+    if (!tail_) {
+      base_->Run(inputs.subspan(0, base_inputs_), outputs, ctx);
+      return;
+    }
+    Tensor acc = Tensor::Empty(out_type_.dtype, out_type_.shape.static_dims());
+    base_->Run(inputs.subspan(0, base_inputs_), std::span<Tensor>(&acc, 1), ctx);
+    std::vector<Tensor> in{acc};
+    for (size_t k = base_inputs_; k < inputs.size(); ++k) in.push_back(inputs[k]);
+    tail_->Run(in, outputs, ctx);
+  }
+
+ private:
+  std::string base_op_;
+  AttrMap base_attrs_;
+  AttrMap program_attrs_;
+  size_t base_inputs_ = 2;
+  TensorType out_type_;
+  std::string program_;
+  std::unique_ptr<Kernel> base_;
+  std::unique_ptr<Kernel> tail_;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> MakeCompositeEpilogueKernel(const KernelSignature& sig,
+                                                    std::string_view backend) {
+  return std::make_unique<CompositeEpilogueKernel>(sig, backend);
+}
+
+}  // namespace bronze::ref
+
+namespace bronze {
+
+void RegisterRefFusedEpilogueKernels(KernelRegistry& r) {
+  for (const char* op : {"linear_fused", "matmul_fused", "conv2d_fused"}) {
+    for (DType d : {DType::kF32, DType::kF64}) {
+      r.Register(KernelEntry{op, DeviceKind::kCPU, d, "ref", 0, [](const KernelSignature& sig) {
+                               return ref::MakeCompositeEpilogueKernel(sig, "ref");
+                             }});
+    }
+  }
+}
+
+}  // namespace bronze
