@@ -13,6 +13,7 @@
 #include "graph/text.h"
 #include "graph/verifier.h"
 #include "passes/autodiff.h"
+#include "passes/simplify.h"
 
 namespace bronze {
 
@@ -25,6 +26,18 @@ const PassRegistry& PassRegistry::Global() {
                         "ops stay)", DcePass});
     r->Register({"autodiff", "appends the gradients of the output 'loss' with respect to every "
                              "parameter, as outputs 'grad/<parameter>'", AutodiffPass});
+    r->Register({"fold_constants", "replaces pure nodes whose inputs are all constants by their "
+                                   "values (results up to 1 MiB; needs an evaluator)",
+                 FoldConstantsPass});
+    r->Register({"cse", "merges nodes of the same op, inputs and attributes (and equal small "
+                        "constants)", CsePass});
+    r->Register({"algebraic", "removes exact identities (x*1, x+0, x-0, x/1, same-type reshape, "
+                              "cast, expand, identity transpose) and composes transposes and "
+                              "reshapes", AlgebraicPass});
+    r->Register({"fold_conv_bn", "folds an inference batch_norm into the conv2d before it "
+                                 "(rescaled weight and bias)", FoldConvBnPass});
+    r->Register({"simplify", "runs fold_constants, cse, algebraic, fold_conv_bn and dce until "
+                             "none changes the graph", SimplifyPass});
     return r;
   }();
   return *registry;
@@ -55,8 +68,9 @@ std::vector<std::string> PassRegistry::Names() const {
   return out;
 }
 
-std::vector<std::string> InferencePipeline() { return {"shape_infer", "dce"}; }
-std::vector<std::string> TrainingPipeline() { return {"shape_infer", "dce"}; }
+// simplify comes before any fusion pass: it exposes the chains fusion looks for.
+std::vector<std::string> InferencePipeline() { return {"shape_infer", "simplify", "dce"}; }
+std::vector<std::string> TrainingPipeline() { return {"shape_infer", "simplify", "dce"}; }
 
 static std::vector<std::string> SplitList(std::string_view text, char sep) {
   std::vector<std::string> out;
@@ -145,6 +159,7 @@ std::vector<PassRun> PassManager::Run(Graph& graph) const {
   ctx.training = options_.training;
   ctx.log = &log;
   ctx.remarks = options_.remarks;
+  ctx.disabled = &options_.disabled;
   if (options_.print_passes) log << "pipeline: " << PipelineToString(pipeline_) << "\n";
   int dump_index = 0;
   auto dump = [&](const std::string& after) {
