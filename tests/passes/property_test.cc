@@ -1,7 +1,8 @@
 // Property tests for the passes: a few hundred seeded random DAGs of elementwise, broadcast,
 // reduction, matmul and shape ops (reshape, transpose, expand, slice, concat) over inputs with a
 // symbolic batch dim N, seeded with constant subgraphs (so folding triggers), duplicated
-// subexpressions (so CSE triggers) and *1 / +0 / same-shape reshapes (so identities trigger).
+// subexpressions (so CSE triggers), siblings that differ only in an attribute (so CSE must tell
+// them apart) and *1 / +0 / same-shape reshapes (so identities trigger).
 // Each graph runs through a Session on the reference kernels with only shape_infer (the oracle)
 // and then with each registered pass (except autodiff-like ones, which change the outputs), and
 // with all of them together, every pass followed by the verifier; outputs agree within
@@ -98,7 +99,7 @@ class RandomGraph {
     const Shape& s = ShapeOf(a);
     const bool batched = s.rank() >= 1 && !s[0].is_static();
     try {
-      switch (Pick(13)) {
+      switch (Pick(14)) {
         case 0: return Keep(b_.Op1(kUnary[Pick(5)], {a}));
         case 1: {  // same-shape binary with another value of the same type
           std::vector<Value> same;
@@ -204,6 +205,25 @@ class RandomGraph {
           }
           Value c = peers[static_cast<size_t>(Pick(static_cast<int>(peers.size())))];
           return Keep(b_.Op1("concat", {a, c}, {{"axis", int64_t{-1}}}));
+        }
+        case 12: {  // siblings that differ only in an attribute (CSE must keep them apart)
+          if (Pick(2)) {
+            Value l1 = b_.Op1("leaky_relu", {a}, {{"negative_slope", 0.1}});
+            Value l2 = b_.Op1("leaky_relu", {a}, {{"negative_slope", 0.3}});
+            values_.push_back(l1);
+            return Keep(b_.Op1(kBinary[Pick(4)], {l1, l2}));
+          }
+          if (s.rank() < 1 || !s[s.rank() - 1].is_static() || s[s.rank() - 1].value() < 2) return false;
+          const int64_t len = s[s.rank() - 1].value();
+          auto cut = [&](int64_t start) {
+            return b_.Op1("slice", {a},
+                          {{"starts", std::vector<int64_t>{start}},
+                           {"stops", std::vector<int64_t>{start + len - 1}},
+                           {"axes", std::vector<int64_t>{-1}}});
+          };
+          Value s1 = cut(0), s2 = cut(1);
+          values_.push_back(s1);
+          return Keep(b_.Op1(kBinary[Pick(4)], {s1, s2}));
         }
         default: {  // a constant-only chain combined with a batched value (folds)
           if (!batched) return false;

@@ -144,14 +144,14 @@ TEST(Algebraic, ComposesReshapesOfRowMajorViews) {
   %r1 = reshape(%f) {shape = (N, 3, 4)} : f32[N, 3, 4]
   %r2 = reshape(%r1) {shape = (N, 2, 6)} : f32[N, 2, 6]
   %u = unsqueeze(%x) {axes = [0]} : f32[1, N, 2, 6]
-  %r3 = reshape(%u) {shape = (-1, 4)} : f32[N*3, 4]
+  %r3 = reshape(%u) {shape = (-1, 4)} : f32[3*N, 4]
   return a = %r2, b = %r3, c = %f
 }
 )",
                 R"(graph "m" {
   %x = placeholder() {dtype = f32, shape = (N, 2, 6)} : f32[N, 2, 6]
   %f = flatten(%x) {end_dim = -1, start_dim = 1} : f32[N, 12]
-  %r3 = reshape(%x) {shape = (-1, 4)} : f32[N*3, 4]
+  %r3 = reshape(%x) {shape = (-1, 4)} : f32[3*N, 4]
   return a = %x, b = %r3, c = %f
 }
 )");

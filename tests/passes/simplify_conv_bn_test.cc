@@ -50,16 +50,16 @@ TEST(FoldConvBn, RewritesConvThenEvalBatchNormIntoOneConvOverRescaledParameters)
   auto r = ExpectRewrite({"fold_conv_bn"}, ConvBnText(kEval, kParams),
                          std::string(R"(graph "m" {
   %x = placeholder() {dtype = f32, shape = (N, 1, 3, 3)} : f32[N, 1, 3, 3]
-)") + kParams + R"(  %"bn/fold_eps" = constant() {dtype = f32, shape = ()} : f32[] data [0.001] @"model.py:4"
-  %"bn/fold_var_eps" = add(%var, %"bn/fold_eps") : f32[2] @"model.py:4"
-  %"bn/fold_inv_std" = rsqrt(%"bn/fold_var_eps") : f32[2] @"model.py:4"
-  %"bn/fold_scale" = mul(%gamma, %"bn/fold_inv_std") : f32[2] @"model.py:4"
-  %"bn/fold_scale4" = reshape(%"bn/fold_scale") {shape = (2, 1, 1, 1)} : f32[2, 1, 1, 1] @"model.py:4"
-  %"bn/fold_weight" = mul(%w, %"bn/fold_scale4") : f32[2, 1, 2, 2] @"model.py:4"
-  %"bn/fold_centered_bias" = sub(%b, %mean) : f32[2] @"model.py:4"
-  %"bn/fold_scaled_bias" = mul(%"bn/fold_centered_bias", %"bn/fold_scale") : f32[2] @"model.py:4"
-  %"bn/fold_bias" = add(%"bn/fold_scaled_bias", %beta) : f32[2] @"model.py:4"
-  %conv = conv2d(%x, %"bn/fold_weight", %"bn/fold_bias") )" + kConvAttrs +
+)") + kParams + R"(  %bn/fold_eps = constant() {dtype = f32, shape = ()} : f32[] data [0.001] @"model.py:4"
+  %bn/fold_var_eps = add(%var, %bn/fold_eps) : f32[2] @"model.py:4"
+  %bn/fold_inv_std = rsqrt(%bn/fold_var_eps) : f32[2] @"model.py:4"
+  %bn/fold_scale = mul(%gamma, %bn/fold_inv_std) : f32[2] @"model.py:4"
+  %bn/fold_scale4 = reshape(%bn/fold_scale) {shape = (2, 1, 1, 1)} : f32[2, 1, 1, 1] @"model.py:4"
+  %bn/fold_weight = mul(%w, %bn/fold_scale4) : f32[2, 1, 2, 2] @"model.py:4"
+  %bn/fold_centered_bias = sub(%b, %mean) : f32[2] @"model.py:4"
+  %bn/fold_scaled_bias = mul(%bn/fold_centered_bias, %bn/fold_scale) : f32[2] @"model.py:4"
+  %bn/fold_bias = add(%bn/fold_scaled_bias, %beta) : f32[2] @"model.py:4"
+  %conv = conv2d(%x, %bn/fold_weight, %bn/fold_bias) )" + kConvAttrs +
                              R"( : f32[N, 2, 2, 2] @"model.py:3"
   %y = relu(%conv) : f32[N, 2, 2, 2]
   return y = %y
@@ -93,7 +93,7 @@ struct ConvBnCase {
   bool parameters;  // weights as parameters (stay ops) or constants (fold to constants)
 };
 
-// x (N, 4, 6, 6) -> conv2d (6 out channels, 3x3, padding 1) -> batch_norm(eval) -> output.
+// x (N, 4, 6, 6) -> conv2d (8 out channels, 3x3, padding 1) -> batch_norm(eval) -> output.
 Graph ConvBnGraph(const ConvBnCase& c, std::mt19937& rng) {
   std::uniform_real_distribution<float> u(-1, 1), pos(0.2f, 3);
   auto random = [&](Dims dims, bool positive = false) {
@@ -107,13 +107,13 @@ Graph ConvBnGraph(const ConvBnCase& c, std::mt19937& rng) {
     return c.parameters ? b.Parameter(name, t) : b.Constant(t, name);
   };
   Value x = b.Placeholder("x", DType::kF32, Shape({Dim::Symbol("N"), 4, 6, 6}));
-  std::vector<Value> conv_in = {x, source("w", random({6, 4 / c.groups, 3, 3}))};
-  if (c.bias) conv_in.push_back(source("b", random({6})));
+  std::vector<Value> conv_in = {x, source("w", random({8, 4 / c.groups, 3, 3}))};
+  if (c.bias) conv_in.push_back(source("b", random({8})));
   Value y = b.Op1("conv2d", conv_in, {{"padding", std::vector<int64_t>{1, 1}}, {"groups", c.groups}},
                   "conv");
   Value bn = b.Op("batch_norm",
-                  {y, source("gamma", random({6})), source("beta", random({6})),
-                   source("mean", random({6})), source("var", random({6}, true))},
+                  {y, source("gamma", random({8})), source("beta", random({8})),
+                   source("mean", random({8})), source("var", random({8}, true))},
                   {{"training", int64_t{0}}, {"eps", 1e-3}}, "bn")[0];
   b.Output("y", bn);
   return g;

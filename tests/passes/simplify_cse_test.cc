@@ -91,9 +91,9 @@ TEST(Cse, KeepsRandomOpsSourcesAndInPlaceUpdates) {
   %w1 = parameter() {dtype = f32, shape = (2,)} : f32[2] data [1, 2]
   %w2 = parameter() {dtype = f32, shape = (2,)} : f32[2] data [1, 2]
   %s1 = state() {dtype = f32, shape = (2,)} : f32[2] data [0, 0]
+  %u1 = assign(%s1, %w1) : f32[2]
   %d1 = dropout(%x) {p = 0.5, seed = 1, training = 1} : f32[N, 2]
   %d2 = dropout(%x) {p = 0.5, seed = 1, training = 1} : f32[N, 2]
-  %u1 = assign(%s1, %w1) : f32[2]
   return d1 = %d1, d2 = %d2, x2 = %x2, w2 = %w2
 }
 )");
