@@ -89,6 +89,29 @@ TEST(Simplify, ReportsEachRemarkOnceUnderThePartsName) {
   EXPECT_EQ(count, 1) << r.RemarkText();
 }
 
+TEST(Simplify, OutputsThatBecomeConstantsOrInputsStillRun) {
+  // out0 folds to the constant [2, 4]; out1 = x * 1 becomes the input x itself.
+  Graph g = ParseGraph(R"(graph "m" {
+  %x = placeholder() {dtype = f32, shape = (N, 2)} : f32[N, 2]
+  %c = constant() {dtype = f32, shape = (2,)} : f32[2] data [1, 2]
+  %one = constant() {dtype = f32, shape = ()} : f32[] data [1]
+  %d = add(%c, %c) : f32[2]
+  %y = mul(%x, %one) : f32[N, 2]
+  return out0 = %d, out1 = %y
+})");
+  SessionOptions o;
+  o.pass_options.verify_each = true;
+  Session s(g, o);
+  EXPECT_EQ(s.graph().num_nodes(), 2u) << PrintGraph(s.graph());
+  Tensor x = Tensor::FromVector<float>({3, 2}, {1, -2, 3, -4, 5, -6});
+  std::vector<Tensor> out = s.Run(std::vector<Tensor>{x});
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].dims(), (Dims{2}));
+  EXPECT_EQ(out[0].data<float>()[0], 2.0f);
+  EXPECT_EQ(out[0].data<float>()[1], 4.0f);
+  EXPECT_TRUE(BitwiseEqual(out[1], x));
+}
+
 // x (N, 3) -> linear 4 -> x*1 -> batch_norm -> relu -> dropout -> linear 1 -> + 0 ; mse loss.
 // The duplicated relu and the identities give simplify something to do in the training graph.
 Graph Model() {
