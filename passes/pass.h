@@ -27,10 +27,20 @@ struct PassContext {
   std::ostream* log = nullptr;   // where a pass may explain itself; may be null
   std::vector<PassRemark>* remarks = nullptr;  // where explanations are collected; may be null
   std::string pass;              // the name of the pass being run (set by the PassManager)
+  // Pass names the pipeline disables (PipelineOptions::disabled); a pass that runs others
+  // (simplify) skips those listed. May be null.
+  const std::vector<std::string>* disabled = nullptr;
 
   // Records one explanation line for the current pass (no-op when nobody collects them).
   void Remark(std::string text) {
     if (remarks) remarks->push_back({pass, std::move(text)});
+  }
+  bool Disabled(std::string_view name) const {
+    if (!disabled) return false;
+    for (const std::string& d : *disabled) {
+      if (d == name) return true;
+    }
+    return false;
   }
 };
 

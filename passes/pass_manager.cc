@@ -13,6 +13,7 @@
 #include "graph/text.h"
 #include "graph/verifier.h"
 #include "passes/autodiff.h"
+#include "passes/simplify.h"
 
 namespace bronze {
 
@@ -28,6 +29,18 @@ const PassRegistry& PassRegistry::Global() {
     r->Register({"fuse", "folds bias, activation and residual adds into linear/matmul/conv2d "
                          "(oneDNN post-ops), then fuses chains of elementwise and broadcast ops "
                          "into fused_elementwise nodes run tile by tile (f32, bool)", FusePass});
+    r->Register({"fold_constants", "replaces pure nodes whose inputs are all constants by their "
+                                   "values (results up to 1 MiB; needs an evaluator)",
+                 FoldConstantsPass});
+    r->Register({"cse", "merges nodes of the same op, inputs and attributes (and equal small "
+                        "constants)", CsePass});
+    r->Register({"algebraic", "removes exact identities (x*1, x+0, x-0, x/1, same-type reshape, "
+                              "cast, expand, identity transpose) and composes transposes and "
+                              "reshapes", AlgebraicPass});
+    r->Register({"fold_conv_bn", "folds an inference batch_norm into the conv2d before it "
+                                 "(rescaled weight and bias)", FoldConvBnPass});
+    r->Register({"simplify", "runs fold_constants, cse, algebraic, fold_conv_bn and dce until "
+                             "none changes the graph", SimplifyPass});
     return r;
   }();
   return *registry;
@@ -58,8 +71,13 @@ std::vector<std::string> PassRegistry::Names() const {
   return out;
 }
 
-std::vector<std::string> InferencePipeline() { return {"shape_infer", "dce", "fuse"}; }
-std::vector<std::string> TrainingPipeline() { return {"shape_infer", "dce", "fuse"}; }
+// simplify comes before fusion: it exposes the chains fusion looks for; fuse runs last.
+std::vector<std::string> InferencePipeline() {
+  return {"shape_infer", "simplify", "dce", "fuse"};
+}
+std::vector<std::string> TrainingPipeline() {
+  return {"shape_infer", "simplify", "dce", "fuse"};
+}
 
 static std::vector<std::string> SplitList(std::string_view text, char sep) {
   std::vector<std::string> out;
@@ -148,6 +166,7 @@ std::vector<PassRun> PassManager::Run(Graph& graph) const {
   ctx.training = options_.training;
   ctx.log = &log;
   ctx.remarks = options_.remarks;
+  ctx.disabled = &options_.disabled;
   if (options_.print_passes) log << "pipeline: " << PipelineToString(pipeline_) << "\n";
   int dump_index = 0;
   auto dump = [&](const std::string& after) {

@@ -13,6 +13,7 @@
 #include "graph/verifier.h"
 #include "kernels/parallel.h"
 #include "runtime/explain.h"
+#include "runtime/evaluator.h"
 
 namespace bronze {
 
@@ -25,6 +26,7 @@ Session::Session(Graph graph, SessionOptions options)
   threads_ = pool_->threads();
   // Registers the built-in kernels and device interfaces (CUDA) before the device is looked up.
   KernelRegistry::Global();
+  InstallKernelEvaluator();  // constant folding in the pipeline runs nodes on the ref kernels
   if (options_.device.kind != DeviceKind::kCPU) GetDeviceInterface(options_.device);  // exists?
   Verify(graph_);
   {
