@@ -3,7 +3,8 @@
 // PyTorch eager, run by benchmarks/peers/torch_mlp_step.py in its own interpreter (Debian's
 // python3-torch; BRONZE_TORCH_PYTHON overrides /usr/bin/python3) in the same job. Before the
 // timing it measures the memory each side's training adds to its process (peak RSS minus the RSS
-// before the model is built) and prints both with bronze's own accounting (MemoryReport).
+// before the model is built) and prints both with bronze's own accounting (MemoryReport); both
+// figures also go to --bronze_json_out (peak_added_bytes/bronze, peak_added_bytes/torch).
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -152,7 +153,9 @@ void ReportMemory() {
   std::printf("MLP 784-1024-1024-10 SGD step, batch %lld, %d threads\n", static_cast<long long>(kBatch), kThreads);
   std::printf("  bronze plan: %s\n", m.ToString().c_str());
   std::printf("  peak memory added by training: bronze %.1f MiB", ours / (1 << 20));
+  RecordFigure("peak_added_bytes/bronze", ours, "bytes");
   if (peer.error.empty()) {
+    RecordFigure("peak_added_bytes/torch", peer.peak_added_bytes, "bytes");
     std::printf(", PyTorch %.1f MiB, ratio %.2f\n", peer.peak_added_bytes / (1 << 20), ours / peer.peak_added_bytes);
   } else {
     std::printf(", PyTorch: %s\n", peer.error.c_str());
