@@ -115,9 +115,12 @@ std::string JsonArray(const std::vector<double>& values) {
 
 const char* MetricName(Metric metric) {
   switch (metric) {
-    case Metric::kTime: return "time";
-    case Metric::kBytesPerSecond: return "bytes_per_second";
-    case Metric::kItemsPerSecond: return "items_per_second";
+    case Metric::kTime:
+      return "time";
+    case Metric::kBytesPerSecond:
+      return "bytes_per_second";
+    case Metric::kItemsPerSecond:
+      return "items_per_second";
   }
   return "?";
 }
@@ -130,8 +133,8 @@ bool WriteJson(const std::string& path, const std::map<std::string, Samples>& sa
   os << "{\n  \"benchmarks\": {";
   bool first = true;
   for (const auto& [name, s] : samples) {
-    os << (first ? "\n" : ",\n") << "    " << JsonString(name) << ": {\"seconds\": " << JsonArray(s.seconds)
-       << ", \"counters\": {";
+    os << (first ? "\n" : ",\n") << "    " << JsonString(name)
+       << ": {\"seconds\": " << JsonArray(s.seconds) << ", \"counters\": {";
     bool first_counter = true;
     for (const auto& [counter, values] : s.counters) {
       os << (first_counter ? "" : ", ") << JsonString(counter) << ": " << JsonArray(values);
@@ -150,9 +153,10 @@ bool WriteJson(const std::string& path, const std::map<std::string, Samples>& sa
         !Ratios(ours->second, peer->second, c.metric, &best, &median)) {
       continue;
     }
-    os << (first ? "\n" : ",\n") << "    {\"label\": " << JsonString(c.label) << ", \"ours\": " << JsonString(c.ours)
-       << ", \"peer\": " << JsonString(c.peer) << ", \"metric\": " << JsonString(MetricName(c.metric))
-       << ", \"min\": " << JsonNumber(best) << ", \"median\": " << JsonNumber(median) << "}";
+    os << (first ? "\n" : ",\n") << "    {\"label\": " << JsonString(c.label)
+       << ", \"ours\": " << JsonString(c.ours) << ", \"peer\": " << JsonString(c.peer)
+       << ", \"metric\": " << JsonString(MetricName(c.metric)) << ", \"min\": " << JsonNumber(best)
+       << ", \"median\": " << JsonNumber(median) << "}";
     first = false;
   }
   os << "\n  ],\n  \"figures\": {";
@@ -160,8 +164,8 @@ bool WriteJson(const std::string& path, const std::map<std::string, Samples>& sa
   {
     std::lock_guard<std::mutex> lock(FiguresMutex());
     for (const auto& [name, f] : Figures()) {
-      os << (first ? "\n" : ",\n") << "    " << JsonString(name) << ": {\"value\": " << JsonNumber(f.value)
-         << ", \"unit\": " << JsonString(f.unit) << "}";
+      os << (first ? "\n" : ",\n") << "    " << JsonString(name)
+         << ": {\"value\": " << JsonNumber(f.value) << ", \"unit\": " << JsonString(f.unit) << "}";
       first = false;
     }
   }

@@ -23,6 +23,7 @@ Runtime and PyTorch back to back, in an order that rotates per repetition, so th
 machine's noise. A repetition's figure is the mean time per run over at least --min-time seconds.
 Ratios: min = min(bronze) / min(peer), median = median(bronze) / median(peer); a goal counts as
 met when the median ratio meets it. Everything runs on 2 threads."""
+
 import argparse
 import datetime
 import json
@@ -44,16 +45,32 @@ THREADS = 2
 # case, workload, label, model, batch, goal ratio (<=), the peers that count ("faster of" when 2)
 MODEL_CASES = [
     ("mlp_b1", "W2", "MLP 784-1024-1024-10 inference, batch 1", "mlp", 1, 0.9, ["onnxruntime"]),
-    ("mlp_b256", "W2", "MLP 784-1024-1024-10 inference, batch 256", "mlp", 256, 0.9, ["onnxruntime"]),
+    (
+        "mlp_b256",
+        "W2",
+        "MLP 784-1024-1024-10 inference, batch 256",
+        "mlp",
+        256,
+        0.9,
+        ["onnxruntime"],
+    ),
     ("cnn_b1", "W3", "CNN 32x32 (2 conv + linear), batch 1", "cnn", 1, 0.9, ["onnxruntime"]),
     ("cnn_b32", "W3", "CNN 32x32 (2 conv + linear), batch 32", "cnn", 32, 0.9, ["onnxruntime"]),
-    ("transformer_b1", "W4", "Transformer encoder layer d256 h4 ffn1024 seq128, batch 1",
-     "transformer", 1, 0.9, ["onnxruntime", "torch"]),
+    (
+        "transformer_b1",
+        "W4",
+        "Transformer encoder layer d256 h4 ffn1024 seq128, batch 1",
+        "transformer",
+        1,
+        0.9,
+        ["onnxruntime", "torch"],
+    ),
 ]
 INPUT_DIMS = {"mlp": (784,), "cnn": (3, 32, 32), "transformer": (128, 256)}
 
 
 # ---- arrays --------------------------------------------------------------------------------
+
 
 def uniform(rng, shape, bound):
     return rng.uniform(-bound, bound, size=shape).astype(np.float32)
@@ -66,7 +83,9 @@ def model_arrays(model, seed):
 
     def linear(name, n_in, n_out):
         b = 1.0 / np.sqrt(n_in)
-        a[name + ".weight"], a[name + ".bias"] = uniform(rng, (n_out, n_in), b), uniform(rng, (n_out,), b)
+        a[name + ".weight"], a[name + ".bias"] = uniform(rng, (n_out, n_in), b), uniform(
+            rng, (n_out,), b
+        )
 
     if model == "mlp":
         linear("fc1", 784, 1024), linear("fc2", 1024, 1024), linear("fc3", 1024, 10)
@@ -102,9 +121,11 @@ def loader(data_dir, model):
 
 # ---- the sides -----------------------------------------------------------------------------
 
+
 def run(cmd, env=None, timeout=600):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-                       timeout=timeout)
+    p = subprocess.run(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, timeout=timeout
+    )
     return p.returncode, p.stdout
 
 
@@ -122,8 +143,16 @@ class Bronze:
 
     def time(self, case):
         path = os.path.join(self.tmp, "rep.json")
-        rc, out = run([self.bin, "--benchmark_filter=^BM_%s/" % case, "--benchmark_repetitions=1",
-                       "--benchmark_min_time=%g" % self.min_time, "--bronze_json_out=" + path], self.env)
+        rc, out = run(
+            [
+                self.bin,
+                "--benchmark_filter=^BM_%s/" % case,
+                "--benchmark_repetitions=1",
+                "--benchmark_min_time=%g" % self.min_time,
+                "--bronze_json_out=" + path,
+            ],
+            self.env,
+        )
         if rc != 0:
             raise RuntimeError("bench_models failed:\n" + out)
         with open(path) as f:
@@ -171,9 +200,13 @@ class Torch:
         env = dict(os.environ)
         env.pop("OMP_WAIT_POLICY", None)  # PyTorch's default OpenMP setup is its fastest
         self.data_dir = data_dir
-        self.proc = subprocess.Popen([python, os.path.join(HERE, "peers", "torch_peer.py"),
-                                      "--threads", str(THREADS)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, env=env)
+        self.proc = subprocess.Popen(
+            [python, os.path.join(HERE, "peers", "torch_peer.py"), "--threads", str(THREADS)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         info = self.ask({"op": "info"})
         self.version = info["torch"]
 
@@ -219,6 +252,7 @@ def start_peers(args, data_dir, notes):
 
 # ---- W2-W4 -------------------------------------------------------------------------------
 
+
 def tolerance(reference):
     return 2e-4 * max(1.0, float(np.max(np.abs(reference))))
 
@@ -227,34 +261,71 @@ def model_workloads(args, notes):
     data_dir = os.path.join(args.work_dir, "data")
     write_arrays(data_dir, args.seed)
     bronze = Bronze(args.build_dir, data_dir, args.min_time)
-    peers = start_peers(args, data_dir, notes)
     cases = [c for c in MODEL_CASES if not args.only or c[1] in args.only]
+    if not os.path.exists(bronze.bin):
+        return [
+            dict(
+                id=c[1],
+                case=c[0],
+                label=c[2],
+                status="not built yet (%s missing)" % bronze.bin,
+                met=False,
+            )
+            for c in cases
+        ]
+    peers = start_peers(args, data_dir, notes)
     out_dir = os.path.join(args.work_dir, "bronze_out")
     bronze.outputs(out_dir)
     results = {}
     for case, wid, label, model, batch, goal, counted in cases:
         ours = np.load(os.path.join(out_dir, case + ".npy"))
-        r = results[case] = {"id": wid, "case": case, "label": label, "goal": goal, "direction": "<=",
-                             "unit": "ratio", "counted_peers": counted, "bronze_seconds": [],
-                             "peers": {}}
+        r = results[case] = {
+            "id": wid,
+            "case": case,
+            "label": label,
+            "goal": goal,
+            "direction": "<=",
+            "unit": "ratio",
+            "counted_peers": counted,
+            "bronze_seconds": [],
+            "peers": {},
+        }
         for p in peers:
             try:
                 theirs = p.output(model, batch)
-                diff = float(np.max(np.abs(theirs.astype(np.float64) - ours))) if theirs.shape == ours.shape else None
+                diff = (
+                    float(np.max(np.abs(theirs.astype(np.float64) - ours)))
+                    if theirs.shape == ours.shape
+                    else None
+                )
             except RuntimeError as e:
                 r["peers"][p.name] = {"error": str(e)}
                 continue
             ok = diff is not None and diff <= tolerance(theirs)
-            r["peers"][p.name] = {"version": p.version, "max_abs_diff": diff, "tolerance": tolerance(theirs),
-                                  "outputs_match": ok, "seconds": []}
-            print("check %-16s bronze vs %-12s max abs diff %s (tolerance %.2g): %s" %
-                  (case, p.name, "shape mismatch" if diff is None else "%.3g" % diff, tolerance(theirs),
-                   "ok" if ok else "WRONG"), flush=True)
+            r["peers"][p.name] = {
+                "version": p.version,
+                "max_abs_diff": diff,
+                "tolerance": tolerance(theirs),
+                "outputs_match": ok,
+                "seconds": [],
+            }
+            print(
+                "check %-16s bronze vs %-12s max abs diff %s (tolerance %.2g): %s"
+                % (
+                    case,
+                    p.name,
+                    "shape mismatch" if diff is None else "%.3g" % diff,
+                    tolerance(theirs),
+                    "ok" if ok else "WRONG",
+                ),
+                flush=True,
+            )
     for rep in range(args.reps):
         for case, wid, label, model, batch, goal, counted in cases:
             r = results[case]
-            sides = [("bronze", None)] + [(p.name, p) for p in peers
-                                          if r["peers"].get(p.name, {}).get("outputs_match")]
+            sides = [("bronze", None)] + [
+                (p.name, p) for p in peers if r["peers"].get(p.name, {}).get("outputs_match")
+            ]
             k = rep % len(sides)
             for name, p in sides[k:] + sides[:k]:
                 if p is None:
@@ -272,8 +343,11 @@ def model_workloads(args, notes):
 
 def finish_ratio(r):
     """Picks the counted peer with the lowest median and sets ratio, status and met."""
-    timed = [(statistics.median(r["peers"][n]["seconds"]), n) for n in r["counted_peers"]
-             if r["peers"].get(n, {}).get("seconds")]
+    timed = [
+        (statistics.median(r["peers"][n]["seconds"]), n)
+        for n in r["counted_peers"]
+        if r["peers"].get(n, {}).get("seconds")
+    ]
     wrong = [n for n in r["counted_peers"] if r["peers"].get(n, {}).get("outputs_match") is False]
     if wrong:
         r["status"] = "wrong output vs " + ", ".join(wrong)
@@ -284,21 +358,29 @@ def finish_ratio(r):
     _, peer = min(timed)
     ps = r["peers"][peer]["seconds"]
     r["peer"] = peer
-    r["ratio"] = {"min": min(r["bronze_seconds"]) / min(ps),
-                  "median": statistics.median(r["bronze_seconds"]) / statistics.median(ps)}
+    r["ratio"] = {
+        "min": min(r["bronze_seconds"]) / min(ps),
+        "median": statistics.median(r["bronze_seconds"]) / statistics.median(ps),
+    }
     r.setdefault("status", "ok")
     r["met"] = r["status"] == "ok" and r["ratio"]["median"] <= r["goal"]
 
 
 # ---- W1, W5, W6: other binaries ------------------------------------------------------------
 
-def run_binary(args, name, extra=()):
+
+def run_binary(args, name, extra=(), reps=None):
     path = os.path.join(args.build_dir, "benchmarks", name)
     if not os.path.exists(path):
         return None, "not built yet (%s missing)" % path
     out_json = os.path.join(args.work_dir, name + ".json")
-    cmd = [path, "--benchmark_repetitions=%d" % args.reps, "--benchmark_enable_random_interleaving=true",
-           "--bronze_json_out=" + out_json] + list(extra)
+    cmd = [
+        path,
+        "--benchmark_repetitions=%d" % (reps or args.reps),
+        "--benchmark_enable_random_interleaving=true",
+        "--benchmark_color=false",
+        "--bronze_json_out=" + out_json,
+    ] + list(extra)
     rc, out = run(cmd)
     print(out, flush=True)
     if rc != 0 or not os.path.exists(out_json):
@@ -308,49 +390,89 @@ def run_binary(args, name, extra=()):
 
 
 def w1(args):
-    r = {"id": "W1", "label": "8 fused elementwise ops over 16M floats: bandwidth / plain copy",
-         "goal": 0.85, "direction": ">=", "unit": "ratio"}
+    r = {
+        "id": "W1",
+        "label": "8 fused elementwise ops over 16M floats: bandwidth / plain copy",
+        "goal": 0.85,
+        "direction": ">=",
+        "unit": "ratio",
+    }
     data, err = run_binary(args, "bench_fused_chain", ["--benchmark_min_time=%g" % args.min_time])
     rates = [c for c in (data or {}).get("comparisons", []) if c["metric"] != "time"]
     if err or not rates:
         r.update(status=err or "bench_fused_chain has no bandwidth comparison", met=False)
         return [r]
-    r.update(label=rates[0]["label"], peer="plain copy", status="ok",
-             ratio={"min": rates[0]["min"], "median": rates[0]["median"]}, comparisons=data["comparisons"])
+    r.update(
+        label=rates[0]["label"],
+        peer="plain copy",
+        status="ok",
+        ratio={"min": rates[0]["min"], "median": rates[0]["median"]},
+        comparisons=data["comparisons"],
+    )
     r["met"] = r["ratio"]["median"] >= r["goal"]
     return [r]
 
 
 def w5(args):
-    r = {"id": "W5", "label": "MLP 784-1024-1024-10 SGD training step, batch 256", "goal": 0.8,
-         "direction": "<=", "unit": "ratio", "peer": "torch"}
+    r = {
+        "id": "W5",
+        "label": "MLP 784-1024-1024-10 SGD training step, batch 256",
+        "goal": 0.8,
+        "direction": "<=",
+        "unit": "ratio",
+        "peer": "torch",
+    }
     data, err = run_binary(args, "bench_mlp_step")
     comps = (data or {}).get("comparisons", [])
     if err or not comps:
         r.update(status=err or "the PyTorch peer did not run (python3-torch missing?)", met=False)
         return [r]
     c = comps[0]
-    r.update(status="ok", ratio={"min": c["min"], "median": c["median"]},
-             bronze_seconds=data["benchmarks"][c["ours"]]["seconds"],
-             peers={"torch": {"seconds": data["benchmarks"][c["peer"]]["seconds"]}})
+    r.update(
+        status="ok",
+        ratio={"min": c["min"], "median": c["median"]},
+        bronze_seconds=data["benchmarks"][c["ours"]]["seconds"],
+        peers={"torch": {"seconds": data["benchmarks"][c["peer"]]["seconds"]}},
+    )
     figures = data.get("figures", {})
-    mem = {k.split("/")[1]: v["value"] for k, v in figures.items() if k.startswith("peak_added_bytes/")}
+    mem = {
+        k.split("/")[1]: v["value"] for k, v in figures.items() if k.startswith("peak_added_bytes/")
+    }
     r["peak_added_bytes"] = mem
     r["met"] = r["ratio"]["median"] <= r["goal"]
-    m = {"id": "W5", "label": "MLP training step: peak memory added, bronze / PyTorch", "goal": 1.0,
-         "direction": "<=", "unit": "ratio", "peer": "torch"}
+    m = {
+        "id": "W5",
+        "label": "MLP training step: peak memory added, bronze / PyTorch",
+        "goal": 1.0,
+        "direction": "<=",
+        "unit": "ratio",
+        "peer": "torch",
+    }
     if "bronze" in mem and mem.get("torch"):
         ratio = mem["bronze"] / mem["torch"]
-        m.update(status="ok", ratio={"min": ratio, "median": ratio}, met=ratio <= 1.0, peak_added_bytes=mem)
+        m.update(
+            status="ok",
+            ratio={"min": ratio, "median": ratio},
+            met=ratio <= 1.0,
+            peak_added_bytes=mem,
+        )
     else:
         m.update(status="memory figures missing", met=False)
     return [r, m]
 
 
 def w6(args):
-    r = {"id": "W6", "label": "executor overhead, chain of 100 tiny ops", "goal": 0.1, "direction": "<=",
-         "unit": "us/node", "peer": "(absolute)"}
-    data, err = run_binary(args, "bench_executor_overhead", ["--benchmark_min_time=%g" % args.min_time])
+    r = {
+        "id": "W6",
+        "label": "executor overhead, chain of 100 tiny ops",
+        "goal": 0.1,
+        "direction": "<=",
+        "unit": "us/node",
+        "peer": "(absolute)",
+    }
+    data, err = run_binary(
+        args, "bench_executor_overhead", ["--benchmark_min_time=%g" % args.min_time]
+    )
     if err:
         r.update(status=err, met=False)
         return [r]
@@ -358,15 +480,22 @@ def w6(args):
     for bench, s in sorted(data["benchmarks"].items()):
         for counter, values in s["counters"].items():
             if "per_node" in counter and values:
-                scale = 1e-3 if counter.startswith("ns") else 1e6 if counter.startswith("s_") else 1.0
+                scale = (
+                    1e-3 if counter.startswith("ns") else 1e6 if counter.startswith("s_") else 1.0
+                )
                 found.append((bench, counter, [v * scale for v in values]))
     if not found:
         r.update(status="no *per_node counter in bench_executor_overhead", met=False)
         return [r]
     out = []
     for bench, counter, values in found:
-        e = dict(r, label="executor overhead: " + bench, counter=counter, status="ok",
-                 ratio={"min": min(values), "median": statistics.median(values)})
+        e = dict(
+            r,
+            label="executor overhead: " + bench,
+            counter=counter,
+            status="ok",
+            ratio={"min": min(values), "median": statistics.median(values)},
+        )
         e["met"] = e["ratio"]["median"] <= e["goal"]
         out.append(e)
     return out
@@ -378,9 +507,14 @@ def kernel_suites(args):
     done = {"bench_models", "bench_mlp_step", "bench_fused_chain", "bench_executor_overhead"}
     out = []
     for name in sorted(os.listdir(d)):
-        if not name.startswith("bench_") or name in done or not os.access(os.path.join(d, name), os.X_OK):
+        if (
+            not name.startswith("bench_")
+            or name in done
+            or not os.access(os.path.join(d, name), os.X_OK)
+        ):
             continue
-        data, err = run_binary(args, name, ["--benchmark_min_time=%g" % args.min_time])
+        # No goals here: 5 shorter repetitions keep `make bench` within about 10 minutes.
+        data, err = run_binary(args, name, ["--benchmark_min_time=0.1"], reps=5)
         if err:
             out.append({"suite": name, "error": err})
         for c in (data or {}).get("comparisons", []):
@@ -390,6 +524,7 @@ def kernel_suites(args):
 
 # ---- report --------------------------------------------------------------------------------
 
+
 def machine_info():
     cpu = ""
     with open("/proc/cpuinfo") as f:
@@ -397,13 +532,29 @@ def machine_info():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], stdout=subprocess.PIPE, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
-                           stdout=subprocess.PIPE, text=True).stdout.strip() != ""
-    return {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"), "git_commit": commit,
-            "git_dirty": dirty, "cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform(),
-            "python": platform.python_version(), "numpy": np.__version__, "threads": THREADS,
-            "load_average_start": os.getloadavg()}
+    commit = subprocess.run(
+        ["git", "-C", ROOT, "rev-parse", "HEAD"], stdout=subprocess.PIPE, text=True
+    ).stdout.strip()
+    dirty = (
+        subprocess.run(
+            ["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+            stdout=subprocess.PIPE,
+            text=True,
+        ).stdout.strip()
+        != ""
+    )
+    return {
+        "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "git_commit": commit,
+        "git_dirty": dirty,
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "threads": THREADS,
+        "load_average_start": os.getloadavg(),
+    }
 
 
 def fmt(r):
@@ -411,12 +562,22 @@ def fmt(r):
         return "%-4s %-62s %s" % (r["id"], r["label"][:62], r["status"])
     unit = "" if r["unit"] == "ratio" else " " + r["unit"]
     return "%-4s %-62s %-12s %8.3f %8.3f   %s %g%s  %s%s" % (
-        r["id"], r["label"][:62], r.get("peer", ""), r["ratio"]["min"], r["ratio"]["median"], r["direction"],
-        r["goal"], unit, "met" if r["met"] else "NOT met", "" if r["status"] == "ok" else " (" + r["status"] + ")")
+        r["id"],
+        r["label"][:62],
+        r.get("peer", ""),
+        r["ratio"]["min"],
+        r["ratio"]["median"],
+        r["direction"],
+        r["goal"],
+        unit,
+        "met" if r["met"] else "NOT met",
+        "" if r["status"] == "ok" else " (" + r["status"] + ")",
+    )
 
 
 def chart(results, path):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -428,17 +589,43 @@ def chart(results, path):
 
     for y, r in enumerate(rows):
         if "ratio" not in r:
-            ax.text(0.02, y, " %s not measured: %s" % (r["id"], r["status"]), va="center", fontsize=8)
+            ax.text(
+                0.02, y, " %s not measured: %s" % (r["id"], r["status"]), va="center", fontsize=8
+            )
             continue
         ax.barh(y, norm(r, r["ratio"]["median"]), color="tab:green" if r["met"] else "tab:red")
-        ax.plot(norm(r, r["ratio"]["min"]), y, "k|", markersize=12, label="best repetition" if y == 0 else None)
-        ax.text(0.02, y, " %s %.3g%s (goal %s %g)" % (r["id"], r["ratio"]["median"],
-                "x" if r["unit"] == "ratio" else " " + r["unit"], r["direction"], r["goal"]),
-                va="center", fontsize=8, color="white")
+        ax.plot(
+            norm(r, r["ratio"]["min"]),
+            y,
+            "k|",
+            markersize=12,
+            label="best repetition" if y == 0 else None,
+        )
+        ax.text(
+            0.02,
+            y,
+            " %s %.3g%s (goal %s %g)"
+            % (
+                r["id"],
+                r["ratio"]["median"],
+                "x" if r["unit"] == "ratio" else " " + r["unit"],
+                r["direction"],
+                r["goal"],
+            ),
+            va="center",
+            fontsize=8,
+            color="white",
+        )
     ax.axvline(1.0, color="k", linestyle="--", linewidth=1, label="goal")
     ys = range(len(rows))
-    ax.set_yticks(list(ys), [(r["label"] + ("" if r.get("peer", "(").startswith("(") else " vs " + r["peer"]))[:70]
-                                for r in rows], fontsize=8)
+    ax.set_yticks(
+        list(ys),
+        [
+            (r["label"] + ("" if r.get("peer", "(").startswith("(") else " vs " + r["peer"]))[:70]
+            for r in rows
+        ],
+        fontsize=8,
+    )
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlim(left=0)
     ax.set_xlabel("median result / goal (below 1 = goal met; for a rate goal, goal / result)")
@@ -452,13 +639,17 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     ap.add_argument("--out-dir", default=os.path.join(HERE, "results"))
-    ap.add_argument("--work-dir", default=None, help="arrays and intermediate files (default: a temp dir)")
+    ap.add_argument(
+        "--work-dir", default=None, help="arrays and intermediate files (default: a temp dir)"
+    )
     ap.add_argument("--reps", type=int, default=7, help="repetitions per workload (>= 5)")
     ap.add_argument("--min-time", type=float, default=0.3, help="seconds per repetition and side")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-kernels", action="store_true", help="skip the kernel suites (no goals)")
     ap.add_argument("--only", nargs="*", help="workload ids to run, e.g. W2 W5")
-    ap.add_argument("--torch-python", default=os.environ.get("BRONZE_TORCH_PYTHON", "/usr/bin/python3"))
+    ap.add_argument(
+        "--torch-python", default=os.environ.get("BRONZE_TORCH_PYTHON", "/usr/bin/python3")
+    )
     args = ap.parse_args()
     args.work_dir = args.work_dir or tempfile.mkdtemp(prefix="bronze-suite-")
     os.makedirs(args.out_dir, exist_ok=True)
@@ -466,15 +657,23 @@ def main():
     notes, results = [], []
     want = lambda w: not args.only or w in args.only  # noqa: E731
     start = time.time()
+    parts = info["part_seconds"] = {}
+
+    def part(name, fn, *a):
+        t = time.time()
+        r = fn(*a)
+        parts[name] = round(time.time() - t, 1)
+        return r
+
     if want("W1"):
-        results += w1(args)
+        results += part("W1", w1, args)
     if any(want(w) for w in ("W2", "W3", "W4")):
-        results += model_workloads(args, notes)
+        results += part("W2-W4", model_workloads, args, notes)
     if want("W5"):
-        results += w5(args)
+        results += part("W5", w5, args)
     if want("W6"):
-        results += w6(args)
-    kernels = [] if args.no_kernels or args.only else kernel_suites(args)
+        results += part("W6", w6, args)
+    kernels = [] if args.no_kernels or args.only else part("kernels", kernel_suites, args)
     info["load_average_end"] = os.getloadavg()
     info["seconds"] = round(time.time() - start, 1)
     info["repetitions"], info["min_time_per_repetition_s"] = args.reps, args.min_time
@@ -483,21 +682,37 @@ def main():
     with open(json_path, "w") as f:
         json.dump(report, f, indent=1)
     chart(results, os.path.join(args.out_dir, "latest.png"))
-    print("\n%-4s %-62s %-12s %8s %8s   goal" % ("id", "workload (bronze / peer)", "peer", "min", "median"))
+    print(
+        "\n%-4s %-62s %-12s %8s %8s   goal"
+        % ("id", "workload (bronze / peer)", "peer", "min", "median")
+    )
     for r in results:
         print(fmt(r))
     if kernels:
-        print("\n%-22s %-60s %-16s %8s %8s" % ("suite", "kernel comparison (no goal)", "metric", "min", "median"))
+        print(
+            "\n%-22s %-60s %-16s %8s %8s"
+            % ("suite", "kernel comparison (no goal)", "metric", "min", "median")
+        )
     for c in kernels:
         if "error" in c:
             print("%-22s %s" % (c["suite"], c["error"]))
         else:
-            print("%-22s %-60s %-16s %8.3f %8.3f" % (c["suite"], c["label"][:60], c["metric"], c["min"], c["median"]))
+            print(
+                "%-22s %-60s %-16s %8.3f %8.3f"
+                % (c["suite"], c["label"][:60], c["metric"], c["min"], c["median"])
+            )
     for n in notes:
         print("note: " + n)
-    print("load average %s at the start, %s at the end; wrote %s and latest.png (%.0f s)" % (
-        "/".join("%.1f" % v for v in info["load_average_start"]),
-        "/".join("%.1f" % v for v in info["load_average_end"]), json_path, info["seconds"]))
+    print("seconds per part: %s" % info["part_seconds"])
+    print(
+        "load average %s at the start, %s at the end; wrote %s and latest.png (%.0f s)"
+        % (
+            "/".join("%.1f" % v for v in info["load_average_start"]),
+            "/".join("%.1f" % v for v in info["load_average_end"]),
+            json_path,
+            info["seconds"],
+        )
+    )
     return 0
 
 

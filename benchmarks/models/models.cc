@@ -34,7 +34,8 @@ using Ints = std::vector<int64_t>;
 // The named arrays of one model: read from BRONZE_BENCH_DATA/<model>/ or drawn at random.
 class Arrays {
  public:
-  explicit Arrays(std::string model) : model_(std::move(model)), rng_(std::hash<std::string>{}(model_)) {
+  explicit Arrays(std::string model)
+      : model_(std::move(model)), rng_(std::hash<std::string>{}(model_)) {
     if (const char* dir = std::getenv("BRONZE_BENCH_DATA")) dir_ = std::string(dir) + "/" + model_;
   }
 
@@ -43,8 +44,8 @@ class Arrays {
     if (!dir_.empty()) {
       Tensor t = ReadNpy(dir_ + "/" + name + ".npy");
       if (t.dtype() != DType::kF32 || t.dims() != dims) {
-        throw InvalidArgumentError(dir_ + "/" + name + ".npy: expected f32 " + DimsToString(dims) + ", got " +
-                         DimsToString(t.dims()));
+        throw InvalidArgumentError(dir_ + "/" + name + ".npy: expected f32 " + DimsToString(dims) +
+                                   ", got " + DimsToString(t.dims()));
       }
       return t;
     }
@@ -83,7 +84,8 @@ Value Conv(Arrays& a, GraphBuilder& b, Value x, const std::string& name, int64_t
   const float bound = 1.0f / std::sqrt(static_cast<float>(in * 9));
   Value w = b.Parameter(name + ".weight", a.Get(name + ".weight", {out, in, 3, 3}, bound));
   Value bias = b.Parameter(name + ".bias", a.Get(name + ".bias", {out}, bound));
-  return b.Op1("conv2d", {x, w, bias}, {{"stride", Ints{stride, stride}}, {"padding", Ints{1, 1}}}, name);
+  return b.Op1("conv2d", {x, w, bias}, {{"stride", Ints{stride, stride}}, {"padding", Ints{1, 1}}},
+               name);
 }
 
 Graph Cnn(Arrays& a) {
@@ -107,7 +109,8 @@ Graph Transformer(Arrays& a) {
   Value x = b.Placeholder("x", DType::kF32, Shape{1, kSeq, kModel});
   // Self-attention with torch's packed in_proj (rows: q, k, v).
   Value qkv = a.Linear(b, x, "self_attn.in_proj", kModel, 3 * kModel);
-  std::vector<Value> parts = b.Op("split", {qkv}, {{"axis", -1}, {"sizes", Ints{kModel, kModel, kModel}}});
+  std::vector<Value> parts =
+      b.Op("split", {qkv}, {{"axis", -1}, {"sizes", Ints{kModel, kModel, kModel}}});
   for (Value& p : parts) {
     p = b.Op1("reshape", {p}, {{"shape", Shape{1, kSeq, kHeads, head}}});
     p = b.Op1("transpose", {p}, {{"perm", Ints{0, 2, 1, 3}}});

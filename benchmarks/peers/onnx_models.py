@@ -6,6 +6,7 @@ arrays bronze loads (the suite's <data>/<model>/<name>.npy), so both compute the
                MatMul/Add/Split/Reshape/Transpose/Softmax/LayerNormalization, sequence 128,
                batch 1; ONNX Runtime's optimizer fuses it as it can (its best setup)
 and the session options the suite runs them with (2 intra-op threads, 1 inter-op, sequential)."""
+
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
@@ -36,9 +37,12 @@ class _Graph:
         """The graph from input "x" to output "y", the last node's output."""
         self.nodes[-1].output[0] = "y"
         graph = helper.make_graph(
-            self.nodes, name,
+            self.nodes,
+            name,
             [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
-            [helper.make_tensor_value_info("y", TensorProto.FLOAT, y_shape)], self.inits)
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, y_shape)],
+            self.inits,
+        )
         m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
         m.ir_version = IR_VERSION
         onnx.checker.check_model(m)
@@ -61,8 +65,13 @@ def cnn(load):
     g = _Graph(load)
 
     def conv(x, name, stride):
-        return g.op("Conv", [x, g.param(name + ".weight"), g.param(name + ".bias")],
-                    kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[stride, stride])
+        return g.op(
+            "Conv",
+            [x, g.param(name + ".weight"), g.param(name + ".bias")],
+            kernel_shape=[3, 3],
+            pads=[1, 1, 1, 1],
+            strides=[stride, stride],
+        )
 
     h = g.op("Relu", [conv("x", "conv1", 1)])
     h = g.op("Relu", [conv(h, "conv2", 2)])
@@ -76,12 +85,21 @@ def transformer(load, seq=128, d=256, heads=4):
     hd = d // heads
 
     def linear(x, name):
-        return g.op("Add", [g.op("MatMul", [x, g.param(name + ".weight", transpose=True)]),
-                            g.param(name + ".bias")])
+        return g.op(
+            "Add",
+            [
+                g.op("MatMul", [x, g.param(name + ".weight", transpose=True)]),
+                g.param(name + ".bias"),
+            ],
+        )
 
     def norm(x, name):
-        return g.op("LayerNormalization", [x, g.param(name + ".weight"), g.param(name + ".bias")],
-                    axis=-1, epsilon=1e-5)
+        return g.op(
+            "LayerNormalization",
+            [x, g.param(name + ".weight"), g.param(name + ".bias")],
+            axis=-1,
+            epsilon=1e-5,
+        )
 
     qkv = linear("x", "self_attn.in_proj")
     split = g.init("split_sizes", np.array([d, d, d], np.int64))
@@ -114,5 +132,6 @@ def session(model_proto, threads=2):
     o.inter_op_num_threads = 1
     o.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     o.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    return ort.InferenceSession(model_proto.SerializeToString(), o,
-                                providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(
+        model_proto.SerializeToString(), o, providers=["CPUExecutionProvider"]
+    )

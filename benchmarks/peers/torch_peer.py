@@ -13,6 +13,7 @@ Requests:
 Every answer may instead be {"error": text}. Runs under Debian's /usr/bin/python3 (python3-torch),
 eval mode under torch.inference_mode() (TransformerEncoderLayer takes its fused fast path there),
 torch.set_num_threads(--threads)."""
+
 import argparse
 import json
 import os
@@ -46,8 +47,10 @@ def build(torch, model, load):
         names = {k: k for k in m.state_dict()}
     elif model == "transformer":
         m = nn.TransformerEncoderLayer(256, 4, 1024, dropout=0.0, batch_first=True)
-        names = {k: k.replace("in_proj_weight", "in_proj.weight").replace("in_proj_bias", "in_proj.bias")
-                 for k in m.state_dict()}
+        names = {
+            k: k.replace("in_proj_weight", "in_proj.weight").replace("in_proj_bias", "in_proj.bias")
+            for k in m.state_dict()
+        }
     else:
         raise ValueError("unknown model " + model)
     state = {k: torch.from_numpy(load(names[k])) for k in m.state_dict()}
@@ -76,8 +79,11 @@ class Peer:
     def handle(self, req):
         torch = self.torch
         if req["op"] == "info":
-            return {"torch": torch.__version__, "threads": torch.get_num_threads(),
-                    "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", "")}
+            return {
+                "torch": torch.__version__,
+                "threads": torch.get_num_threads(),
+                "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", ""),
+            }
         m, x = self.get(req)
         with torch.inference_mode():
             if req["op"] == "output":
