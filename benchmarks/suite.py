@@ -575,6 +575,49 @@ def fmt(r):
     )
 
 
+def markdown(path):
+    """The README's results table from a latest.json."""
+    with open(path) as f:
+        report = json.load(f)
+    m = report["machine"]
+    print(
+        "Measured %s at commit %s%s on %s (%d cores), %d threads, %d repetitions; load average "
+        "%.1f at the start."
+        % (
+            m["date"][:10],
+            m["git_commit"][:10],
+            " (dirty)" if m["git_dirty"] else "",
+            m["cpu"],
+            m["cores"],
+            m["threads"],
+            m["repetitions"],
+            m["load_average_start"][0],
+        )
+    )
+    print("\n| id | workload | peer | min | median | goal | met |\n|---|---|---|---|---|---|---|")
+    for r in report["workloads"]:
+        if "ratio" not in r:
+            print("| %s | %s | | | | | %s |" % (r["id"], r["label"], r["status"]))
+            continue
+        unit = "x" if r["unit"] == "ratio" else " " + r["unit"]
+        print(
+            "| %s | %s | %s | %.3g%s | %.3g%s | %s %g%s | %s |"
+            % (
+                r["id"],
+                r["label"],
+                r.get("peer", ""),
+                r["ratio"]["min"],
+                unit,
+                r["ratio"]["median"],
+                unit,
+                r["direction"],
+                r["goal"],
+                unit,
+                "yes" if r["met"] else "**no**",
+            )
+        )
+
+
 def chart(results, path):
     import matplotlib
 
@@ -650,7 +693,13 @@ def main():
     ap.add_argument(
         "--torch-python", default=os.environ.get("BRONZE_TORCH_PYTHON", "/usr/bin/python3")
     )
+    ap.add_argument(
+        "--markdown", metavar="JSON", help="print a latest.json as a Markdown table, run nothing"
+    )
     args = ap.parse_args()
+    if args.markdown:
+        markdown(args.markdown)
+        return 0
     args.work_dir = args.work_dir or tempfile.mkdtemp(prefix="bronze-suite-")
     os.makedirs(args.out_dir, exist_ok=True)
     info = machine_info()
