@@ -630,35 +630,26 @@ def chart(results, path):
     def norm(r, v):  # 1.0 = exactly the goal, below = met
         return v / r["goal"] if r["direction"] == "<=" else r["goal"] / v
 
+    labelled = False
     for y, r in enumerate(rows):
         if "ratio" not in r:
             ax.text(
                 0.02, y, " %s not measured: %s" % (r["id"], r["status"]), va="center", fontsize=8
             )
             continue
-        ax.barh(y, norm(r, r["ratio"]["median"]), color="tab:green" if r["met"] else "tab:red")
-        ax.plot(
-            norm(r, r["ratio"]["min"]),
-            y,
-            "k|",
-            markersize=12,
-            label="best repetition" if y == 0 else None,
+        med, best = norm(r, r["ratio"]["median"]), norm(r, r["ratio"]["min"])
+        ax.barh(y, med, color="tab:green" if r["met"] else "tab:red")
+        ax.plot(best, y, "k|", markersize=12, label=None if labelled else "best repetition")
+        labelled = True
+        unit = "x" if r["unit"] == "ratio" else " " + r["unit"]
+        text = " %s %.3g%s (goal %s %g)" % (
+            r["id"],
+            r["ratio"]["median"],
+            unit,
+            r["direction"],
+            r["goal"],
         )
-        ax.text(
-            0.02,
-            y,
-            " %s %.3g%s (goal %s %g)"
-            % (
-                r["id"],
-                r["ratio"]["median"],
-                "x" if r["unit"] == "ratio" else " " + r["unit"],
-                r["direction"],
-                r["goal"],
-            ),
-            va="center",
-            fontsize=8,
-            color="white",
-        )
+        ax.text(max(med, best), y, text, va="center", fontsize=8)
     ax.axvline(1.0, color="k", linestyle="--", linewidth=1, label="goal")
     ys = range(len(rows))
     ax.set_yticks(
@@ -670,10 +661,18 @@ def chart(results, path):
         fontsize=8,
     )
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    ax.set_xlim(left=0)
+    right = max(
+        [1.0]
+        + [
+            max(norm(r, r["ratio"]["median"]), norm(r, r["ratio"]["min"]))
+            for r in rows
+            if "ratio" in r
+        ]
+    )
+    ax.set_xlim(0, right * 1.4)
     ax.set_xlabel("median result / goal (below 1 = goal met; for a rate goal, goal / result)")
-    ax.set_title("bronze vs peers, %d threads (median of repetitions)" % THREADS)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title("bronze vs peers, %d threads" % THREADS, loc="left")
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, fontsize=8, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
