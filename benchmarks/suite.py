@@ -369,7 +369,7 @@ def finish_ratio(r):
 # ---- W1, W5, W6: other binaries ------------------------------------------------------------
 
 
-def run_binary(args, name, extra=(), reps=None):
+def run_binary(args, name, extra=(), reps=None, env=None):
     path = os.path.join(args.build_dir, "benchmarks", name)
     if not os.path.exists(path):
         return None, "not built yet (%s missing)" % path
@@ -381,7 +381,7 @@ def run_binary(args, name, extra=(), reps=None):
         "--benchmark_color=false",
         "--bronze_json_out=" + out_json,
     ] + list(extra)
-    rc, out = run(cmd)
+    rc, out = run(cmd, env)
     print(out, flush=True)
     if rc != 0 or not os.path.exists(out_json):
         return None, "%s failed (exit %d)" % (name, rc)
@@ -413,6 +413,56 @@ def w1(args):
     return [r]
 
 
+def w5_check(args):
+    """Both sides train 3 steps from the same NumPy-drawn weights and batch; their losses and the
+    parameters' updates must agree."""
+    data = os.path.join(args.work_dir, "data")
+    d = os.path.join(data, "mlp_step")
+    os.makedirs(d, exist_ok=True)
+    rng = np.random.default_rng(args.seed + 10)
+    for name, n_in, n_out in (("fc1", 784, 1024), ("fc2", 1024, 1024), ("fc3", 1024, 10)):
+        b = 1.0 / np.sqrt(n_in)
+        np.save(os.path.join(d, name + ".weight.npy"), uniform(rng, (n_out, n_in), b))
+        np.save(os.path.join(d, name + ".bias.npy"), uniform(rng, (n_out,), b))
+    np.save(os.path.join(d, "x.npy"), uniform(rng, (256, 784), 1.0))
+    np.save(os.path.join(d, "y.npy"), rng.integers(0, 10, size=256).astype(np.int64))
+    path = os.path.join(args.build_dir, "benchmarks", "bench_mlp_step")
+    if not os.path.exists(path):
+        return {"error": "not built yet (%s missing)" % path}
+    ours, theirs = os.path.join(data, "mlp_step_bronze"), os.path.join(data, "mlp_step_torch")
+    os.makedirs(ours, exist_ok=True), os.makedirs(theirs, exist_ok=True)
+    env = dict(os.environ, BRONZE_BENCH_DATA=data)
+    rc, out = run([path, "--bronze_check_out=" + ours], env)
+    if rc != 0:
+        return {"error": "bench_mlp_step --bronze_check_out failed: " + out[-2000:]}
+    env.pop("OMP_WAIT_POLICY", None)
+    script = os.path.join(HERE, "peers", "torch_mlp_step.py")
+    rc, out = run([args.torch_python, script, "--check-out", theirs], env)
+    if rc != 0:
+        return {"error": "PyTorch peer missing or failed: " + out[-2000:]}
+    # Losses, and each parameter's update over the 3 steps (lr * the summed gradients: a check of
+    # the backward pass and the update far more sensitive than the losses).
+    diffs = {}
+    for name in ["losses"] + ["fc%d.%s" % (l, p) for l in (1, 2, 3) for p in ("weight", "bias")]:
+        a = np.load(os.path.join(ours, name + ".npy")).astype(np.float64)
+        b = np.load(os.path.join(theirs, name + ".npy")).astype(np.float64)
+        if name != "losses":
+            start = np.load(os.path.join(d, name + ".npy"))
+            a, b = a - start, b - start
+        # An update is the difference of two float32 parameters (about 4e-9 apart near 0.04),
+        # three steps of rounding: 2e-8 absolute on top of 1e-3 of the largest update.
+        tol = tolerance(b) if name == "losses" else 1e-3 * float(np.max(np.abs(b))) + 2e-8
+        diff = float(np.max(np.abs(a - b))) if a.shape == b.shape else float("inf")
+        diffs[name] = {"max_abs_diff": diff, "tolerance": tol, "ok": diff <= tol}
+    ok = all(v["ok"] for v in diffs.values())
+    print(
+        "check mlp_step         bronze vs torch        losses and 3-step updates of 6 parameters: "
+        + ("ok" if ok else "WRONG " + str({k: v for k, v in diffs.items() if not v["ok"]})),
+        flush=True,
+    )
+    return {"data": data, "diffs": diffs, "outputs_match": ok}
+
+
 def w5(args):
     r = {
         "id": "W5",
@@ -422,7 +472,13 @@ def w5(args):
         "unit": "ratio",
         "peer": "torch",
     }
-    data, err = run_binary(args, "bench_mlp_step")
+    check = w5_check(args)
+    r["check"] = check
+    if not check.get("outputs_match"):
+        r.update(status=check.get("error", "wrong output vs torch (losses differ)"), met=False)
+        return [r]
+    env = dict(os.environ, BRONZE_BENCH_DATA=check["data"])
+    data, err = run_binary(args, "bench_mlp_step", env=env)
     comps = (data or {}).get("comparisons", [])
     if err or not comps:
         r.update(status=err or "the PyTorch peer did not run (python3-torch missing?)", met=False)

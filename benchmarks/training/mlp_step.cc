@@ -5,14 +5,20 @@
 // timing it measures the memory each side's training adds to its process (peak RSS minus the RSS
 // before the model is built) and prints both with bronze's own accounting (MemoryReport); both
 // figures also go to --bronze_json_out (peak_added_bytes/bronze, peak_added_bytes/torch).
+// With BRONZE_BENCH_DATA set, both sides take the weights and the batch from
+// $BRONZE_BENCH_DATA/mlp_step/*.npy (benchmarks/suite.py writes them); --bronze_check_out=DIR
+// runs 3 steps, writes their losses and the parameters after them to DIR (.npy) and exits, for
+// the suite to compare with the PyTorch peer's (torch_mlp_step.py --check-out) before timing.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <string>
 
 #include "benchmarks/bench_util.h"
+#include "graph/npy.h"
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -24,7 +30,21 @@ constexpr int kThreads = 2;
 constexpr int kWarmup = 10;
 constexpr int kSteps = 20;
 
-Tensor Random(Dims dims, std::mt19937_64& rng, float scale) {
+// $BRONZE_BENCH_DATA/mlp_step/<name>.npy, or an undefined tensor without BRONZE_BENCH_DATA.
+Tensor FromData(const std::string& name, DType dtype, const Dims& dims) {
+  const char* dir = std::getenv("BRONZE_BENCH_DATA");
+  if (!dir) return Tensor();
+  std::string path = std::string(dir) + "/mlp_step/" + name + ".npy";
+  Tensor t = ReadNpy(path);
+  if (t.dtype() != dtype || t.dims() != dims) {
+    throw InvalidArgumentError(path + ": expected " + std::string(DTypeName(dtype)) + " " +
+                               DimsToString(dims) + ", got " + DimsToString(t.dims()));
+  }
+  return t;
+}
+
+Tensor Random(const std::string& name, Dims dims, std::mt19937_64& rng, float scale) {
+  if (Tensor t = FromData(name, DType::kF32, dims); t.defined()) return t;
   Tensor t = Tensor::Empty(DType::kF32, dims);
   std::uniform_real_distribution<float> u(-scale, scale);
   for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = u(rng);
@@ -42,8 +62,9 @@ Graph Mlp() {
   for (int l = 0; l < 3; ++l) {
     const float bound = 1.0f / std::sqrt(static_cast<float>(sizes[l]));  // torch.nn.Linear's init
     std::string name = "fc" + std::to_string(l + 1);
-    Value w = b.Parameter(name + "/weight", Random({sizes[l + 1], sizes[l]}, rng, bound));
-    Value bias = b.Parameter(name + "/bias", Random({sizes[l + 1]}, rng, bound));
+    Value w = b.Parameter(name + "/weight",
+                          Random(name + ".weight", {sizes[l + 1], sizes[l]}, rng, bound));
+    Value bias = b.Parameter(name + "/bias", Random(name + ".bias", {sizes[l + 1]}, rng, bound));
     h = b.Op1("linear", {h, w, bias}, {}, name);
     if (l < 2) h = b.Op1("relu", {h}, {}, "relu" + std::to_string(l + 1));
   }
@@ -53,9 +74,12 @@ Graph Mlp() {
 
 NamedTensors Batch() {
   std::mt19937_64 rng(1);
-  Tensor x = Random({kBatch, 784}, rng, 1.0f);
-  Tensor y = Tensor::Empty(DType::kI64, {kBatch});
-  for (int64_t i = 0; i < kBatch; ++i) y.data<int64_t>()[i] = static_cast<int64_t>(rng() % 10);
+  Tensor x = Random("x", {kBatch, 784}, rng, 1.0f);
+  Tensor y = FromData("y", DType::kI64, {kBatch});
+  if (!y.defined()) {
+    y = Tensor::Empty(DType::kI64, {kBatch});
+    for (int64_t i = 0; i < kBatch; ++i) y.data<int64_t>()[i] = static_cast<int64_t>(rng() % 10);
+  }
   return {{"x", x}, {"y", y}};
 }
 
@@ -162,10 +186,33 @@ void ReportMemory() {
   }
 }
 
+// Three steps; writes their losses (losses.npy) and the parameters after them (fc1.weight.npy,
+// ...) to `dir`.
+int Check(const std::string& dir) {
+  auto trainer = MakeTrainer();
+  NamedTensors batch = Batch();
+  Tensor losses = Tensor::Empty(DType::kF32, {3});
+  for (int i = 0; i < 3; ++i) {
+    losses.data<float>()[i] = trainer->Step(batch).at("loss").data<float>()[0];
+  }
+  WriteNpy(dir + "/losses.npy", losses);
+  for (int l = 1; l <= 3; ++l) {
+    for (const char* part : {"weight", "bias"}) {
+      std::string name = "fc" + std::to_string(l);
+      WriteNpy(dir + "/" + name + "." + part + ".npy", trainer->parameter(name + "/" + part));
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace bronze::bench
 
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--bronze_check_out=", 19) == 0)
+      return bronze::bench::Check(argv[i] + 19);
+  }
   bronze::bench::ReportMemory();
   return bronze::bench::Main(argc, argv,
                              {{"MLP 784-1024-1024-10 SGD train step, batch 256, 2 threads (goal <= 0.8)",
