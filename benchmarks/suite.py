@@ -273,9 +273,14 @@ def model_workloads(args, notes):
             )
             for c in cases
         ]
-    peers = start_peers(args, data_dir, notes)
     out_dir = os.path.join(args.work_dir, "bronze_out")
-    bronze.outputs(out_dir)
+    try:
+        bronze.outputs(out_dir)
+    except RuntimeError as e:
+        return [
+            dict(id=c[1], case=c[0], label=c[2], status=str(e)[-500:], met=False) for c in cases
+        ]
+    peers = start_peers(args, data_dir, notes)
     results = {}
     for case, wid, label, model, batch, goal, counted in cases:
         ours = np.load(os.path.join(out_dir, case + ".npy"))
@@ -329,7 +334,10 @@ def model_workloads(args, notes):
             k = rep % len(sides)
             for name, p in sides[k:] + sides[:k]:
                 if p is None:
-                    r["bronze_seconds"].append(bronze.time(case))
+                    try:
+                        r["bronze_seconds"].append(bronze.time(case))
+                    except RuntimeError as e:
+                        r["status"] = str(e)[-500:]
                 else:
                     r["peers"][name]["seconds"].append(p.time(model, batch, args.min_time))
         print("repetition %d/%d done" % (rep + 1, args.reps), flush=True)
