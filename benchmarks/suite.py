@@ -602,6 +602,17 @@ def kernel_suites(args):
 # ---- report --------------------------------------------------------------------------------
 
 
+def cmake_cache_value(build_dir, key):
+    try:
+        with open(os.path.join(build_dir, "CMakeCache.txt")) as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
 def machine_info():
     cpu = ""
     with open("/proc/cpuinfo") as f:
@@ -658,14 +669,15 @@ def markdown(path):
         report = json.load(f)
     m = report["machine"]
     print(
-        "Measured %s at commit %s%s on %s (%d cores), %d threads, %d repetitions; load average "
-        "%.1f at the start."
+        "Measured %s at commit %s%s on %s (%d cores), %s build, %d threads, %d repetitions; load "
+        "average %.1f at the start."
         % (
             m["date"][:10],
             m["git_commit"][:10],
             " (dirty)" if m["git_dirty"] else "",
             m["cpu"],
             m["cores"],
+            m.get("build_type") or "unknown",
             m["threads"],
             m["repetitions"],
             m["load_average_start"][0],
@@ -779,6 +791,7 @@ def main():
     args.work_dir = args.work_dir or tempfile.mkdtemp(prefix="bronze-suite-")
     os.makedirs(args.out_dir, exist_ok=True)
     info = machine_info()
+    info["build_type"] = cmake_cache_value(args.build_dir, "CMAKE_BUILD_TYPE")
     notes, results = [], []
     want = lambda w: not args.only or w in args.only  # noqa: E731
     start = time.time()
