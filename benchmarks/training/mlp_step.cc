@@ -19,7 +19,6 @@
 
 #include "benchmarks/bench_util.h"
 #include "graph/npy.h"
-#include <sys/resource.h>
 #include <unistd.h>
 
 namespace bronze::bench {
@@ -100,10 +99,19 @@ size_t RssBytes() {
   return static_cast<size_t>(resident) * static_cast<size_t>(sysconf(_SC_PAGESIZE));
 }
 
+// This process's peak RSS: VmHWM of /proc/self/status. Not getrusage's ru_maxrss: Linux carries
+// that across execve, so a process started by a larger one (benchmarks/suite.py, with ONNX Runtime
+// loaded) reads its parent's peak.
 size_t MaxRssBytes() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<size_t>(u.ru_maxrss) * 1024;
+  size_t kib = 0;
+  if (FILE* f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    while (std::fgets(line, sizeof line, f)) {
+      if (std::sscanf(line, "VmHWM: %zu kB", &kib) == 1) break;
+    }
+    std::fclose(f);
+  }
+  return kib * 1024;
 }
 
 // The peer's output: {"torch": ..., "seconds": [...], "peak_added_bytes": N}.
