@@ -625,7 +625,17 @@ def machine_info():
     ).stdout.strip()
     dirty = (
         subprocess.run(
-            ["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"],
+            [
+                "git",
+                "-C",
+                ROOT,
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                ":!benchmarks/results",
+            ],
             stdout=subprocess.PIPE,
             text=True,
         ).stdout.strip()
