@@ -1,12 +1,17 @@
-// The shared benchmark main: a reporter that records every repetition, then the ratio table.
+// The shared benchmark main: a reporter that records every repetition, then the ratio table, and
+// optionally (--bronze_json_out=PATH) all of it as JSON.
 #include "benchmarks/bench_util.h"
 
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cmath>
 #include <cstring>
+#include <fstream>
 #include <map>
+#include <mutex>
+#include <sstream>
 
 namespace bronze::bench {
 namespace {
@@ -15,7 +20,23 @@ struct Samples {
   std::vector<double> seconds;  // per iteration, one entry per repetition
   std::vector<double> bytes_per_second;
   std::vector<double> items_per_second;
+  std::map<std::string, std::vector<double>> counters;  // every counter, one entry per repetition
 };
+
+struct Figure {
+  double value = 0;
+  std::string unit;
+};
+
+std::mutex& FiguresMutex() {
+  static std::mutex m;
+  return m;
+}
+
+std::map<std::string, Figure>& Figures() {
+  static std::map<std::string, Figure> figures;
+  return figures;
+}
 
 class RecordingReporter : public benchmark::ConsoleReporter {
  public:
@@ -28,6 +49,7 @@ class RecordingReporter : public benchmark::ConsoleReporter {
       if (bps != run.counters.end()) s.bytes_per_second.push_back(bps->second.value);
       auto ips = run.counters.find("items_per_second");
       if (ips != run.counters.end()) s.items_per_second.push_back(ips->second.value);
+      for (const auto& [name, counter] : run.counters) s.counters[name].push_back(counter.value);
     }
     ConsoleReporter::ReportRuns(runs);
   }
@@ -59,7 +81,106 @@ bool Ratios(const Samples& ours, const Samples& peer, Metric metric, double* bes
   return true;
 }
 
+std::string JsonString(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// JSON has no inf or NaN: they become null.
+std::string JsonNumber(double v) {
+  if (!std::isfinite(v)) return "null";
+  std::ostringstream os;
+  os.precision(17);
+  os << v;
+  return os.str();
+}
+
+std::string JsonArray(const std::vector<double>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + JsonNumber(values[i]);
+  return out + "]";
+}
+
+const char* MetricName(Metric metric) {
+  switch (metric) {
+    case Metric::kTime:
+      return "time";
+    case Metric::kBytesPerSecond:
+      return "bytes_per_second";
+    case Metric::kItemsPerSecond:
+      return "items_per_second";
+  }
+  return "?";
+}
+
+// {"benchmarks": {name: {"seconds": [...], "counters": {name: [...]}}},
+//  "comparisons": [{"label", "ours", "peer", "metric", "min", "median"}], "figures": {...}}
+bool WriteJson(const std::string& path, const std::map<std::string, Samples>& samples,
+               const std::vector<Comparison>& comparisons) {
+  std::ostringstream os;
+  os << "{\n  \"benchmarks\": {";
+  bool first = true;
+  for (const auto& [name, s] : samples) {
+    os << (first ? "\n" : ",\n") << "    " << JsonString(name)
+       << ": {\"seconds\": " << JsonArray(s.seconds) << ", \"counters\": {";
+    bool first_counter = true;
+    for (const auto& [counter, values] : s.counters) {
+      os << (first_counter ? "" : ", ") << JsonString(counter) << ": " << JsonArray(values);
+      first_counter = false;
+    }
+    os << "}}";
+    first = false;
+  }
+  os << "\n  },\n  \"comparisons\": [";
+  first = true;
+  for (const Comparison& c : comparisons) {
+    auto ours = samples.find(c.ours);
+    auto peer = samples.find(c.peer);
+    double best = NAN, median = NAN;
+    if (ours == samples.end() || peer == samples.end() ||
+        !Ratios(ours->second, peer->second, c.metric, &best, &median)) {
+      continue;
+    }
+    os << (first ? "\n" : ",\n") << "    {\"label\": " << JsonString(c.label)
+       << ", \"ours\": " << JsonString(c.ours) << ", \"peer\": " << JsonString(c.peer)
+       << ", \"metric\": " << JsonString(MetricName(c.metric)) << ", \"min\": " << JsonNumber(best)
+       << ", \"median\": " << JsonNumber(median) << "}";
+    first = false;
+  }
+  os << "\n  ],\n  \"figures\": {";
+  first = true;
+  {
+    std::lock_guard<std::mutex> lock(FiguresMutex());
+    for (const auto& [name, f] : Figures()) {
+      os << (first ? "\n" : ",\n") << "    " << JsonString(name)
+         << ": {\"value\": " << JsonNumber(f.value) << ", \"unit\": " << JsonString(f.unit) << "}";
+      first = false;
+    }
+  }
+  os << "\n  }\n}\n";
+  std::ofstream out(path);
+  out << os.str();
+  return static_cast<bool>(out);
+}
+
 }  // namespace
+
+void RecordFigure(const std::string& name, double value, const std::string& unit) {
+  std::lock_guard<std::mutex> lock(FiguresMutex());
+  Figures()[name] = Figure{value, unit};
+}
 
 KernelRunner::KernelRunner(const std::string& op, AttrMap attrs, std::vector<Tensor> inputs,
                            int threads, const std::string& backend)
@@ -89,9 +210,17 @@ int64_t KernelRunner::bytes() const {
 }
 
 int Main(int argc, char** argv, const std::vector<Comparison>& comparisons) {
-  std::vector<char*> args(argv, argv + argc);
+  std::vector<char*> args;
+  std::string json_out;
   bool has_repetitions = false;
-  for (int i = 1; i < argc; ++i) has_repetitions |= std::strncmp(argv[i], "--benchmark_repetitions", 23) == 0;
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0 && std::strncmp(argv[i], "--bronze_json_out=", 18) == 0) {
+      json_out = argv[i] + 18;
+      continue;
+    }
+    has_repetitions |= i > 0 && std::strncmp(argv[i], "--benchmark_repetitions", 23) == 0;
+    args.push_back(argv[i]);
+  }
   std::string repetitions = "--benchmark_repetitions=5";
   if (!has_repetitions) args.push_back(repetitions.data());
   int n = static_cast<int>(args.size());
@@ -110,6 +239,10 @@ int Main(int argc, char** argv, const std::vector<Comparison>& comparisons) {
     if (!Ratios(ours->second, peer->second, c.metric, &best, &median)) continue;
     const char* metric = c.metric == Metric::kTime ? "time ratio" : "rate ratio";
     std::printf("%-52s %-12s %9.3fx %9.3fx\n", c.label.c_str(), metric, best, median);
+  }
+  if (!json_out.empty() && !WriteJson(json_out, reporter.samples(), comparisons)) {
+    std::fprintf(stderr, "cannot write %s\n", json_out.c_str());
+    return 1;
   }
   return 0;
 }

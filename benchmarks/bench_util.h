@@ -3,6 +3,8 @@
 // throughput, and after the run prints a table of comparisons, each a ratio between bronze and a
 // peer (or a physical bound, like a plain memory copy) measured in the same run, as min and
 // median over the repetitions. The machine is noisy: read the median, trust the min less.
+// With --bronze_json_out=PATH it also writes every repetition's time and counters, the
+// comparisons and the recorded figures as JSON (benchmarks/suite.py, `make bench`, reads it).
 #pragma once
 
 #include <memory>
@@ -46,6 +48,10 @@ class KernelRunner {
   std::unique_ptr<Kernel> kernel_;
   std::unique_ptr<ThreadPool> pool_;
 };
+
+// A figure measured outside Google Benchmark's timing (peak memory, say), written to the JSON of
+// --bronze_json_out under "figures" as {name: {"value": v, "unit": unit}}; the last one wins.
+void RecordFigure(const std::string& name, double value, const std::string& unit);
 
 // Runs the benchmarks, then prints the comparisons (skipping those whose benchmarks were filtered
 // out). Returns the process exit code.
