@@ -87,7 +87,7 @@ TEST(CliInfo, ReportsInputsOutputsOpsParametersAndPlannedMemory) {
     auto plan = session.PlanFor({Tensor::Zeros(DType::kF32, {batch, 3})});
     CliResult rb = RunCli(dir, {"info", model, "--batch", std::to_string(batch)});
     ASSERT_EQ(rb.exit_code, 0) << rb.err;
-    EXPECT_TRUE(Contains(rb.out, "planned arena: " + std::to_string(plan->peak_bytes()) +
+    EXPECT_TRUE(Contains(rb.out, "planned arena: " + std::to_string(plan->arena_bytes()) +
                                      " bytes"))
         << "batch " << batch << ": " << rb.out;
     EXPECT_TRUE(Contains(rb.out, "(N=" + std::to_string(batch) + ")")) << rb.out;
@@ -107,7 +107,7 @@ TEST(CliInfo, NonBatchSymbolsNeedDim) {
   Session session(CliAddSeq(), {.threads = 1});
   auto plan =
       session.PlanFor({Tensor::Zeros(DType::kF32, {2, 7}), Tensor::Zeros(DType::kF32, {2, 7})});
-  EXPECT_TRUE(Contains(with.out, "planned arena: " + std::to_string(plan->peak_bytes()) + " bytes"))
+  EXPECT_TRUE(Contains(with.out, "planned arena: " + std::to_string(plan->arena_bytes()) + " bytes"))
       << with.out;
   EXPECT_TRUE(Contains(with.out, "N=2, T=7")) << with.out;
   CliResult typo = RunCli(dir, {"info", model, "--dim", "Q=7"});

@@ -62,7 +62,7 @@ TEST(CliOpt, DumpAfterExplainAndTimePasses) {
   Graph opt = ParseGraph(ReadText(dir / "o.txt"));
   Session session(opt, {.threads = 1, .pipeline = {}});
   auto plan = session.PlanFor({Tensor::Zeros(DType::kF32, {1, 3})});
-  EXPECT_TRUE(Contains(r.out, "planned arena: " + std::to_string(plan->peak_bytes()) + " bytes"))
+  EXPECT_TRUE(Contains(r.out, "planned arena: " + std::to_string(plan->arena_bytes()) + " bytes"))
       << r.out;
   EXPECT_TRUE(Contains(r.out + r.err, "dce")) << "time-passes table";
   // With the IR on stdout the explanation goes to stderr.

@@ -164,7 +164,7 @@ std::vector<Tensor> MakeInputs(const std::vector<TensorSpec>& inputs,
   return tensors;
 }
 
-size_t PlannedArenaBytes(const Plan& plan) { return plan.peak_bytes(); }
+size_t PlannedArenaBytes(const Plan& plan) { return plan.arena_bytes(); }
 
 std::filesystem::path OutputPath(const std::filesystem::path& dir, const std::string& name) {
   auto bad = [&](const std::string& why) {

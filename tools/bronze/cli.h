@@ -94,8 +94,7 @@ SymbolBindings BindSymbols(const std::vector<TensorSpec>& inputs, int64_t batch,
 std::vector<Tensor> MakeInputs(const std::vector<TensorSpec>& inputs,
                                const SymbolBindings& bindings, uint64_t seed);
 
-// The planned memory of one run of `plan` (today the peak of live intermediates; switch to the
-// arena planner's figure when Plan has one).
+// The planned memory of one run of `plan`: the size of its arena (runtime/planner.h).
 size_t PlannedArenaBytes(const Plan& plan);
 
 // Where `bronze run` writes output `name`: DIR/<name>.npy, each '/' in the name a subdirectory.
