@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
     Value r = b.Op1("reshape", {x}, {{"shape", Shape{n * Dim::Symbol("T"), Dim(2), Dim(3)}}});
     Value c = b.Op1("cast", {r}, {{"dtype", DType::kF64}});
     b.Output("c", c);
-    b.Output("s", b.Op1("sum", {c}, {{"axes", std::vector<int64_t>{1}}}));
+    b.Output("s", b.Op1("reduce_sum", {c}, {{"axes", std::vector<int64_t>{1}}}));
     Write(dir, "shapes.bronze", format::ToBytes(format::EncodeModel(g, {})));
   }
   {
