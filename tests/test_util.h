@@ -1,9 +1,13 @@
 // Shared test helpers: expecting a bronze error of a given type whose message contains given
-// substrings, and tiny graph-building shorthands.
+// substrings, and a scratch directory private to the running test.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <initializer_list>
 #include <string>
@@ -31,5 +35,41 @@ std::string ExpectError(const std::function<void()>& fn, std::initializer_list<s
   ADD_FAILURE() << "did not throw";
   return {};
 }
+
+// An empty directory that belongs to the running test alone, removed with its contents when the
+// object goes out of scope. ctest runs test cases of one binary as parallel processes, so a fixed
+// file name shared by two cases (or by two parameter values of one case) would be torn; the name
+// holds the suite, the test (with its parameter) and the process id. The base is
+// BRONZE_TEST_TMPDIR when set, else the system's temp directory.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& tag = "") {
+    const char* base = std::getenv("BRONZE_TEST_TMPDIR");
+    const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = info ? std::string(info->test_suite_name()) + "." + info->name() : "main";
+    for (char& c : name) {
+      if (c == '/') c = '_';
+    }
+    if (!tag.empty()) name += "." + tag;
+    path_ = std::filesystem::path(base ? base : std::filesystem::temp_directory_path().string()) /
+            ("bronze-" + name + "-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  // The path of `file` inside the directory, as a string.
+  std::string operator/(const std::string& file) const { return (path_ / file).string(); }
+  std::string str() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
 
 }  // namespace bronze::testing

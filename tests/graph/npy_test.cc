@@ -10,17 +10,17 @@
 #include <fstream>
 
 #include "graph/error.h"
+#include "tests/test_util.h"
 
 namespace bronze {
 namespace {
 
-std::string TempPath(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("bronze_npy_" + name)).string();
-}
+using testing::ScratchDir;
 
 TEST(Npy, RoundTripsEveryDTypeAndRank) {
   for (DType dtype : {DType::kF32, DType::kF64, DType::kF16, DType::kI32, DType::kI64, DType::kU8,
                       DType::kBool}) {
+    ScratchDir scratch;
     for (Dims dims : {Dims{}, Dims{5}, Dims{2, 3}, Dims{2, 0, 4}, Dims{1, 2, 3, 2}}) {
       Tensor t = Tensor::Empty(dtype, dims);
       auto* bytes = static_cast<unsigned char*>(t.raw_data());
@@ -28,7 +28,7 @@ TEST(Npy, RoundTripsEveryDTypeAndRank) {
         bytes[i] = dtype == DType::kBool ? static_cast<unsigned char>(i % 2)
                                          : static_cast<unsigned char>(i * 37 + 11);
       }
-      std::string path = TempPath("rt.npy");
+      std::string path = scratch / "rt.npy";
       WriteNpy(path, t);
       Tensor back = ReadNpy(path);
       EXPECT_EQ(back.dtype(), dtype);
@@ -40,14 +40,16 @@ TEST(Npy, RoundTripsEveryDTypeAndRank) {
 }
 
 TEST(Npy, HeaderIsPaddedToSixtyFourBytes) {
-  std::string path = TempPath("pad.npy");
+  ScratchDir scratch;
+  std::string path = scratch / "pad.npy";
   WriteNpy(path, Tensor::FromVector<float>({3}, {1, 2, 3}));
   EXPECT_EQ((std::filesystem::file_size(path) - 12u) % 64u, 0u);  // 12 data bytes
   std::remove(path.c_str());
 }
 
 void ExpectRejected(const std::string& contents, const std::string& expected) {
-  std::string path = TempPath("bad.npy");
+  ScratchDir scratch;
+  std::string path = scratch / "bad.npy";
   std::ofstream(path, std::ios::binary) << contents;
   try {
     ReadNpy(path);
@@ -84,7 +86,7 @@ TEST(Npy, RejectsMalformedFiles) {
 }
 
 TEST(Npy, MissingFileIsAnIoError) {
-  EXPECT_THROW(ReadNpy(TempPath("does_not_exist.npy")), IoError);
+  EXPECT_THROW(ReadNpy(ScratchDir() / "does_not_exist.npy"), IoError);
 }
 
 }  // namespace

@@ -19,14 +19,6 @@
 namespace bronze::testing {
 namespace {
 
-std::string TmpDir(const std::string& name) {
-  const char* dir = std::getenv("BRONZE_TEST_TMPDIR");
-  std::string d = std::string(dir ? dir : "/tmp") + "/" + name;
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d;
-}
-
 Tensor RandomF32(Dims dims, std::mt19937_64& rng, double scale) {
   Tensor t = Tensor::Empty(DType::kF32, dims);
   std::normal_distribution<float> normal(0.0f, static_cast<float>(scale));
@@ -72,7 +64,8 @@ TEST(Checkpoint, ResumedTrainingIsBitwiseIdentical) {
   Trainer full(Model1(), Options());
   for (int s = 0; s < kSteps; ++s) full.Step(Batch(s));
 
-  std::string path = TmpDir("resume") + "/ckpt.bronze";
+  ScratchDir scratch;
+  std::string path = scratch / "ckpt.bronze";
   {
     Trainer first(Model1(), Options());
     for (int s = 0; s < kAt; ++s) first.Step(Batch(s));
@@ -114,7 +107,8 @@ Checkpoint Numbered(int64_t step) {
 }
 
 TEST(Checkpoint, KillDuringSaveAlwaysLeavesALoadableCheckpoint) {
-  std::string dir = TmpDir("kill");
+  ScratchDir scratch;
+  std::string dir = scratch.str();
   std::string path = dir + "/ckpt.bronze";
   SaveCheckpoint(path, Numbered(0));
   std::mt19937_64 rng(1234);

@@ -25,10 +25,8 @@ TEST(LargeFile, WeightSectionPastTwoGiBSavesSparseAndLoadsByMmap) {
   big[mark] = -2.5f;
   big[big_elems - 1] = 7.0f;
 
-  std::string dir = std::string(std::getenv("BRONZE_TEST_TMPDIR") ? std::getenv("BRONZE_TEST_TMPDIR")
-                                                                  : "/tmp") + "/large";
-  std::filesystem::create_directories(dir);
-  std::string path = dir + "/big.bronze";
+  ScratchDir scratch;
+  std::string path = scratch / "big.bronze";
   {
     Graph g("big");
     GraphBuilder b(g);

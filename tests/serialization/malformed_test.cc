@@ -13,13 +13,6 @@
 namespace bronze::testing {
 namespace {
 
-std::string TmpPath(const std::string& name) {
-  const char* dir = std::getenv("BRONZE_TEST_TMPDIR");
-  std::string d = dir ? dir : "/tmp";
-  std::filesystem::create_directories(d);
-  return d + "/" + name;
-}
-
 void WriteBytes(const std::string& path, const Bytes& bytes) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
@@ -71,7 +64,8 @@ TEST_P(MalformedClass, RejectedFromMemoryWithItsCode) {
 
 TEST_P(MalformedClass, RejectedFromFileWithItsCode) {
   const Damage& d = GetParam();
-  std::string path = TmpPath("malformed.bronze");
+  ScratchDir scratch;
+  std::string path = scratch / "malformed.bronze";
   WriteBytes(path, d.apply(DamageBaseFile()));
   for (bool mmap : {true, false}) {
     LoadOptions o;

@@ -15,14 +15,6 @@
 namespace bronze::testing {
 namespace {
 
-std::string TmpDir(const std::string& name) {
-  const char* dir = std::getenv("BRONZE_TEST_TMPDIR");
-  std::string d = std::string(dir ? dir : "/tmp") + "/" + name;
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d;
-}
-
 Tensor Random(Dims dims, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<float> normal;
@@ -56,7 +48,8 @@ Graph Mlp() {
 }
 
 TEST(ModelFile, RoundTripKeepsTheGraphAndMetadata) {
-  std::string dir = TmpDir("roundtrip");
+  ScratchDir scratch;
+  std::string dir = scratch.str();
   Graph g = Mlp();
   Model(g, {{"author", "me"}, {"note", "ünïcode \"quoted\"\n"}}).Save(dir + "/m.bronze");
   ASSERT_TRUE(IsModelFile(dir + "/m.bronze"));
@@ -84,7 +77,8 @@ TEST(ModelFile, RoundTripKeepsTheGraphAndMetadata) {
 }
 
 TEST(ModelFile, LoadedModelRunsBitwiseIdentically) {
-  std::string dir = TmpDir("run");
+  ScratchDir scratch;
+  std::string dir = scratch.str();
   Graph g = Mlp();
   Model(g).Save(dir + "/m.bronze");
   Tensor x = Random({5, 4}, 9);
@@ -104,7 +98,8 @@ TEST(ModelFile, LoadedModelRunsBitwiseIdentically) {
 }
 
 TEST(ModelFile, MmapWeightsAreViewsOfTheFileAndCopyOnWrite) {
-  std::string dir = TmpDir("mmap");
+  ScratchDir scratch;
+  std::string dir = scratch.str();
   Graph g = Mlp();
   Model(g).Save(dir + "/m.bronze");
   Model m = Model::Load(dir + "/m.bronze");
@@ -151,7 +146,8 @@ TEST(ModelFile, SymbolicShapeAndDTypeAttributesRoundTrip) {
   Value c = b.Op1("cast", {r}, {{"dtype", DType::kF64}});
   b.Output("c", c);
   b.Output("r", r);
-  std::string path = TmpDir("attrs") + "/a.bronze";
+  ScratchDir scratch;
+  std::string path = scratch / "a.bronze";
   Model(g).Save(path);
   Model m = Model::Load(path);
   std::string why;
@@ -159,7 +155,8 @@ TEST(ModelFile, SymbolicShapeAndDTypeAttributesRoundTrip) {
 }
 
 TEST(ModelFile, OverwriteIsAtomicAndLeavesNoTemporaryFiles) {
-  std::string dir = TmpDir("overwrite");
+  ScratchDir scratch;
+  std::string dir = scratch.str();
   Model(Mlp()).Save(dir + "/m.bronze");
   Model(Mlp(), {{"v", "2"}}).Save(dir + "/m.bronze");
   EXPECT_EQ(Model::Load(dir + "/m.bronze").metadata().at("v"), "2");
@@ -172,7 +169,8 @@ TEST(ModelFile, OverwriteIsAtomicAndLeavesNoTemporaryFiles) {
 }
 
 TEST(ModelFile, IoErrorsAndWrongKinds) {
-  std::string dir = TmpDir("errors");
+  ScratchDir scratch;
+  std::string dir = scratch.str();
   ExpectError<IoError>([&] { Model::Load(dir + "/missing.bronze"); }, {"missing.bronze"});
   ExpectError<IoError>([&] { Model(Mlp()).Save(dir + "/no/such/dir/m.bronze"); }, {"no/such/dir"});
   Checkpoint c;
@@ -203,7 +201,8 @@ TEST(ModelFile, IoErrorsAndWrongKinds) {
 }
 
 TEST(ModelFile, CheckpointRoundTripsEveryDType) {
-  std::string dir = TmpDir("ckpt");
+  ScratchDir scratch;
+  std::string dir = scratch.str();
   Checkpoint c;
   c.step = 42;
   c.metadata["run"] = "abc";
