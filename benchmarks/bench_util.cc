@@ -177,6 +177,22 @@ bool WriteJson(const std::string& path, const std::map<std::string, Samples>& sa
 
 }  // namespace
 
+void MemcpyPeer(benchmark::State& state, int64_t floats, int threads) {
+  Tensor x = Tensor::Zeros(DType::kF32, {floats});
+  Tensor y = Tensor::Zeros(DType::kF32, {floats});
+  ThreadPool pool(threads);
+  ExecContext ctx = pool.context();
+  for (auto _ : state) {
+    pool.Run([&] {
+      ParallelFor(ctx, floats, 1 << 18, [&](int64_t b, int64_t e) {
+        std::memcpy(y.data<float>() + b, x.data<float>() + b, static_cast<size_t>(e - b) * 4);
+      });
+    });
+    benchmark::DoNotOptimize(y.data<float>());
+  }
+  state.SetBytesProcessed(state.iterations() * floats * 8);
+}
+
 void RecordFigure(const std::string& name, double value, const std::string& unit) {
   std::lock_guard<std::mutex> lock(FiguresMutex());
   Figures()[name] = Figure{value, unit};

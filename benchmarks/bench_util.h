@@ -14,6 +14,10 @@
 #include "bronze/bronze.h"
 #include "kernels/parallel.h"
 
+namespace benchmark {
+class State;
+}
+
 namespace bronze::bench {
 
 enum class Metric {
@@ -48,6 +52,11 @@ class KernelRunner {
   std::unique_ptr<Kernel> kernel_;
   std::unique_ptr<ThreadPool> pool_;
 };
+
+// The physical bound for a kernel that reads and writes `floats` floats each: a plain memcpy of
+// that many floats split over `threads` threads of one ThreadPool. Counts read plus written
+// bytes, as KernelRunner::bytes() does, so bytes/s ratios against it compare like with like.
+void MemcpyPeer(benchmark::State& state, int64_t floats, int threads = 2);
 
 // A figure measured outside Google Benchmark's timing (peak memory, say), written to the JSON of
 // --bronze_json_out under "figures" as {name: {"value": v, "unit": unit}}; the last one wins.

@@ -134,7 +134,9 @@ class Bronze:
         self.bin = os.path.join(build_dir, "benchmarks", "bench_models")
         self.env = dict(os.environ, BRONZE_BENCH_DATA=data_dir)
         self.min_time = min_time
-        self.tmp = tempfile.mkdtemp(prefix="bronze-bench-")
+        # Removed when the object is collected or the interpreter exits.
+        self._tmpdir = tempfile.TemporaryDirectory(prefix="bronze-bench-")
+        self.tmp = self._tmpdir.name
 
     def outputs(self, out_dir):
         rc, out = run([self.bin, "--bronze_check_out=" + out_dir], self.env)

@@ -14,21 +14,8 @@ namespace {
 
 constexpr int64_t kFloats = 16 << 20;  // 64 MiB
 
-void BM_Memcpy2Threads(benchmark::State& state) {
-  bronze::Tensor x = bronze::Tensor::Zeros(bronze::DType::kF32, {kFloats});
-  bronze::Tensor y = bronze::Tensor::Zeros(bronze::DType::kF32, {kFloats});
-  bronze::ThreadPool pool(2);
-  bronze::ExecContext ctx = pool.context();
-  for (auto _ : state) {
-    pool.Run([&] {
-      bronze::ParallelFor(ctx, kFloats, 1 << 18, [&](int64_t b, int64_t e) {
-        std::memcpy(y.data<float>() + b, x.data<float>() + b, static_cast<size_t>(e - b) * 4);
-      });
-    });
-    benchmark::DoNotOptimize(y.data<float>());
-  }
-  state.SetBytesProcessed(state.iterations() * kFloats * 8);
-}
+// The bound: a plain 2-thread copy of as many bytes (bench_util.h).
+void BM_Memcpy2Threads(benchmark::State& state) { bronze::bench::MemcpyPeer(state, kFloats); }
 BENCHMARK(BM_Memcpy2Threads)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void BM_Unary(benchmark::State& state, const char* op) {

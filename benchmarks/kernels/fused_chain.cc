@@ -36,21 +36,8 @@ constexpr const char* kProgram =
     "t0 = mul(in0, in1); t1 = add(t0, in1); t2 = relu(t1); t3 = sub(t2, in0); t4 = abs(t3); "
     "t5 = neg(t4); t6 = maximum(t5, in0); t7 = mul(t6, in1); return t7";
 
-void BM_Memcpy2Threads(benchmark::State& state) {
-  bronze::Tensor x = bronze::Tensor::Zeros(bronze::DType::kF32, {kFloats});
-  bronze::Tensor y = bronze::Tensor::Zeros(bronze::DType::kF32, {kFloats});
-  bronze::ThreadPool pool(2);
-  bronze::ExecContext ctx = pool.context();
-  for (auto _ : state) {
-    pool.Run([&] {
-      bronze::ParallelFor(ctx, kFloats, 1 << 18, [&](int64_t b, int64_t e) {
-        std::memcpy(y.data<float>() + b, x.data<float>() + b, static_cast<size_t>(e - b) * 4);
-      });
-    });
-    benchmark::DoNotOptimize(y.data<float>());
-  }
-  state.SetBytesProcessed(state.iterations() * kFloats * 8);
-}
+// The bound: a plain 2-thread copy of as many bytes (bench_util.h).
+void BM_Memcpy2Threads(benchmark::State& state) { bronze::bench::MemcpyPeer(state, kFloats); }
 BENCHMARK(BM_Memcpy2Threads)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void BM_ChainSession(benchmark::State& state, bool fuse) {

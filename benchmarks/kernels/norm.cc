@@ -26,24 +26,8 @@ Tensor Random(bronze::Dims dims, float lo, float hi, uint64_t seed) {
   return t;
 }
 
-// A plain 2-thread copy of `floats` floats: the bound for a kernel that reads and writes as
-// many bytes.
-void BM_Memcpy2Threads(benchmark::State& state) {
-  const int64_t floats = state.range(0);
-  Tensor x = Tensor::Zeros(DType::kF32, {floats});
-  Tensor y = Tensor::Zeros(DType::kF32, {floats});
-  bronze::ThreadPool pool(2);
-  bronze::ExecContext ctx = pool.context();
-  for (auto _ : state) {
-    pool.Run([&] {
-      bronze::ParallelFor(ctx, floats, 1 << 18, [&](int64_t b, int64_t e) {
-        std::memcpy(y.data<float>() + b, x.data<float>() + b, static_cast<size_t>(e - b) * 4);
-      });
-    });
-    benchmark::DoNotOptimize(y.data<float>());
-  }
-  state.SetBytesProcessed(state.iterations() * floats * 8);
-}
+// The bound: a plain 2-thread copy of as many bytes (bench_util.h).
+void BM_Memcpy2Threads(benchmark::State& state) { bronze::bench::MemcpyPeer(state, state.range(0)); }
 BENCHMARK(BM_Memcpy2Threads)->Arg(8192 * 1024)->Arg(65536 * 256)->Arg(32 * 64 * 56 * 56)
     ->UseRealTime()->Unit(benchmark::kMillisecond);
 

@@ -27,21 +27,8 @@ bronze::Tensor Input(bronze::Dims dims) {
   return t;
 }
 
-void BM_Memcpy2Threads(benchmark::State& state) {
-  bronze::Tensor x = Input({kFloats});
-  bronze::Tensor y = bronze::Tensor::Zeros(bronze::DType::kF32, {kFloats});
-  bronze::ThreadPool pool(2);
-  bronze::ExecContext ctx = pool.context();
-  for (auto _ : state) {
-    pool.Run([&] {
-      bronze::ParallelFor(ctx, kFloats, 1 << 18, [&](int64_t b, int64_t e) {
-        std::memcpy(y.data<float>() + b, x.data<float>() + b, static_cast<size_t>(e - b) * 4);
-      });
-    });
-    benchmark::DoNotOptimize(y.data<float>());
-  }
-  state.SetBytesProcessed(state.iterations() * kFloats * 8);
-}
+// The bound: a plain 2-thread copy of as many bytes (bench_util.h).
+void BM_Memcpy2Threads(benchmark::State& state) { bronze::bench::MemcpyPeer(state, kFloats); }
 BENCHMARK(BM_Memcpy2Threads)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void BM_Op(benchmark::State& state, const char* op, int64_t rows, int64_t cols) {
