@@ -51,21 +51,6 @@ def at_user(error: BaseException) -> BaseException:
     return error.with_traceback(kept[0] if kept else None)
 
 
-def raise_at_user(error: BaseException) -> None:
-    """Re-raises ``error`` with bronze's own frames removed from its traceback, so it points at the
-    user's line (the innermost frame shown is the user's, outside the bronze package)."""
-    tb = error.__traceback__
-    kept = []
-    while tb is not None:
-        path = os.path.abspath(tb.tb_frame.f_code.co_filename)
-        if not path.startswith(_PACKAGE_DIR + os.sep):
-            kept.append(tb)
-        tb = tb.tb_next
-    for a, b in zip(kept, kept[1:] + [None]):
-        a.tb_next = b
-    raise error.with_traceback(kept[0] if kept else None) from None
-
-
 class Node:
     """One op application in the symbolic DAG."""
 
