@@ -1,5 +1,6 @@
 // The convolution layers of ResNet-18 (conv1 7x7/2 on 224x224, the 3x3 convs of each stage
-// including the stride-2 ones, the 1x1 stride-2 downsample convs) at batch 1 and 8, 2 threads:
+// including the stride-2 ones, the 1x1 stride-2 downsample convs) and the two convs of the small
+// CNN of benchmarks/models (32x32 images) at batch 1 and 8, 2 threads:
 // bronze's conv2d kernel (single-threaded oneDNN primitives per chunk, split by bronze across a
 // TBB arena; bench::KernelRunner, bound once) against oneDNN's own OpenMP-threaded convolution
 // primitive in the same run, two ways:
@@ -37,6 +38,8 @@ const Layer kLayers[] = {
     {"layer3_3x3", 256, 256, 14, 3, 1, 1},     {"layer3_down1x1", 128, 256, 28, 1, 2, 0},
     {"layer4_3x3s2", 256, 512, 14, 3, 2, 1},   {"layer4_3x3", 512, 512, 7, 3, 1, 1},
     {"layer4_down1x1", 256, 512, 14, 1, 2, 0},
+    // The small CNN of issue 7's W3 (32x32 images).
+    {"cnn_3x3", 3, 32, 32, 3, 1, 1},           {"cnn_3x3s2", 32, 64, 32, 3, 2, 1},
 };
 constexpr int kThreads = 2;
 

@@ -12,7 +12,8 @@
 // fusion passes ask for: bias, an activation and a residual add, as oneDNN post-ops. (A GEMM
 // with at most a bias runs its blocks through dnnl_sgemm instead of a matmul primitive: the
 // same oneDNN kernels without a primitive's per-call cost, and faster than the primitive's
-// brgemm path for small M.)
+// brgemm path for small M; a GEMM of at most 4 rows runs Highway kernels instead,
+// kernels/cpu/gemv.h, and some convolutions run as im2col + GEMM, kernels/cpu/conv_im2col.h.)
 // All tensors are f32, dense and row-major (NCHW for convolutions).
 #pragma once
 

@@ -54,6 +54,12 @@ memory ScratchMemory(size_t bytes);
 memory Wrap(const memory::desc& md, const float* p);
 [[noreturn]] void RethrowDnnl(const dnnl::error& e, const std::string& what);
 
+// The epilogue on a rows x cols block of an output with row stride `ld`, in place: + row_bias[r]
+// and/or + col_bias[j] (either may be null), then the residual (same layout as y; null when the
+// epilogue has none) and the activation in the epilogue's order.
+void EpilogueBlock(const Epilogue& e, int64_t rows, int64_t cols, int64_t ld, const float* row_bias,
+                   const float* col_bias, const float* residual, float* y);
+
 // A per-call buffer shared by the chunks of one Run (freed when the call ends).
 struct CallBuffer {
   explicit CallBuffer(size_t bytes)

@@ -17,6 +17,7 @@
 #include <random>
 #include <thread>
 
+#include "kernels/cpu/conv_im2col.h"
 #include "kernels/cpu/onednn.h"
 #include "kernels/parallel.h"
 #include "tests/ops/op_cases.h"
@@ -376,10 +377,15 @@ TEST(OneDnnEpilogue, GemmMatchesTheReferencePlusTheFormulas) {
     int64_t batch, m, k, n;
     bool b_transposed, a_transposed;
   };
+  // Then the small-M kernels (kernels/cpu/gemv.h, M <= 4): b^T and b, k and n off the vector
+  // and 4-row multiples, cut into column chunks (>= 128 KiB of b each) or batched.
   for (const Case& c :
        {Case{1, 96, 200, 160, false, false}, Case{6, 8, 16, 12, false, false},
         Case{1, 40, 24, 32, true, false}, Case{1, 96, 200, 160, false, true},
-        Case{6, 8, 16, 12, true, true}}) {
+        Case{6, 8, 16, 12, true, true}, Case{1, 1, 301, 250, true, false},
+        Case{1, 3, 301, 250, false, false}, Case{1, 4, 37, 7, true, false},
+        Case{1, 2, 5, 35, false, false}, Case{5, 2, 40, 24, true, false},
+        Case{1, 1, 4000, 10, true, false}}) {
     SCOPED_TRACE("batch " + std::to_string(c.batch) + (c.b_transposed ? " b^T" : "") +
                  (c.a_transposed ? " a^T" : ""));
     Tensor a = Random({c.batch, c.m, c.k}, 1), b = Random({c.batch, c.k, c.n}, 2);
@@ -435,15 +441,24 @@ TEST(OneDnnEpilogue, GemmMatchesTheReferencePlusTheFormulas) {
 TEST(OneDnnEpilogue, ConvolutionMatchesTheReferencePlusTheFormulas) {
   // A 3x3 convolution, and a strided 1x1 one (a GEMM on the NCHW tensors when the epilogue is
   // at most a bias, a primitive otherwise).
+  // Then convolutions that run as im2col + GEMM (kernels/cpu/conv_im2col.h): few input channels,
+  // strides 1, 2 and 3, padding wider than the kernel reach, dilation, and a small image at batch 1.
   struct Geometry {
     Dims x, w;
     V stride, padding;
+    V dilation = {1, 1};
+    bool im2col = false;
   };
-  for (const Geometry& c : {Geometry{{2, 16, 12, 12}, {32, 16, 3, 3}, {1, 1}, {1, 1}},
-                            Geometry{{2, 64, 12, 10}, {80, 64, 1, 1}, {2, 3}, {0, 0}}}) {
+  for (const Geometry& c :
+       {Geometry{{2, 16, 24, 24}, {32, 16, 3, 3}, {1, 1}, {1, 1}},
+        Geometry{{8, 64, 24, 20}, {80, 64, 1, 1}, {2, 3}, {0, 0}},
+        Geometry{{2, 3, 17, 15}, {8, 3, 3, 3}, {1, 1}, {1, 1}, {1, 1}, true},
+        Geometry{{1, 3, 19, 21}, {5, 3, 3, 5}, {2, 3}, {3, 2}, {2, 1}, true},
+        Geometry{{3, 2, 9, 40}, {4, 2, 2, 3}, {2, 2}, {0, 1}, {1, 1}, true},
+        Geometry{{1, 32, 12, 12}, {16, 32, 3, 3}, {2, 2}, {1, 1}, {1, 1}, true}}) {
     AttrMap attrs = {{"stride", c.stride},
                      {"padding", c.padding},
-                     {"dilation", V{1, 1}},
+                     {"dilation", c.dilation},
                      {"groups", 1},
                      {"auto_pad", "explicit"}};
     const int64_t c_out = c.w[0];
@@ -453,6 +468,7 @@ TEST(OneDnnEpilogue, ConvolutionMatchesTheReferencePlusTheFormulas) {
     Tensor acc = RunKernel(*ref, "conv2d", attrs, {x, w}, 1)[0];
     Tensor res = Random(acc.dims(), 4);
     const ops::ConvGeometry g = ops::Conv2dGeometry(attrs, c.x, c.w);
+    EXPECT_EQ(onednn::Im2colConvolution::Preferred(g), c.im2col);
     const int64_t hw = g.out[0] * g.out[1];
     for (const Epilogue& e : AllEpilogues()) {
       SCOPED_TRACE(Describe(e) + " kernel " + std::to_string(c.w[2]));

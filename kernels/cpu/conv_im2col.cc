@@ -1,0 +1,155 @@
+// conv2d as im2col + dnnl_sgemm on NCHW tensors (see kernels/cpu/conv_im2col.h).
+#include "kernels/cpu/conv_im2col.h"
+
+#include <algorithm>
+#include <string>
+
+#include "kernels/cpu/onednn_internal.h"
+
+namespace bronze::onednn {
+
+using namespace internal;
+
+namespace {
+
+// The patch matrix of one chunk stays within a core's L2 share.
+constexpr int64_t kMaxColumnBytes = 512 * 1024;
+
+}  // namespace
+
+bool Im2colConvolution::Preferred(const ops::ConvGeometry& g) {
+  if (g.groups != 1 || g.n == 0 || g.out[0] * g.out[1] == 0) return false;
+  // oneDNN's NHWC kernels need enough input channels to fill a vector, and on small images at
+  // small batch their per-call layout conversions cost more than the product. Measured with
+  // benchmarks/kernels/conv.cc (2 threads, median of 3, microseconds, oneDNN -> im2col):
+  //   3->32 3x3 on 32x32:           batch 1 49.7 -> 17.0, batch 8 215 -> 104   (taken)
+  //   32->64 3x3 s2 on 32x32:       batch 1 72.7 -> 62.2 (taken), batch 8 324 -> 472
+  //   3->64 7x7 s2 on 224x224:      batch 1 930 -> 1223                        (not taken)
+  //   128->128 3x3 on 28x28:        batch 1 777 -> 957                          (not taken)
+  const int64_t k = g.c_in * g.kernel[0] * g.kernel[1];
+  const int64_t pixels = g.out[0] * g.out[1];
+  return (g.c_in < 8 && pixels <= 4096) || (k <= 512 && g.n * pixels <= 512);
+}
+
+Im2colConvolution::Im2colConvolution(const ops::ConvGeometry& g, const Epilogue& epilogue)
+    : g_(g), e_(epilogue) {
+  k_ = g.c_in * g.kernel[0] * g.kernel[1];
+  pixels_ = g.out[0] * g.out[1];
+  EnsureSingleThreadedOpenMP();
+  const double flops = 2.0 * static_cast<double>(g.n) * static_cast<double>(g.c_out) *
+                       static_cast<double>(k_) * static_cast<double>(pixels_);
+  // Chunks of >= half the usual flops (these products are cheap to start: no packing of the
+  // weight, no layout conversion). Whole images when there are enough of them, else blocks of
+  // >= 128 pixels (GEMMs with fewer columns run far below peak); never blocks whose patch matrix
+  // outgrows kMaxColumnBytes.
+  const int64_t target = ChunkTarget(2 * flops);
+  const int64_t per_image =
+      g.n >= target ? 1 : std::max<int64_t>(1, std::min(target / g.n, pixels_ / 128));
+  const int64_t max_block = std::max<int64_t>(16, kMaxColumnBytes / (4 * k_) / 16 * 16);
+  const int64_t block =
+      std::min(max_block, per_image == 1 ? pixels_ : RoundUp(CeilDiv(pixels_, per_image), 16));
+  for (int64_t n = 0; n < g.n; ++n) {
+    for (int64_t p0 = 0; p0 < pixels_; p0 += block) {
+      blocks_.push_back({n, p0, std::min(pixels_, p0 + block)});
+    }
+  }
+}
+
+namespace {
+
+// dst[ow] for ow in [ow0, ow1) of one output row: 0 outside [lo, hi), else src[ow * SW] (src
+// already offset by the tap). Inline and with a constant stride, so the common strides compile
+// to tight loops (the segments are short: one output row of a small image).
+template <int64_t SW>
+inline void Segment(const float* __restrict src, int64_t sw, int64_t ow0, int64_t ow1, int64_t lo,
+                    int64_t hi, float* __restrict dst) {
+  const int64_t stride = SW > 0 ? SW : sw;
+  const int64_t a = std::clamp(lo, ow0, ow1), z = std::clamp(hi, a, ow1);
+  for (int64_t ow = ow0; ow < a; ++ow) dst[ow] = 0.f;
+  for (int64_t ow = a; ow < z; ++ow) dst[ow] = src[ow * stride];
+  for (int64_t ow = z; ow < ow1; ++ow) dst[ow] = 0.f;
+}
+
+}  // namespace
+
+void Im2colConvolution::Gather(const float* x, const Block& b, float* col) const {
+  const int64_t H = g_.in[0], W = g_.in[1], OW = g_.out[1];
+  const int64_t KH = g_.kernel[0], KW = g_.kernel[1], sh = g_.stride[0], sw = g_.stride[1];
+  const int64_t cols = b.p1 - b.p0;
+  // The block's output pixels as output row segments [ow0, ow1) of row oh.
+  struct Seg {
+    int64_t oh, ow0, ow1, at;  // at: column of ow0 in the patch matrix
+  };
+  Seg segs[64];
+  int64_t nsegs = 0;
+  for (int64_t p = b.p0; p < b.p1 && nsegs < 64;) {
+    const int64_t oh = p / OW, ow0 = p % OW, ow1 = std::min(OW, ow0 + (b.p1 - p));
+    segs[nsegs++] = {oh, ow0, ow1, p - b.p0};
+    p += ow1 - ow0;
+  }
+  const bool all = nsegs < 64 || segs[63].at + segs[63].ow1 - segs[63].ow0 == cols;
+  for (int64_t c = 0; c < g_.c_in; ++c) {
+    const float* plane = x + (b.image * g_.c_in + c) * H * W;
+    for (int64_t kh = 0; kh < KH; ++kh) {
+      const int64_t dh = kh * g_.dilation[0] - g_.pad_begin[0];
+      for (int64_t kw = 0; kw < KW; ++kw) {
+        float* row = col + ((c * KH + kh) * KW + kw) * cols;
+        // Output columns [lo, hi) read inside the input row; the others read padding.
+        const int64_t dw = kw * g_.dilation[1] - g_.pad_begin[1];
+        const int64_t lo = std::clamp<int64_t>(CeilDiv(std::max<int64_t>(0, -dw), sw), 0, OW);
+        const int64_t hi = std::clamp<int64_t>(W - dw > 0 ? CeilDiv(W - dw, sw) : 0, lo, OW);
+        auto segment = [&](const Seg& sg) {
+          float* dst = row + sg.at - sg.ow0;  // dst[ow] is output column ow
+          const int64_t ih = sg.oh * sh + dh;
+          if (ih < 0 || ih >= H) {
+            std::fill(dst + sg.ow0, dst + sg.ow1, 0.f);
+            return;
+          }
+          const float* src = plane + ih * W + dw;
+          if (sw == 1) {
+            Segment<1>(src, sw, sg.ow0, sg.ow1, lo, hi, dst);
+          } else if (sw == 2) {
+            Segment<2>(src, sw, sg.ow0, sg.ow1, lo, hi, dst);
+          } else {
+            Segment<0>(src, sw, sg.ow0, sg.ow1, lo, hi, dst);
+          }
+        };
+        for (int64_t i = 0; i < nsegs; ++i) segment(segs[i]);
+        if (!all) {
+          // Blocks of more than 64 output rows: the rest, computed on the way.
+          for (int64_t p = segs[63].at + segs[63].ow1 - segs[63].ow0 + b.p0; p < b.p1;) {
+            const int64_t oh = p / OW, ow0 = p % OW, ow1 = std::min(OW, ow0 + (b.p1 - p));
+            segment({oh, ow0, ow1, p - b.p0});
+            p += ow1 - ow0;
+          }
+        }
+      }
+    }
+  }
+}
+
+void Im2colConvolution::Run(const ExecContext& ctx, const float* x, const float* w,
+                            const float* bias, const float* residual, float* y) const {
+  ParallelDnnl(ctx, static_cast<int64_t>(blocks_.size()), "im2col convolution",
+               [&](int64_t begin, int64_t end) {
+                 for (int64_t i = begin; i < end; ++i) {
+                   const Block& b = blocks_[static_cast<size_t>(i)];
+                   const int64_t cols = b.p1 - b.p0;
+                   auto* col = static_cast<float*>(
+                       ThreadBuffer(kSrcSlot, static_cast<size_t>(k_ * cols) * sizeof(float)));
+                   Gather(x, b, col);
+                   const int64_t offset = b.image * g_.c_out * pixels_ + b.p0;
+                   const dnnl_status_t status =
+                       dnnl_sgemm('N', 'N', g_.c_out, cols, k_, 1.f, w, k_, col, cols, 0.f,
+                                  y + offset, pixels_);
+                   if (status != dnnl_success) {
+                     throw InternalError("dnnl_sgemm failed with status " +
+                                         std::to_string(status));
+                   }
+                   EpilogueBlock(e_, g_.c_out, cols, pixels_, e_.bias ? bias : nullptr, nullptr,
+                                 e_.residual ? residual + offset : nullptr, y + offset);
+                 }
+               });
+}
+
+}  // namespace bronze::onednn

@@ -1,0 +1,35 @@
+// Small-M matrix products (M <= kGemvMaxRows, batch-1 inference: a GEMV or a few of them), in
+// Highway. For such shapes the work is streaming the weight matrix once, so a kernel that reads
+// each weight exactly once, straight from its row-major layout, beats a packing GEMM (which
+// copies the whole weight into a blocked layout on every call). kernels/cpu/onednn.cc routes
+// Gemm tiles here; the columns [n0, n1) of one product are one call, so the threading and the
+// chunking stay with onednn::Gemm. Also the vectorized bias + relu + residual epilogue that
+// these and the im2col convolution apply to their output blocks.
+#pragma once
+
+#include <cstdint>
+
+namespace bronze::cpu {
+
+inline constexpr int64_t kGemvMaxRows = 4;
+
+// c[i, j] = sum_p a[i, p] * b[j, p] for rows i < m (<= kGemvMaxRows) and columns j in [n0, n1):
+// `b` is (n, k) row-major (linear's weight), `a` is (m, k) with row stride lda, c has row
+// stride ldc. Accumulates in f32, in an order fixed by k alone.
+void GemvBT(const float* a, int64_t lda, const float* b, int64_t k, int64_t m, int64_t n0,
+            int64_t n1, float* c, int64_t ldc);
+
+// The same with `b` (k, n) row-major (ldb its row stride): c[i, j] = sum_p a[i, p] * b[p, j].
+void GemvBN(const float* a, int64_t lda, const float* b, int64_t ldb, int64_t k, int64_t m,
+            int64_t n0, int64_t n1, float* c, int64_t ldc);
+
+// The common GEMM epilogue on one output row, in place and vectorized: y[j] = relu?(y[j] +
+// row_bias + col_bias[j] + before[j]) + after[j], each pointer optional (null: left out).
+void BiasReluRow(float* y, int64_t n, float row_bias, const float* col_bias, const float* before,
+                 const float* after, bool relu);
+
+// dst[j] = src[j * stride] for j < n (stride >= 1; 2 is vectorized), for im2col. Reads no
+// element past src[(n - 1) * stride].
+void StridedCopy(const float* src, int64_t stride, int64_t n, float* dst);
+
+}  // namespace bronze::cpu
