@@ -163,6 +163,10 @@ struct Session::PlanEntry {
     std::shared_ptr<Storage> arena;
     std::vector<Tensor> args;
     std::vector<Tensor> fresh;
+    // The returned outputs of this execution's previous run, reused by the next run once the
+    // caller has dropped them (the session's reference is the only one left): a large output
+    // then costs no allocation and no page faults.
+    std::vector<Tensor> kept;
     std::unique_ptr<std::atomic<int>[]> pending;  // task graph: unfinished predecessors per step
   };
 
@@ -229,6 +233,7 @@ struct Session::PlanEntry {
     auto e = std::make_unique<Execution>();
     e->args.resize(num_args);
     e->fresh.resize(fresh_slots.size());
+    e->kept.resize(fresh_slots.size());
     e->pending = std::make_unique<std::atomic<int>[]>(calls.size());
     return e;
   }
@@ -335,8 +340,17 @@ std::vector<Tensor> Session::Run(const std::vector<Tensor>& inputs) const {
     }
   }
   for (size_t m = 0; m < entry.fresh_slots.size(); ++m) {
-    const TensorType& t = plan.slot_type(entry.fresh_slots[m]);
-    exec->fresh[m] = Tensor::Empty(t.dtype, t.shape.static_dims(), options_.device);
+    Tensor& kept = exec->kept[m];
+    if (kept.storage() && kept.storage().use_count() == 1) {
+      // Only this execution still refers to it: every reader dropped its reference, and the
+      // fence orders their last accesses before this run's writes.
+      std::atomic_thread_fence(std::memory_order_acquire);
+      exec->fresh[m] = std::move(kept);
+    } else {
+      const TensorType& t = plan.slot_type(entry.fresh_slots[m]);
+      exec->fresh[m] = Tensor::Empty(t.dtype, t.shape.static_dims(), options_.device);
+    }
+    kept = Tensor();
   }
   auto resolve = [&](const PlanEntry::Ref& ref) -> const Tensor& {
     switch (ref.source) {
@@ -355,7 +369,7 @@ std::vector<Tensor> Session::Run(const std::vector<Tensor>& inputs) const {
     std::unique_ptr<PlanEntry::Execution>& exec;
     ~Cleanup() {
       for (const PlanEntry::Binding& b : entry.run_bindings) exec->args[b.arg] = Tensor();
-      for (Tensor& t : exec->fresh) t = Tensor();
+      for (size_t m = 0; m < exec->fresh.size(); ++m) exec->kept[m] = std::move(exec->fresh[m]);
       entry.Release(std::move(exec));
     }
   };

@@ -54,6 +54,9 @@ class Session {
   // Inputs by placeholder name; returns outputs by graph output name.
   NamedTensors Run(const NamedTensors& inputs) const;
   // Inputs in placeholder order; returns outputs in graph output order.
+  // Returned outputs are the caller's: no later run writes to them while the caller (or a view,
+  // or a NumPy array over them) holds a reference. Once every reference is dropped, the session
+  // reuses that memory for the same output of a later run instead of allocating afresh.
   std::vector<Tensor> Run(const std::vector<Tensor>& inputs) const;
   // Named inputs in placeholder order; throws NotFoundError for a missing or unknown name.
   std::vector<Tensor> Ordered(const NamedTensors& inputs) const;

@@ -1,9 +1,10 @@
 // W1: a chain of 8 elementwise ops over 16M floats, fused by the `fuse` pass into one
 // fused_elementwise node, against a plain copy of the same 16M floats (2 threads). Effective
 // bandwidth = input + output bytes / time. Three ways to run the chain: through a Session with
-// fusion (the workload; each Run allocates its 64 MiB output, so page faults count), the fused
-// kernel alone with a preallocated output (the executor's own bandwidth), and a Session with
-// fusion switched off (8 passes over memory).
+// fusion (the workload; each result is dropped, so the session reuses its 64 MiB output buffer
+// instead of allocating and faulting in a fresh one), the fused kernel alone with a preallocated
+// output (the executor's own bandwidth), and a Session with fusion switched off (8 passes over
+// memory).
 #include <benchmark/benchmark.h>
 
 #include <cstring>

@@ -403,6 +403,34 @@ TEST(Planner, ReturnedOutputsAreNotOverwrittenByTheNextRun) {
   for (size_t k = 0; k < first.size(); ++k) EXPECT_TRUE(BitwiseEqual(first[k], kept[k])) << "output " << k;
 }
 
+TEST(Planner, DroppedOutputsAreReusedAndHeldOnesAreNot) {
+  std::mt19937_64 rng(7);
+  Graph g = RandomGraph(11, 4, 16, 12);
+  Session session(g);
+  Tensor a = Random({4, 16}, rng), c = Random({4, 16}, rng);
+  std::vector<Tensor> expected_c = session.Run({c});
+  for (Tensor& t : expected_c) t = t.Clone();
+  // Held: the next run writes elsewhere and the held values stay.
+  std::vector<Tensor> held = session.Run({a});
+  std::vector<Tensor> kept;
+  for (const Tensor& t : held) kept.push_back(t.Clone());
+  std::vector<Tensor> next = session.Run({c});
+  for (size_t k = 0; k < held.size(); ++k) {
+    EXPECT_NE(held[k].raw_data(), next[k].raw_data()) << "output " << k;
+    EXPECT_TRUE(BitwiseEqual(held[k], kept[k])) << "output " << k;
+    EXPECT_TRUE(BitwiseEqual(next[k], expected_c[k])) << "output " << k;
+  }
+  // Dropped: the next run writes into the same memory, with the right values.
+  std::vector<const void*> where;
+  for (const Tensor& t : next) where.push_back(t.raw_data());
+  next.clear();
+  std::vector<Tensor> again = session.Run({c});
+  for (size_t k = 0; k < again.size(); ++k) {
+    EXPECT_EQ(again[k].raw_data(), where[k]) << "output " << k;
+    EXPECT_TRUE(BitwiseEqual(again[k], expected_c[k])) << "output " << k;
+  }
+}
+
 TEST(Planner, ArenaSizeIsKnownBeforeTheFirstRun) {
   std::mt19937_64 rng(8);
   Session session(Mlp(rng, 10, 64, 3, 4));
