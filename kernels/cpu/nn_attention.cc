@@ -1,7 +1,7 @@
 // Fast CPU kernel for scaled_dot_product_attention, f32, vectorized with Highway.
 // Work items are fixed (batch problem, block of kItemRows query rows), so the split across
-// threads never changes how a row is computed. Per item: k is transposed once into a scratch
-// (E, S_padded) buffer, so q @ k^T becomes a small GEMM whose inner loop broadcasts q[i][e] and
+// threads never changes how a row is computed. Per item: k is transposed into a scratch
+// (E, S_padded) buffer (once per problem and task when not causal), so q @ k^T becomes a small GEMM whose inner loop broadcasts q[i][e] and
 // multiplies whole vectors of keys (4 query rows share every key load, no horizontal sums);
 // then scale, mask and causal limits are applied per score, a max-subtracted softmax runs with
 // the vectorized exp, and p @ v accumulates 4 rows at a time in registers along Ev.
@@ -33,7 +33,7 @@ struct AttentionArgs {
   float* y;             // (L, Ev)
 };
 
-inline constexpr int64_t kItemRows = 16;  // query rows per work item (a multiple of 4)
+inline constexpr int64_t kItemRows = 32;  // query rows per work item (a multiple of 4)
 
 }  // namespace bronze::cpu
 #endif  // BRONZE_KERNELS_CPU_NN_ATTENTION_DECLS
@@ -49,7 +49,10 @@ namespace bronze::cpu::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
 // Rows [i0, i1) of one problem. `scratch` holds (E + 4) * S rounded up to 64 floats.
-void AttentionRowsF32(const AttentionArgs& a, int64_t i0, int64_t i1, float* HWY_RESTRICT scratch) {
+// `k_ready`: scratch already holds this problem's transposed k (the previous item of the same
+// non-causal problem on this thread wrote it).
+void AttentionRowsF32(const AttentionArgs& a, int64_t i0, int64_t i1, float* HWY_RESTRICT scratch,
+                      bool k_ready) {
   const hn::ScalableTag<float> d;
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
   const float neg_inf = -std::numeric_limits<float>::infinity();
@@ -58,18 +61,51 @@ void AttentionRowsF32(const AttentionArgs& a, int64_t i0, int64_t i1, float* HWY
   const int64_t sp = (s_end + lanes - 1) / lanes * lanes;
   float* kt = scratch;              // (E, sp): k transposed, zero padded
   float* sc = kt + a.e * sp;        // (4, sp): scores, then probabilities
-  for (int64_t t = 0; t < a.e; ++t) {
-    float* dst = kt + t * sp;
-    for (int64_t j = 0; j < s_end; ++j) dst[j] = a.k[j * a.e + t];
-    for (int64_t j = s_end; j < sp; ++j) dst[j] = 0.0f;
+  if (!k_ready) {
+    // Row by row of k (contiguous reads; the writes stay in the L1-sized scratch).
+    for (int64_t j = 0; j < s_end; ++j) {
+      const float* kr = a.k + j * a.e;
+      for (int64_t t = 0; t < a.e; ++t) kt[t * sp + j] = kr[t];
+    }
+    for (int64_t t = 0; t < a.e; ++t) {
+      for (int64_t j = s_end; j < sp; ++j) kt[t * sp + j] = 0.0f;
+    }
   }
   for (int64_t r0 = i0; r0 < i1; r0 += 4) {
     const int64_t nr = std::min<int64_t>(4, i1 - r0);
     // Rows past the end alias row r0 (computed and discarded), so one 4-row path serves all.
     const float* qr[4];
     for (int64_t r = 0; r < 4; ++r) qr[r] = a.q + (r0 + (r < nr ? r : 0)) * a.e;
-    // scores = q @ k^T over the keys [0, sp).
-    for (int64_t j = 0; j < sp; j += lanes) {
+    // scores = q @ k^T over the keys [0, sp): two vectors of keys at a time (8 independent
+    // accumulators keep both FMA pipes busy), then a last single vector.
+    int64_t j0 = 0;
+    for (; j0 + 2 * lanes <= sp; j0 += 2 * lanes) {
+      auto c0 = hn::Zero(d), c1 = hn::Zero(d), c2 = hn::Zero(d), c3 = hn::Zero(d);
+      auto e0 = hn::Zero(d), e1 = hn::Zero(d), e2 = hn::Zero(d), e3 = hn::Zero(d);
+      for (int64_t t = 0; t < a.e; ++t) {
+        const auto kv = hn::LoadU(d, kt + t * sp + j0);
+        const auto kw = hn::LoadU(d, kt + t * sp + j0 + lanes);
+        const auto q0 = hn::Set(d, qr[0][t]), q1 = hn::Set(d, qr[1][t]);
+        const auto q2 = hn::Set(d, qr[2][t]), q3 = hn::Set(d, qr[3][t]);
+        c0 = hn::MulAdd(q0, kv, c0);
+        e0 = hn::MulAdd(q0, kw, e0);
+        c1 = hn::MulAdd(q1, kv, c1);
+        e1 = hn::MulAdd(q1, kw, e1);
+        c2 = hn::MulAdd(q2, kv, c2);
+        e2 = hn::MulAdd(q2, kw, e2);
+        c3 = hn::MulAdd(q3, kv, c3);
+        e3 = hn::MulAdd(q3, kw, e3);
+      }
+      hn::StoreU(c0, d, sc + 0 * sp + j0);
+      hn::StoreU(c1, d, sc + 1 * sp + j0);
+      hn::StoreU(c2, d, sc + 2 * sp + j0);
+      hn::StoreU(c3, d, sc + 3 * sp + j0);
+      hn::StoreU(e0, d, sc + 0 * sp + j0 + lanes);
+      hn::StoreU(e1, d, sc + 1 * sp + j0 + lanes);
+      hn::StoreU(e2, d, sc + 2 * sp + j0 + lanes);
+      hn::StoreU(e3, d, sc + 3 * sp + j0 + lanes);
+    }
+    for (int64_t j = j0; j < sp; j += lanes) {
       auto c0 = hn::Zero(d), c1 = hn::Zero(d), c2 = hn::Zero(d), c3 = hn::Zero(d);
       for (int64_t t = 0; t < a.e; ++t) {
         const auto kv = hn::LoadU(d, kt + t * sp + j);
@@ -92,7 +128,22 @@ void AttentionRowsF32(const AttentionArgs& a, int64_t i0, int64_t i1, float* HWY
       const int64_t last = a.causal ? std::min(s_end, i + 1) : s_end;
       float mx = neg_inf;
       bool nan = false;
-      for (int64_t j = 0; j < last; ++j) {
+      int64_t head = 0;  // scores [0, head) done by the vector path
+      if (!a.mask_b && !a.mask_f && a.e > 0) {
+        // No mask: scale, NaN check and max a vector at a time.
+        const auto vscale = hn::Set(d, a.scale);
+        auto vmax = hn::Set(d, neg_inf);
+        auto vnan = hn::Ne(vscale, vscale);  // all false
+        for (; head + lanes <= last; head += lanes) {
+          const auto v = hn::Mul(vscale, hn::LoadU(d, row + head));
+          hn::StoreU(v, d, row + head);
+          vnan = hn::Or(vnan, hn::IsNaN(v));
+          vmax = hn::Max(vmax, v);
+        }
+        nan = !hn::AllFalse(d, vnan);
+        mx = hn::GetLane(hn::MaxOfLanes(d, vmax));
+      }
+      for (int64_t j = head; j < last; ++j) {
         float v = a.e == 0 ? 0.0f : a.scale * row[j];
         const int64_t m = i * a.m_row + j * a.m_col;
         if (a.mask_b && !a.mask_b[m]) v = neg_inf;
@@ -126,6 +177,34 @@ void AttentionRowsF32(const AttentionArgs& a, int64_t i0, int64_t i1, float* HWY
     float* yr[4];
     for (int64_t r = 0; r < 4; ++r) yr[r] = a.y + (r0 + (r < nr ? r : 0)) * a.ev;
     int64_t c = 0;
+    for (; c + 2 * lanes <= a.ev; c += 2 * lanes) {
+      // Two vectors along Ev: 8 independent accumulators.
+      auto c0 = hn::Zero(d), c1 = hn::Zero(d), c2 = hn::Zero(d), c3 = hn::Zero(d);
+      auto e0 = hn::Zero(d), e1 = hn::Zero(d), e2 = hn::Zero(d), e3 = hn::Zero(d);
+      for (int64_t j = 0; j < s_end; ++j) {
+        const auto vv = hn::LoadU(d, a.v + j * a.ev + c);
+        const auto vw = hn::LoadU(d, a.v + j * a.ev + c + lanes);
+        const auto w0 = hn::Set(d, p0[j]), w1 = hn::Set(d, p1[j]);
+        const auto w2 = hn::Set(d, p2[j]), w3 = hn::Set(d, p3[j]);
+        c0 = hn::MulAdd(w0, vv, c0);
+        e0 = hn::MulAdd(w0, vw, e0);
+        c1 = hn::MulAdd(w1, vv, c1);
+        e1 = hn::MulAdd(w1, vw, e1);
+        c2 = hn::MulAdd(w2, vv, c2);
+        e2 = hn::MulAdd(w2, vw, e2);
+        c3 = hn::MulAdd(w3, vv, c3);
+        e3 = hn::MulAdd(w3, vw, e3);
+      }
+      // Row order 3..0: aliased rows past the end are overwritten by the real row r0 last.
+      hn::StoreU(hn::Mul(c3, hn::Set(d, inv_total[3])), d, yr[3] + c);
+      hn::StoreU(hn::Mul(e3, hn::Set(d, inv_total[3])), d, yr[3] + c + lanes);
+      hn::StoreU(hn::Mul(c2, hn::Set(d, inv_total[2])), d, yr[2] + c);
+      hn::StoreU(hn::Mul(e2, hn::Set(d, inv_total[2])), d, yr[2] + c + lanes);
+      hn::StoreU(hn::Mul(c1, hn::Set(d, inv_total[1])), d, yr[1] + c);
+      hn::StoreU(hn::Mul(e1, hn::Set(d, inv_total[1])), d, yr[1] + c + lanes);
+      hn::StoreU(hn::Mul(c0, hn::Set(d, inv_total[0])), d, yr[0] + c);
+      hn::StoreU(hn::Mul(e0, hn::Set(d, inv_total[0])), d, yr[0] + c + lanes);
+    }
     for (; c + lanes <= a.ev; c += lanes) {
       auto c0 = hn::Zero(d), c1 = hn::Zero(d), c2 = hn::Zero(d), c3 = hn::Zero(d);
       for (int64_t j = 0; j < s_end; ++j) {
@@ -190,6 +269,7 @@ void Attention(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tenso
   auto* fn = &HWY_DYNAMIC_DISPATCH(AttentionRowsF32);
   ParallelFor(ctx, items, grain, [&](int64_t it0, int64_t it1) {
     std::vector<float> buf(scratch + 1);  // per task: a bound kernel keeps no mutable state
+    int64_t k_in_buf = -1;  // the problem whose transposed k the buffer holds (non-causal)
     for (int64_t it = it0; it < it1; ++it) {
       const int64_t b = it / blocks, i0 = (it % blocks) * kItemRows;
       const int64_t i1 = std::min(view.l, i0 + kItemRows);
@@ -200,7 +280,8 @@ void Attention(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tenso
                       mf ? mf + view.m_off[static_cast<size_t>(b)] : nullptr,
                       view.m_row, view.m_col, view.l, view.s, view.e, view.ev,
                       static_cast<float>(scale), causal, y + b * view.l * view.ev};
-      fn(a, i0, i1, buf.data());
+      fn(a, i0, i1, buf.data(), !causal && k_in_buf == b);
+      k_in_buf = causal ? -1 : b;
     }
   });
 }
