@@ -1,5 +1,6 @@
 // Small-M matrix products in Highway (see kernels/cpu/gemv.h): every weight is loaded once and
-// used for all M (<= 4) rows of the input, with the M x R accumulators in registers.
+// used for all M (<= 4) rows of the input, with the M x R accumulators in registers (the loops
+// over them are fully unrolled: GCC at -O2 would otherwise keep the arrays on the stack).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/cpu/gemv.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -20,22 +21,30 @@ HWY_INLINE void BlockBT(const float* HWY_RESTRICT a, size_t lda, const float* HW
   const size_t lanes = hn::Lanes(d);
   using V = hn::Vec<decltype(d)>;
   V acc[M][R];
+  #pragma GCC unroll 4
   for (int i = 0; i < M; ++i) {
+    #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) acc[i][r] = hn::Zero(d);
   }
   const float* rows[R];
+  #pragma GCC unroll 4
   for (int r = 0; r < R; ++r) rows[r] = b + (j0 + static_cast<size_t>(r)) * k;
   size_t p = 0;
   for (; p + lanes <= k; p += lanes) {
     V w[R];
+    #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) w[r] = hn::LoadU(d, rows[r] + p);
+    #pragma GCC unroll 4
     for (int i = 0; i < M; ++i) {
       const V x = hn::LoadU(d, a + static_cast<size_t>(i) * lda + p);
+      #pragma GCC unroll 4
       for (int r = 0; r < R; ++r) acc[i][r] = hn::MulAdd(x, w[r], acc[i][r]);
     }
   }
+  #pragma GCC unroll 4
   for (int i = 0; i < M; ++i) {
     const float* x = a + static_cast<size_t>(i) * lda;
+    #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) {
       float s = hn::GetLane(hn::SumOfLanes(d, acc[i][r]));
       for (size_t q = p; q < k; ++q) s += x[q] * rows[r][q];
@@ -71,18 +80,25 @@ HWY_INLINE void BlockBN(D d, const float* HWY_RESTRICT a, size_t lda, const floa
   const size_t lanes = hn::Lanes(d);
   using V = hn::Vec<D>;
   V acc[M][Vn];
+  #pragma GCC unroll 4
   for (int i = 0; i < M; ++i) {
+    #pragma GCC unroll 4
     for (int v = 0; v < Vn; ++v) acc[i][v] = hn::Zero(d);
   }
   for (size_t p = 0; p < k; ++p) {
     V w[Vn];
+    #pragma GCC unroll 4
     for (int v = 0; v < Vn; ++v) w[v] = hn::LoadU(d, b + p * ldb + j0 + static_cast<size_t>(v) * lanes);
+    #pragma GCC unroll 4
     for (int i = 0; i < M; ++i) {
       const V x = hn::Set(d, a[static_cast<size_t>(i) * lda + p]);
+      #pragma GCC unroll 4
       for (int v = 0; v < Vn; ++v) acc[i][v] = hn::MulAdd(x, w[v], acc[i][v]);
     }
   }
+  #pragma GCC unroll 4
   for (int i = 0; i < M; ++i) {
+    #pragma GCC unroll 4
     for (int v = 0; v < Vn; ++v) {
       hn::StoreU(acc[i][v], d, c + static_cast<size_t>(i) * ldc + j0 + static_cast<size_t>(v) * lanes);
     }

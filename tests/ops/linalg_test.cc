@@ -378,14 +378,16 @@ TEST(OneDnnEpilogue, GemmMatchesTheReferencePlusTheFormulas) {
     bool b_transposed, a_transposed;
   };
   // Then the small-M kernels (kernels/cpu/gemv.h, M <= 4): b^T and b, k and n off the vector
-  // and 4-row multiples, cut into column chunks (>= 128 KiB of b each) or batched.
+  // and 4-row multiples, cut into column chunks (>= 128 KiB of b each) or batched; and the same
+  // kernels on row blocks for few columns (n <= 16, b^T), with M not a multiple of 4.
   for (const Case& c :
        {Case{1, 96, 200, 160, false, false}, Case{6, 8, 16, 12, false, false},
         Case{1, 40, 24, 32, true, false}, Case{1, 96, 200, 160, false, true},
         Case{6, 8, 16, 12, true, true}, Case{1, 1, 301, 250, true, false},
         Case{1, 3, 301, 250, false, false}, Case{1, 4, 37, 7, true, false},
         Case{1, 2, 5, 35, false, false}, Case{5, 2, 40, 24, true, false},
-        Case{1, 1, 4000, 10, true, false}}) {
+        Case{1, 1, 4000, 10, true, false}, Case{1, 32, 300, 10, true, false},
+        Case{3, 9, 40, 5, true, false}}) {
     SCOPED_TRACE("batch " + std::to_string(c.batch) + (c.b_transposed ? " b^T" : "") +
                  (c.a_transposed ? " a^T" : ""));
     Tensor a = Random({c.batch, c.m, c.k}, 1), b = Random({c.batch, c.k, c.n}, 2);
