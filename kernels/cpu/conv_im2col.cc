@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "kernels/cpu/onednn_internal.h"
 
@@ -57,17 +58,17 @@ Im2colConvolution::Im2colConvolution(const ops::ConvGeometry& g, const Epilogue&
 
 namespace {
 
-// dst[ow] for ow in [ow0, ow1) of one output row: 0 outside [lo, hi), else src[ow * SW] (src
-// already offset by the tap). Inline and with a constant stride, so the common strides compile
-// to tight loops (the segments are short: one output row of a small image).
+// dst[ow - ow0] for ow in [ow0, ow1) of one output row: 0 outside [lo, hi), else
+// src[ow * SW + dw] (src: the input row). Inline and with a constant stride, so the common
+// strides compile to tight loops (the segments are short: one output row of a small image).
 template <int64_t SW>
-inline void Segment(const float* __restrict src, int64_t sw, int64_t ow0, int64_t ow1, int64_t lo,
-                    int64_t hi, float* __restrict dst) {
+inline void Segment(const float* __restrict src, int64_t sw, int64_t dw, int64_t ow0, int64_t ow1,
+                    int64_t lo, int64_t hi, float* __restrict dst) {
   const int64_t stride = SW > 0 ? SW : sw;
   const int64_t a = std::clamp(lo, ow0, ow1), z = std::clamp(hi, a, ow1);
-  for (int64_t ow = ow0; ow < a; ++ow) dst[ow] = 0.f;
-  for (int64_t ow = a; ow < z; ++ow) dst[ow] = src[ow * stride];
-  for (int64_t ow = z; ow < ow1; ++ow) dst[ow] = 0.f;
+  for (int64_t ow = ow0; ow < a; ++ow) dst[ow - ow0] = 0.f;
+  for (int64_t ow = a; ow < z; ++ow) dst[ow - ow0] = src[ow * stride + dw];
+  for (int64_t ow = z; ow < ow1; ++ow) dst[ow - ow0] = 0.f;
 }
 
 }  // namespace
@@ -80,14 +81,12 @@ void Im2colConvolution::Gather(const float* x, const Block& b, float* col) const
   struct Seg {
     int64_t oh, ow0, ow1, at;  // at: column of ow0 in the patch matrix
   };
-  Seg segs[64];
-  int64_t nsegs = 0;
-  for (int64_t p = b.p0; p < b.p1 && nsegs < 64;) {
+  std::vector<Seg> segs;
+  for (int64_t p = b.p0; p < b.p1;) {
     const int64_t oh = p / OW, ow0 = p % OW, ow1 = std::min(OW, ow0 + (b.p1 - p));
-    segs[nsegs++] = {oh, ow0, ow1, p - b.p0};
+    segs.push_back({oh, ow0, ow1, p - b.p0});
     p += ow1 - ow0;
   }
-  const bool all = nsegs < 64 || segs[63].at + segs[63].ow1 - segs[63].ow0 == cols;
   for (int64_t c = 0; c < g_.c_in; ++c) {
     const float* plane = x + (b.image * g_.c_in + c) * H * W;
     for (int64_t kh = 0; kh < KH; ++kh) {
@@ -98,29 +97,20 @@ void Im2colConvolution::Gather(const float* x, const Block& b, float* col) const
         const int64_t dw = kw * g_.dilation[1] - g_.pad_begin[1];
         const int64_t lo = std::clamp<int64_t>(CeilDiv(std::max<int64_t>(0, -dw), sw), 0, OW);
         const int64_t hi = std::clamp<int64_t>(W - dw > 0 ? CeilDiv(W - dw, sw) : 0, lo, OW);
-        auto segment = [&](const Seg& sg) {
-          float* dst = row + sg.at - sg.ow0;  // dst[ow] is output column ow
+        for (const Seg& sg : segs) {
+          float* dst = row + sg.at;  // output column sg.ow0
           const int64_t ih = sg.oh * sh + dh;
           if (ih < 0 || ih >= H) {
-            std::fill(dst + sg.ow0, dst + sg.ow1, 0.f);
-            return;
+            std::fill(dst, dst + (sg.ow1 - sg.ow0), 0.f);
+            continue;
           }
-          const float* src = plane + ih * W + dw;
+          const float* src = plane + ih * W;
           if (sw == 1) {
-            Segment<1>(src, sw, sg.ow0, sg.ow1, lo, hi, dst);
+            Segment<1>(src, sw, dw, sg.ow0, sg.ow1, lo, hi, dst);
           } else if (sw == 2) {
-            Segment<2>(src, sw, sg.ow0, sg.ow1, lo, hi, dst);
+            Segment<2>(src, sw, dw, sg.ow0, sg.ow1, lo, hi, dst);
           } else {
-            Segment<0>(src, sw, sg.ow0, sg.ow1, lo, hi, dst);
-          }
-        };
-        for (int64_t i = 0; i < nsegs; ++i) segment(segs[i]);
-        if (!all) {
-          // Blocks of more than 64 output rows: the rest, computed on the way.
-          for (int64_t p = segs[63].at + segs[63].ow1 - segs[63].ow0 + b.p0; p < b.p1;) {
-            const int64_t oh = p / OW, ow0 = p % OW, ow1 = std::min(OW, ow0 + (b.p1 - p));
-            segment({oh, ow0, ow1, p - b.p0});
-            p += ow1 - ow0;
+            Segment<0>(src, sw, dw, sg.ow0, sg.ow1, lo, hi, dst);
           }
         }
       }
