@@ -15,6 +15,8 @@ Trainer::Trainer(Graph model, TrainerOptions options) : options_(std::move(optio
     options_.schedule = ConstantLr(options_.lr > 0 ? options_.lr : options_.training.optimizer.lr);
   }
   training_ = BuildTrainingGraph(std::move(model), options_.training);
+  // Passes see a training compile (fold_conv_bn, say, leaves batch_norm alone).
+  options_.session.pass_options.training = true;
   session_ = std::make_unique<Session>(training_.graph, options_.session);
   // The session holds the weights now; the structure is all the trainer keeps.
   for (NodeId id : training_.graph.node_ids()) {
