@@ -47,6 +47,15 @@ def load(path: str) -> tuple["Graph", dict[str, str]]:
     """Loads a .bronze file: (Graph, metadata dict). Raises FormatError."""
 
 
+def save_checkpoint(path: str, tensors: Mapping[str, npt.ArrayLike], step: int,
+                    metadata: Mapping[str, str] = ...) -> None:
+    """Writes a checkpoint file atomically (temp file, fsync, rename). Raises IOError."""
+
+
+def load_checkpoint(path: str) -> tuple[dict[str, np.ndarray], int, dict[str, str]]:
+    """Reads a checkpoint: (tensors dict, step, metadata dict). Raises FormatError."""
+
+
 class Value:
     """An output of a graph node: (node id, output index). Made by Graph methods only."""
 
@@ -127,6 +136,8 @@ class Trainer:
                  clip_value: float = 0.0, clip_norm: float = 0.0, threads: int = 0) -> None: ...
     def step(self, batch: Mapping[str, npt.ArrayLike]) -> dict[str, np.ndarray]: ...
     def parameter(self, name: str, /) -> np.ndarray: ...
+    def state(self) -> dict[str, np.ndarray]: ...
+    def restore(self, state: Mapping[str, npt.ArrayLike], step: int) -> None: ...
     @property
     def parameters(self) -> list[str]: ...
     @property

@@ -46,6 +46,18 @@ class _Head:
     prefix: str
 
 
+def _renamed(state: dict, mapping: dict) -> dict:
+    """``state`` with every key ``old`` or ``old/...`` (a weight and its optimizer state) renamed
+    to ``mapping[old]``; other keys kept."""
+    out = {}
+    for key, value in state.items():
+        weight = key
+        while weight not in mapping and "/" in weight:
+            weight = weight.rsplit("/", 1)[0]
+        out[mapping[weight] + key[len(weight):] if weight in mapping else key] = value
+    return out
+
+
 def _batch_slices(n: int, batch_size: int):
     for start in range(0, n, batch_size):
         yield start, min(start + batch_size, n)
@@ -98,6 +110,7 @@ class TrainingMixin:
         self._threads = int(threads)
         self._trainer = None
         self._trainer_key = None
+        self._pending_restore = None  # (state, step) from load_checkpoint, for the next Trainer
         self._eval_sessions: dict = {}
         self.stop_training = False
 
@@ -260,6 +273,46 @@ class TrainingMixin:
         with np.load(os.fspath(path), allow_pickle=False) as data:
             self.set_weights({k: data[k] for k in data.files})
 
+    def save_checkpoint(self, path: str) -> None:
+        """Writes a training checkpoint: every parameter and state array, the optimizer's state
+        (moments, counters) and the step counter, atomically (temp file, fsync, rename), in
+        bronze's checkpoint format (docs/format.md). After ``load_checkpoint`` on a model built
+        and compiled the same way, ``fit`` continues bitwise-identically to an uninterrupted run
+        fed the same batches (``shuffle=False``). Before any ``fit`` it holds the weights only, at
+        step 0."""
+        self._require_compiled("save_checkpoint")
+        if self._trainer is not None:
+            self._sync_from_trainer()
+            state, step = self._trainer.state(), int(self._trainer.steps)
+        elif self._pending_restore is not None:
+            state, step = self._pending_restore
+        else:
+            state, step = dict(self.get_weights()), 0
+        order = "\n".join(n for n, _, _ in self._slots())
+        _bronze.save_checkpoint(os.fspath(path), state, step,
+                                {"kind": "bronze.fit_checkpoint", "bronze.weight_order": order})
+
+    def load_checkpoint(self, path: str) -> int:
+        """Reads a checkpoint written by ``save_checkpoint``: sets the weights now and hands the
+        optimizer state and step to the next training step. Returns the step counter. Raises
+        ValueError when the checkpoint does not hold every weight of this model."""
+        self._require_compiled("load_checkpoint")
+        state, step, metadata = _bronze.load_checkpoint(os.fspath(path))
+        names = [n for n, _, _ in self._slots()]
+        saved = [n for n in metadata.get("bronze.weight_order", "").split("\n") if n]
+        if any(n not in state for n in names) and len(saved) == len(names):
+            # The same architecture built again in this process gets other layer names
+            # ("linear_3"): weights (and their optimizer state, "<weight>/exp_avg") map by
+            # position, as Keras maps by layer order.
+            state = _renamed(state, dict(zip(saved, names)))
+        missing = [n for n in names if n not in state]
+        if missing:
+            raise ValueError(f"load_checkpoint: {path} lacks the weights {missing}")
+        self.set_weights({n: state[n] for n in names})
+        self._trainer = None
+        self._pending_restore = (state, int(step))
+        return int(step)
+
     def _sync_from_trainer(self) -> None:
         """Copies the Trainer's parameters and state into the layers after steps ran."""
         if self._trainer is None or not getattr(self, "_trainer_dirty", False):
@@ -298,6 +351,10 @@ class TrainingMixin:
             self._trainer_key = key
             self._trainer_version = weights_version()
             self._trainer_dirty = False
+            if self._pending_restore is not None:
+                state, step = self._pending_restore
+                self._trainer.restore(state, step)
+                self._pending_restore = None
         return self._trainer
 
     def fit(self, x=None, y=None, batch_size: int = 32, epochs: int = 1, verbose: int = 1,

@@ -301,6 +301,31 @@ PYBIND11_MODULE(_bronze, m) {
     return py::make_tuple(std::make_unique<PyGraph>(model.graph()), metadata);
   }, py::arg("path"), "Loads a .bronze file: (Graph, metadata dict). Raises FormatError.");
 
+  m.def("save_checkpoint",
+        [](const std::string& path, const py::dict& tensors, int64_t step,
+           const std::map<std::string, std::string>& metadata) {
+          Checkpoint c;
+          for (auto& [name, value] : TensorsFromDict(tensors)) c.tensors[name] = value.Clone();
+          c.step = step;
+          c.metadata.insert(metadata.begin(), metadata.end());
+          py::gil_scoped_release release;
+          SaveCheckpoint(path, c);
+        },
+        py::arg("path"), py::arg("tensors"), py::arg("step"),
+        py::arg("metadata") = std::map<std::string, std::string>{},
+        "Writes a checkpoint file atomically (temp file, fsync, rename). Raises IOError.");
+  m.def("load_checkpoint", [](const std::string& path) {
+    Checkpoint c;
+    {
+      py::gil_scoped_release release;
+      c = LoadCheckpoint(path);
+    }
+    NamedTensors tensors(c.tensors.begin(), c.tensors.end());
+    py::dict metadata;
+    for (const auto& [k, v] : c.metadata) metadata[py::str(k)] = v;
+    return py::make_tuple(DictFromTensors(tensors), c.step, metadata);
+  }, py::arg("path"), "Reads a checkpoint: (tensors dict, step, metadata dict). Raises FormatError.");
+
   py::class_<Session>(m, "Session")
       .def(py::init([](const PyGraph& g, int threads, const std::string& pipeline,
                        const std::string& pass_options, const std::string& backend,
@@ -373,6 +398,14 @@ PYBIND11_MODULE(_bronze, m) {
       .def("parameter", [](const Trainer& t, const std::string& name) {
         return ArrayFromTensor(t.parameter(name).Clone());
       })
+      .def("state", [](const Trainer& t) { return DictFromTensors(t.State()); },
+           "Every parameter and state tensor (optimizer moments, running statistics) by name.")
+      .def("restore",
+           [](Trainer& t, const py::dict& state, int64_t step) {
+             t.Restore(TensorsFromDict(state), step);
+           },
+           py::arg("state"), py::arg("step"),
+           "Puts back what state() returned and the step counter.")
       .def_property_readonly("parameters", &Trainer::parameters)
       .def_property_readonly("steps", &Trainer::step)
       .def_property_readonly("learning_rate", &Trainer::learning_rate)

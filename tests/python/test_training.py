@@ -210,3 +210,60 @@ def test_a_zero_loss_weight_leaves_that_output_untrained_and_metric_strings_work
     h = model.fit(x, [y, y], batch_size=20, epochs=1, verbose=0)
     np.testing.assert_array_equal(b.weight, b0)
     assert {"output_0_accuracy", "output_1_accuracy"} <= set(h.history)
+
+
+def test_a_checkpoint_resumes_adam_training_bitwise(tmp_path):
+    # Adam (moments and step count in the checkpoint) and batch norm (running statistics).
+    x, y = blobs(n=48)
+
+    def build():
+        bz.seed(11)
+        x_in = L.Placeholder((None, 8))
+        h = L.ReLU()(L.BatchNorm1d()(L.Linear(16)(x_in)))
+        model = bz.Model(inputs=x_in, outputs=L.Linear(3)(h))
+        model.compile(optimizer=bz.optim.Adam(lr=0.01), loss="cross_entropy")
+        return model
+
+    straight = build()
+    straight.fit(x, y, batch_size=16, epochs=4, shuffle=False, verbose=0)
+
+    first = build()
+    first.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    path = tmp_path / "fit.ckpt"
+    first.save_checkpoint(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["fit.ckpt"]  # no temp file left behind
+
+    def values(model):  # rebuilt layers get new names ("linear_3"): compare in order
+        return list(model.get_weights().values())
+
+    resumed = build()  # fresh weights and optimizer state, other layer names
+    assert list(resumed.get_weights()) != list(first.get_weights())
+    assert resumed.load_checkpoint(path) == 6  # 3 steps per epoch
+    for a, b in zip(values(resumed), values(first)):  # weights are set at once
+        np.testing.assert_array_equal(a, b)
+    resumed.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    assert resumed._trainer.steps == straight._trainer.steps == 12
+    for a, b in zip(values(resumed), values(straight)):
+        np.testing.assert_array_equal(a, b)
+
+    # Without the optimizer state (weights only), Adam restarts and the run differs.
+    weights_only = build()
+    weights_only.set_weights(dict(zip(weights_only.get_weights(), values(first))))
+    weights_only.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    assert any(not np.array_equal(a, b) for a, b in zip(values(weights_only), values(straight)))
+
+
+def test_checkpoint_errors_name_the_problem(tmp_path):
+    x, y = blobs(n=16)
+    small = mlp(hidden=4)
+    small.compile(optimizer="sgd", loss="cross_entropy")
+    small.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    path = tmp_path / "small.ckpt"
+    small.save_checkpoint(path)
+    other = bz.Model(inputs=(p := L.Placeholder((None, 8))), outputs=L.Linear(3)(p))
+    other.compile(optimizer="sgd", loss="cross_entropy")
+    with pytest.raises(ValueError, match="lacks the weights"):
+        other.load_checkpoint(path)
+    (tmp_path / "junk.ckpt").write_bytes(b"not a checkpoint")
+    with pytest.raises(bz.errors.FormatError):
+        small.load_checkpoint(tmp_path / "junk.ckpt")
