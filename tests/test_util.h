@@ -1,5 +1,5 @@
 // Shared test helpers: expecting a bronze error of a given type whose message contains given
-// substrings, and a scratch directory private to the running test.
+// substrings, a scratch directory private to the running test, and random f32 tensors.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <initializer_list>
+#include <random>
 #include <string>
 
 #include "bronze/bronze.h"
@@ -34,6 +35,14 @@ std::string ExpectError(const std::function<void()>& fn, std::initializer_list<s
   }
   ADD_FAILURE() << "did not throw";
   return {};
+}
+
+// A tensor of `dims` with normal(0, scale) f32 values drawn from `rng`.
+inline Tensor RandomF32(Dims dims, std::mt19937_64& rng, double scale) {
+  Tensor t = Tensor::Empty(DType::kF32, std::move(dims));
+  std::normal_distribution<float> normal(0.0f, static_cast<float>(scale));
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = normal(rng);
+  return t;
 }
 
 // An empty directory that belongs to the running test alone, removed with its contents when the

@@ -12,12 +12,7 @@
 namespace bronze {
 namespace {
 
-Tensor RandomF32(Dims dims, std::mt19937_64& rng, double scale) {
-  Tensor t = Tensor::Empty(DType::kF32, dims);
-  std::normal_distribution<float> normal(0.0f, static_cast<float>(scale));
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = normal(rng);
-  return t;
-}
+using testing::RandomF32;
 
 // x (N, 8) -> matmul 16 + bias -> gelu -> h + 0.5 * tanh(h) -> linear 1; loss = mse(y, t).
 Graph Model() {

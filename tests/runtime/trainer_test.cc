@@ -14,13 +14,6 @@
 namespace bronze::testing {
 namespace {
 
-Tensor RandomF32(Dims dims, std::mt19937_64& rng, double scale) {
-  Tensor t = Tensor::Empty(DType::kF32, dims);
-  std::normal_distribution<float> normal(0.0f, static_cast<float>(scale));
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = normal(rng);
-  return t;
-}
-
 // x (N, 8) -> linear 32 -> relu -> [dropout] -> linear 32 -> relu -> linear 1; loss = mse(y, t).
 Graph Mlp(uint64_t seed, double dropout_p) {
   std::mt19937_64 rng(seed);

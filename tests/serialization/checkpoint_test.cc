@@ -19,13 +19,6 @@
 namespace bronze::testing {
 namespace {
 
-Tensor RandomF32(Dims dims, std::mt19937_64& rng, double scale) {
-  Tensor t = Tensor::Empty(DType::kF32, dims);
-  std::normal_distribution<float> normal(0.0f, static_cast<float>(scale));
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = normal(rng);
-  return t;
-}
-
 // x (N, 6) -> linear 16 -> relu -> dropout -> linear 1; loss = mse. Dropout makes the step
 // counter state matter; Adam makes the moments matter.
 Graph Model1() {
