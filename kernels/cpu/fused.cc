@@ -15,6 +15,7 @@
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 #include "hwy/aligned_allocator.h"
+#include "hwy/cache_control.h"
 
 #include <algorithm>
 #include <cstring>
@@ -205,6 +206,29 @@ void RunFusedChunk(const FusedPlan& plan, const void* const* in, void* const* ou
       default: return scratch.get() + static_cast<size_t>(reg.slot) * tile_bytes;
     }
   };
+  // Prefetch targets (plan.prefetch): each input stream's next tile, to be read; each output
+  // stream's current tile, to be written (so its lines are owned before the last step stores).
+  // Each tile step issues its share of the lines, so the loads overlap the steps' work.
+  struct Ahead {
+    uint8_t* base;
+    size_t es;
+    bool write;
+  };
+  std::vector<Ahead> ahead;
+  if (plan.prefetch) {
+    for (const FusedReg& reg : plan.regs) {
+      if (reg.kind != FusedRegKind::kStream) continue;
+      const size_t es = reg.dtype == DType::kBool ? 1 : 4;
+      if (reg.input >= 0) {
+        ahead.push_back({const_cast<uint8_t*>(static_cast<const uint8_t*>(in[reg.input])), es,
+                         false});
+      } else {
+        ahead.push_back({static_cast<uint8_t*>(out[reg.output]), es, true});
+      }
+    }
+  }
+  const int64_t steps = std::max<int64_t>(1, static_cast<int64_t>(plan.tile_steps.size()));
+  const int64_t share = (plan.tile + steps - 1) / steps;  // elements per step
   const void* p[3];
   for (const FusedStep& s : plan.scalar_steps) {
     for (int k = 0; k < s.nargs; ++k) p[k] = ptr(s.args[k], 0);
@@ -217,7 +241,25 @@ void RunFusedChunk(const FusedPlan& plan, const void* const* in, void* const* ou
       Gather(reg.gather, static_cast<const uint8_t*>(in[reg.input]),
              reg.dtype == DType::kBool ? 1 : 4, static_cast<uint8_t*>(ptr(r, b)), b, n);
     }
+    const bool full = n == plan.tile && b + 2 * plan.tile <= end;  // this and the next tile
+    int64_t e0 = 0;
     for (const FusedStep& s : plan.tile_steps) {
+      if (full) {
+        const int64_t e1 = std::min(e0 + share, plan.tile);
+        for (const Ahead& a : ahead) {
+          const size_t first = static_cast<size_t>(a.write ? b : b + plan.tile);
+          for (size_t byte = (first + static_cast<size_t>(e0)) * a.es,
+                      stop = (first + static_cast<size_t>(e1)) * a.es;
+               byte < stop; byte += 64) {
+            if (a.write) {
+              __builtin_prefetch(a.base + byte, 1, 3);
+            } else {
+              hwy::Prefetch(a.base + byte);
+            }
+          }
+        }
+        e0 = e1;
+      }
       for (int k = 0; k < s.nargs; ++k) p[k] = ptr(s.args[k], b);
       RunStep(s, p, ptr(s.out, b), static_cast<size_t>(n));
     }
@@ -246,6 +288,9 @@ HWY_EXPORT(RunFusedChunk);
 constexpr int64_t kTile = 1024;
 // Tiles per parallel chunk (a chunk's boundaries depend only on the size).
 constexpr int64_t kTilesPerChunk = 16;
+// Programs whose streams (inputs and outputs of the full shape) hold this many bytes in all
+// prefetch them (RunFusedChunk); smaller ones mostly stay in the caches.
+constexpr int64_t kPrefetchBytes = int64_t{4} << 20;
 
 // The opcode of one instruction on these operand dtypes, or false when the executor lacks it.
 bool Opcode(const FusedInstr& in, const std::vector<DType>& args, FusedStep* s) {
@@ -468,6 +513,14 @@ bool MakePlan(const KernelSignature& sig, FusedPlan* plan) {
     }
   }
   for (const FusedRef& o : prog.outputs) plan->outputs.push_back(reg_of(o));
+  // Streams beyond the caches are prefetched (bench_fused_chain, W1, 8 ops over 16M f32 on 2
+  // threads, fused kernel / memcpy: 0.43 without, 0.62 with; writing the output with
+  // non-temporal stores instead, from a slot, measured 0.52).
+  int64_t stream_bytes = 0;
+  for (const FusedReg& r : plan->regs) {
+    if (r.kind == FusedRegKind::kStream) stream_bytes += numel * (r.dtype == DType::kBool ? 1 : 4);
+  }
+  plan->prefetch = stream_bytes >= kPrefetchBytes;
   return true;
 }
 

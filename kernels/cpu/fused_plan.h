@@ -65,6 +65,10 @@ struct FusedPlan {
   int num_slots = 0;
   int num_scalars = 0;
   std::vector<int> outputs;  // register of each node output
+  // Streams too large for the caches: while the steps of one tile run, the executor prefetches
+  // the next tile of each input stream and this tile of each output stream, spread over the
+  // steps. Without it the first step waits on memory while the others leave it idle.
+  bool prefetch = false;
 };
 
 }  // namespace bronze::cpu

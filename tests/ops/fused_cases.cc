@@ -1,8 +1,8 @@
 // Test cases of the fused family (graph/ops/fused.cc, ids 1000-1099): fused_elementwise
 // programs run by the tiled cpu executor against the op-by-op reference kernel, over a per-row
 // bias, a per-column factor, scalars, scalar-only instructions, bool intermediates, two outputs,
-// many tiles at two threads, empty and integer (op-by-op fallback) inputs; error cases for
-// malformed programs and shapes; the frozen id.
+// many tiles at two threads, streams large enough to be prefetched, empty and integer (op-by-op
+// fallback) inputs; error cases for malformed programs and shapes; the frozen id.
 #include "tests/ops/op_cases.h"
 
 namespace bronze::testing {
@@ -35,6 +35,12 @@ BRONZE_OP_CASES(fused) {
   add("large odd size, backward ops", {F32({100003}), Uniform(DType::kF32, {100003}, 0.1, 0.9)},
       "t0 = sigmoid_grad(in0, in1); t1 = relu_grad(t0, in1); t2 = silu_grad(t1, in0); "
       "t3 = gelu_grad(t2, in1) {approximate = 'none'}; return t3");
+  // 4 MiB of streams or more: the executor prefetches (kernels/cpu/fused.cc, kPrefetchBytes);
+  // a gathered row factor, a bool output and a partial last tile besides.
+  add("streams past the prefetch size, bool output",
+      {F32({3, 200003}), F32({200003}), F32({3, 200003})},
+      "t0 = mul(in0, in1); t1 = add(t0, in2); t2 = greater(t1, in0); t3 = tanh(t1); "
+      "return t3, t2");
   add("erf, sin, cos, log, div, pow", {Uniform(DType::kF32, {777}, 0.5, 2.0)},
       "t0 = erf(in0); t1 = sin(in0); t2 = cos(t1); t3 = log(in0); t4 = div(t2, t3); "
       "t5 = pow(in0, t0); t6 = maximum(t4, t5); t7 = minimum(t6, in0); return t7",
