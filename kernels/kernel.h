@@ -26,6 +26,11 @@ struct KernelSignature {
   std::span<const TensorType> inputs;
   std::span<const TensorType> outputs;
   Device device;
+  // Bit i: input i is a parameter that no node of the plan writes (runtime/plan.cc), so a
+  // kernel may keep a transformed copy of it (packed GEMM weights) while it is handed the same
+  // storage. Inputs past 63 are never marked.
+  uint64_t constant_inputs = 0;
+  bool IsConstantInput(size_t i) const { return i < 64 && ((constant_inputs >> i) & 1) != 0; }
 };
 
 // Per-run execution state handed to kernels (grows: CUDA stream, workspace). Kernels run inside

@@ -43,6 +43,14 @@ Plan::Plan(const Graph& graph, SymbolBindings bindings, const PlanOptions& optio
     if (op == "parameter" || op == "state" || op == "constant") state_slots_.emplace_back(slot_of({id, 0}), id);
   }
 
+  // Parameters some node updates in place (optimizer steps): never constant for a kernel.
+  std::vector<char> written(graph_.id_bound(), 0);
+  for (NodeId id : order) {
+    const Node& n = graph_.node(id);
+    for (const auto& [out, in] : InplacePairs(n)) {
+      written[static_cast<size_t>(n.inputs[static_cast<size_t>(in)].node)] = 1;
+    }
+  }
   const KernelRegistry& kernels = KernelRegistry::Global();
   for (NodeId id : order) {
     const Node& n = graph_.node(id);
@@ -52,7 +60,13 @@ Plan::Plan(const Graph& graph, SymbolBindings bindings, const PlanOptions& optio
     step.describe = n.Describe();
     step.location = n.location;
     std::vector<TensorType> in_types;
+    uint64_t constant_inputs = 0;
     for (const Value& v : n.inputs) {
+      const size_t k = in_types.size();
+      if (k < 64 && graph_.node(v.node).op->name == "parameter" &&
+          !written[static_cast<size_t>(v.node)]) {
+        constant_inputs |= uint64_t{1} << k;
+      }
       step.inputs.push_back(slot_of(v));
       in_types.push_back(graph_.type(v));
     }
@@ -71,7 +85,8 @@ Plan::Plan(const Graph& graph, SymbolBindings bindings, const PlanOptions& optio
           n.location);
     }
     try {
-      step.kernel = entry->factory(KernelSignature{n.op->name, n.attrs, in_types, n.outputs, options.device});
+      step.kernel = entry->factory(
+          KernelSignature{n.op->name, n.attrs, in_types, n.outputs, options.device, constant_inputs});
     } catch (const Error& e) {
       RethrowWithContext(e, n.Describe() + ": ", n.location);
     }

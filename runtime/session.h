@@ -70,9 +70,11 @@ class Session {
   int threads() const { return threads_; }
 
   // The current value of a parameter or state node (shared with the session: a training step
-  // updates it in place; Clone() to keep a snapshot).
+  // updates it in place; Clone() to keep a snapshot). Do not write into it: kernels may keep a
+  // packed copy of a weight no node updates (docs/runtime.md); change it with set_parameter.
   Tensor parameter(const std::string& name) const;
-  // Replaces a parameter's or state's value; dtype and shape must match. Not safe during a Run.
+  // Replaces a parameter's or state's value with a copy in new storage (packed copies of the
+  // old value are rebuilt on the next run); dtype and shape must match. Not safe during a Run.
   void set_parameter(const std::string& name, const Tensor& value);
 
   // The plan for these inputs (compiling it when new); checks the inputs like Run.

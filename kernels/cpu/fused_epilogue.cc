@@ -41,7 +41,8 @@ class GemmEpilogueKernel final : public Kernel {
   void Run(std::span<const Tensor> in, std::span<Tensor> out, ExecContext& ctx) const override {
     const float* bias = epilogue_.bias ? in[2].data<float>() : nullptr;
     const float* res = epilogue_.residual ? in.back().data<float>() : nullptr;
-    gemm_.Run(ctx, in[0].data<float>(), in[1].data<float>(), bias, res, out[0].data<float>());
+    gemm_.Run(ctx, in[0].data<float>(), in[1].data<float>(), bias, res, out[0].data<float>(),
+              &in[1]);
   }
 
  private:
@@ -72,6 +73,7 @@ std::unique_ptr<Kernel> MakeLinearFused(const KernelSignature& sig) {
   s.k = w[1];
   s.m = s.n == 0 ? 0 : NumElements(y) / s.n;
   s.b_transposed = true;
+  s.constant_b = sig.IsConstantInput(1);
   return std::make_unique<GemmEpilogueKernel>(s, EpilogueOf(sig.attrs));
 }
 
@@ -86,6 +88,7 @@ std::unique_ptr<Kernel> MakeMatmulFused(const KernelSignature& sig) {
   s.m = s.k == 0 ? NumElements(sig.outputs[0].shape.static_dims()) / std::max<int64_t>(s.n, 1)
                  : NumElements(a) / s.k;
   s.b_transposed = tb;
+  s.constant_b = sig.IsConstantInput(1);
   return std::make_unique<GemmEpilogueKernel>(s, EpilogueOf(sig.attrs));
 }
 

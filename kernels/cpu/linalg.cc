@@ -70,7 +70,7 @@ class GemmKernel final : public Kernel {
       : bias_(bias), gemm_(shape, onednn::Epilogue{bias}) {}
   void Run(std::span<const Tensor> in, std::span<Tensor> out, ExecContext& ctx) const override {
     gemm_.Run(ctx, in[0].data<float>(), in[1].data<float>(), bias_ ? in[2].data<float>() : nullptr,
-              nullptr, out[0].data<float>());
+              nullptr, out[0].data<float>(), &in[1]);
   }
 
  private:
@@ -78,10 +78,17 @@ class GemmKernel final : public Kernel {
   onednn::Gemm gemm_;
 };
 
+// The shape with b marked constant when the plan says input 1 is (packed once, onednn.h).
+onednn::GemmShape ConstantB(onednn::GemmShape s, const KernelSignature& sig) {
+  s.constant_b = sig.IsConstantInput(1);
+  return s;
+}
+
 std::unique_ptr<Kernel> MakeMatmul(const KernelSignature& sig) {
   return std::make_unique<GemmKernel>(
-      MatmulShape(sig.inputs[0].shape.static_dims(), sig.inputs[1].shape.static_dims(),
-                  ops::MatmulTransposed(sig.attrs, 0), ops::MatmulTransposed(sig.attrs, 1)),
+      ConstantB(MatmulShape(sig.inputs[0].shape.static_dims(), sig.inputs[1].shape.static_dims(),
+                            ops::MatmulTransposed(sig.attrs, 0), ops::MatmulTransposed(sig.attrs, 1)),
+                sig),
       false);
 }
 
@@ -94,7 +101,7 @@ std::unique_ptr<Kernel> MakeLinear(const KernelSignature& sig) {
   s.k = w[1];
   s.m = s.n == 0 ? 0 : NumElements(y) / s.n;
   s.b_transposed = true;
-  return std::make_unique<GemmKernel>(s, sig.inputs.size() == 3);
+  return std::make_unique<GemmKernel>(ConstantB(s, sig), sig.inputs.size() == 3);
 }
 
 class ConvKernel final : public Kernel {

@@ -12,7 +12,8 @@
 // fusion passes ask for: bias, an activation and a residual add, as oneDNN post-ops. (A GEMM
 // with at most a bias runs its blocks through dnnl_sgemm instead of a matmul primitive: the
 // same oneDNN kernels without a primitive's per-call cost, and faster than the primitive's
-// brgemm path for small M; a GEMM of at most 4 rows runs Highway kernels instead,
+// brgemm path for small M, unless b is a constant weight, packed once; a GEMM of at most 4
+// rows runs Highway kernels instead,
 // kernels/cpu/gemv.h, and some convolutions run as im2col + GEMM, kernels/cpu/conv_im2col.h.)
 // All tensors are f32, dense and row-major (NCHW for convolutions).
 #pragma once
@@ -57,6 +58,11 @@ struct GemmShape {
   bool a_transposed = false;
   bool b_transposed = false;
   bool bias_per_row = false;
+  // b is a weight the plan never writes (KernelSignature::constant_inputs): a single product
+  // of more than kGemvMaxRows rows then packs b once into the layout its primitives prefer
+  // (oneDNN's blocked weights, as ONNX Runtime prepacks its initializers) and reuses the
+  // packed copy while Run is handed the same storage (see Run's `constant_b`).
+  bool constant_b = false;
 };
 
 class Gemm {
@@ -66,9 +72,13 @@ class Gemm {
   Gemm(const Gemm&) = delete;
   Gemm& operator=(const Gemm&) = delete;
 
-  // `bias` / `residual` may be null when the epilogue has none.
+  // `bias` / `residual` may be null when the epilogue has none. `constant_b`: the tensor b
+  // points into, for a shape with constant_b; the packed copy is rebuilt when its storage is
+  // another one (Session::set_parameter), never when the same storage is written in place.
   void Run(const ExecContext& ctx, const float* a, const float* b, const float* bias,
-           const float* residual, float* c) const;
+           const float* residual, float* c, const Tensor* constant_b = nullptr) const;
+  // Whether this GEMM packs b (shape.constant_b and a shape that gains from it).
+  bool packs_b() const;
   // Number of independent chunks the work is cut into (fixed by the shape).
   int64_t chunks() const;
 
