@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/cpu/gemv.h"
 #include "kernels/cpu/onednn_internal.h"
 
 namespace bronze::onednn {
@@ -56,63 +57,44 @@ Im2colConvolution::Im2colConvolution(const ops::ConvGeometry& g, const Epilogue&
   }
 }
 
-namespace {
-
-// dst[ow - ow0] for ow in [ow0, ow1) of one output row: 0 outside [lo, hi), else
-// src[ow * SW + dw] (src: the input row). Inline and with a constant stride, so the common
-// strides compile to tight loops (the segments are short: one output row of a small image).
-template <int64_t SW>
-inline void Segment(const float* __restrict src, int64_t sw, int64_t dw, int64_t ow0, int64_t ow1,
-                    int64_t lo, int64_t hi, float* __restrict dst) {
-  const int64_t stride = SW > 0 ? SW : sw;
-  const int64_t a = std::clamp(lo, ow0, ow1), z = std::clamp(hi, a, ow1);
-  for (int64_t ow = ow0; ow < a; ++ow) dst[ow - ow0] = 0.f;
-  for (int64_t ow = a; ow < z; ++ow) dst[ow - ow0] = src[ow * stride + dw];
-  for (int64_t ow = z; ow < ow1; ++ow) dst[ow - ow0] = 0.f;
-}
-
-}  // namespace
-
 void Im2colConvolution::Gather(const float* x, const Block& b, float* col) const {
   const int64_t H = g_.in[0], W = g_.in[1], OW = g_.out[1];
   const int64_t KH = g_.kernel[0], KW = g_.kernel[1], sh = g_.stride[0], sw = g_.stride[1];
   const int64_t cols = b.p1 - b.p0;
+  const float* x_end = x + g_.n * g_.c_in * H * W;
   // The block's output pixels as output row segments [ow0, ow1) of row oh.
-  struct Seg {
-    int64_t oh, ow0, ow1, at;  // at: column of ow0 in the patch matrix
-  };
-  std::vector<Seg> segs;
-  for (int64_t p = b.p0; p < b.p1;) {
-    const int64_t oh = p / OW, ow0 = p % OW, ow1 = std::min(OW, ow0 + (b.p1 - p));
-    segs.push_back({oh, ow0, ow1, p - b.p0});
-    p += ow1 - ow0;
+  // The segments' input rows for kernel row kh are in segs[kh * per_kh ...].
+  std::vector<cpu::Im2colSegment> segs;
+  for (int64_t kh = 0; kh < KH; ++kh) {
+    const int64_t dh = kh * g_.dilation[0] - g_.pad_begin[0];
+    for (int64_t p = b.p0; p < b.p1;) {
+      const int64_t oh = p / OW, ow0 = p % OW, ow1 = std::min(OW, ow0 + (b.p1 - p));
+      segs.push_back({oh * sh + dh, ow0, ow1, p - b.p0});
+      p += ow1 - ow0;
+    }
   }
+  const size_t per_kh = segs.size() / static_cast<size_t>(KH);
+  // Per kernel column kw: its input column offset dw, and the output columns [lo, hi) that read
+  // inside the input row (the others read padding).
+  struct Tap {
+    int64_t dw, lo, hi;
+  };
+  std::vector<Tap> taps;
+  for (int64_t kw = 0; kw < KW; ++kw) {
+    const int64_t dw = kw * g_.dilation[1] - g_.pad_begin[1];
+    const int64_t lo = std::clamp<int64_t>(CeilDiv(std::max<int64_t>(0, -dw), sw), 0, OW);
+    const int64_t hi = std::clamp<int64_t>(W - dw > 0 ? CeilDiv(W - dw, sw) : 0, lo, OW);
+    taps.push_back({dw, lo, hi});
+  }
+  // Channel by channel, so each input plane stays in L1 for all its kernel taps.
   for (int64_t c = 0; c < g_.c_in; ++c) {
     const float* plane = x + (b.image * g_.c_in + c) * H * W;
     for (int64_t kh = 0; kh < KH; ++kh) {
-      const int64_t dh = kh * g_.dilation[0] - g_.pad_begin[0];
+      const cpu::Im2colSegment* row_segs = segs.data() + static_cast<size_t>(kh) * per_kh;
       for (int64_t kw = 0; kw < KW; ++kw) {
-        float* row = col + ((c * KH + kh) * KW + kw) * cols;
-        // Output columns [lo, hi) read inside the input row; the others read padding.
-        const int64_t dw = kw * g_.dilation[1] - g_.pad_begin[1];
-        const int64_t lo = std::clamp<int64_t>(CeilDiv(std::max<int64_t>(0, -dw), sw), 0, OW);
-        const int64_t hi = std::clamp<int64_t>(W - dw > 0 ? CeilDiv(W - dw, sw) : 0, lo, OW);
-        for (const Seg& sg : segs) {
-          float* dst = row + sg.at;  // output column sg.ow0
-          const int64_t ih = sg.oh * sh + dh;
-          if (ih < 0 || ih >= H) {
-            std::fill(dst, dst + (sg.ow1 - sg.ow0), 0.f);
-            continue;
-          }
-          const float* src = plane + ih * W;
-          if (sw == 1) {
-            Segment<1>(src, sw, dw, sg.ow0, sg.ow1, lo, hi, dst);
-          } else if (sw == 2) {
-            Segment<2>(src, sw, dw, sg.ow0, sg.ow1, lo, hi, dst);
-          } else {
-            Segment<0>(src, sw, dw, sg.ow0, sg.ow1, lo, hi, dst);
-          }
-        }
+        const Tap& t = taps[static_cast<size_t>(kw)];
+        cpu::Im2colRow(x, x_end, plane, H, W, sw, t.dw, t.lo, t.hi, row_segs, per_kh,
+                       col + ((c * KH + kh) * KW + kw) * cols);
       }
     }
   }

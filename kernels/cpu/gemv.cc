@@ -3,6 +3,8 @@
 // over them are fully unrolled: GCC at -O2 would otherwise keep the arrays on the stack).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/cpu/gemv.cc"
+#include <algorithm>
+
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 
@@ -150,24 +152,48 @@ void BiasReluRowImpl(float* y, int64_t n, float row_bias, const float* col_bias,
   for (; j < count; ++j) BiasReluSpan(d1, y, j, row_bias, col_bias, before, after, relu);
 }
 
-void StridedCopyImpl(const float* HWY_RESTRICT src, int64_t stride, int64_t n,
-                     float* HWY_RESTRICT dst) {
-  size_t j = 0;
-  const size_t count = static_cast<size_t>(n);
+// One patch-matrix row of im2col (gemv.h, Im2colRow): per segment, whole vectors of output
+// columns (a load, or two and their even lanes for stride 2, then the padding masked to 0)
+// while the loads stay inside [x_begin, x_end); the rest element by element.
+void Im2colRowImpl(const float* x_begin, const float* x_end, const float* plane, int64_t h,
+                   int64_t w, int64_t sw, int64_t dw, int64_t lo, int64_t hi,
+                   const Im2colSegment* segs, size_t count, float* HWY_RESTRICT row) {
 #if HWY_TARGET != HWY_SCALAR
-  if (stride == 2) {
-    // Even lanes of two consecutive vectors: lanes outputs from 2 * lanes inputs. The last
-    // vector pair would read past src's final element, so it is left to the scalar loop.
-    const hn::ScalableTag<float> d;
-    const size_t lanes = hn::Lanes(d);
-    for (; j + lanes < count; j += lanes) {
-      const auto lo = hn::LoadU(d, src + 2 * j);
-      const auto hi = hn::LoadU(d, src + 2 * j + lanes);
-      hn::StoreU(hn::ConcatEven(d, hi, lo), d, dst + j);
-    }
-  }
+  const hn::ScalableTag<float> d;
+  const hn::RebindToSigned<decltype(d)> di;
+  const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
+  const auto iota = hn::Iota(di, 0);
+  const auto vlo = hn::Set(di, static_cast<int32_t>(lo));
+  const auto vhi = hn::Set(di, static_cast<int32_t>(hi));
+#else
+  (void)x_begin;
+  (void)x_end;
 #endif
-  for (; j < count; ++j) dst[j] = src[j * static_cast<size_t>(stride)];
+  for (size_t k = 0; k < count; ++k) {
+    const Im2colSegment& sg = segs[k];
+    float* dst = row + sg.at;
+    const int64_t n = sg.ow1 - sg.ow0;
+    if (sg.ih < 0 || sg.ih >= h) {
+      std::fill(dst, dst + n, 0.f);
+      continue;
+    }
+    const float* src = plane + sg.ih * w + dw;  // src[ow * sw] is input column ow * sw + dw
+    int64_t ow = sg.ow0;
+#if HWY_TARGET != HWY_SCALAR
+    if (sw <= 2) {
+      for (; ow + lanes <= sg.ow1; ow += lanes) {
+        const float* first = src + ow * sw;
+        if (first < x_begin || first + sw * lanes > x_end) break;
+        const auto col = hn::Add(iota, hn::Set(di, static_cast<int32_t>(ow)));
+        const auto inside = hn::RebindMask(d, hn::AndNot(hn::Lt(col, vlo), hn::Lt(col, vhi)));
+        auto v = hn::LoadU(d, first);
+        if (sw == 2) v = hn::ConcatEven(d, hn::LoadU(d, first + lanes), v);
+        hn::StoreU(hn::IfThenElseZero(inside, v), d, dst + (ow - sg.ow0));
+      }
+    }
+#endif
+    for (; ow < sg.ow1; ++ow) dst[ow - sg.ow0] = ow >= lo && ow < hi ? src[ow * sw] : 0.f;
+  }
 }
 
 }  // namespace bronze::cpu::HWY_NAMESPACE
@@ -181,10 +207,13 @@ namespace bronze::cpu {
 HWY_EXPORT(GemvBTImpl);
 HWY_EXPORT(GemvBNImpl);
 HWY_EXPORT(BiasReluRowImpl);
-HWY_EXPORT(StridedCopyImpl);
+HWY_EXPORT(Im2colRowImpl);
 
-void StridedCopy(const float* src, int64_t stride, int64_t n, float* dst) {
-  HWY_DYNAMIC_DISPATCH(StridedCopyImpl)(src, stride, n, dst);
+void Im2colRow(const float* x_begin, const float* x_end, const float* plane, int64_t h, int64_t w,
+               int64_t sw, int64_t dw, int64_t lo, int64_t hi, const Im2colSegment* segs,
+               size_t count, float* row) {
+  HWY_DYNAMIC_DISPATCH(Im2colRowImpl)(x_begin, x_end, plane, h, w, sw, dw, lo, hi, segs, count,
+                                      row);
 }
 
 void BiasReluRow(float* y, int64_t n, float row_bias, const float* col_bias, const float* before,
