@@ -348,9 +348,11 @@ struct Gemm::Impl {
     }
     // Split each product along the larger of M and N. A block repacks the other operand, which
     // costs about as much as 5 rows (or columns) of work per 512: prefer blocks of >= 512, and
-    // accept two blocks of >= 64 rather than none.
+    // accept two blocks of >= 64 rather than none. With b packed once, blocks of rows share it
+    // and repack nothing: split M (bench_models, 2 threads: mlp_b256 3.17 -> 2.97 ms,
+    // transformer_b1 0.96 -> 0.83 ms against splitting N).
     const int64_t per_product = std::max<int64_t>(1, target / products);
-    const bool split_m = s.m >= s.n;
+    const bool split_m = pack_b || s.m >= s.n;
     const int64_t dim = split_m ? s.m : s.n;
     const int64_t max_parts = std::max<int64_t>(dim / 512, std::min<int64_t>(dim / 64, 2));
     const int64_t parts = std::min(per_product, Pow2Floor(std::max<int64_t>(max_parts, 1)));

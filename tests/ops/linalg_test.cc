@@ -376,6 +376,7 @@ TEST(OneDnnEpilogue, GemmMatchesTheReferencePlusTheFormulas) {
   struct Case {
     int64_t batch, m, k, n;
     bool b_transposed, a_transposed;
+    bool constant_b = false;  // b packed once (GemmShape::constant_b), shared by row blocks
   };
   // Then the small-M kernels (kernels/cpu/gemv.h, M <= 4): b^T and b, k and n off the vector
   // and 4-row multiples, cut into column chunks (>= 128 KiB of b each) or batched; and the same
@@ -387,7 +388,9 @@ TEST(OneDnnEpilogue, GemmMatchesTheReferencePlusTheFormulas) {
         Case{1, 3, 301, 250, false, false}, Case{1, 4, 37, 7, true, false},
         Case{1, 2, 5, 35, false, false}, Case{5, 2, 40, 24, true, false},
         Case{1, 1, 4000, 10, true, false}, Case{1, 32, 300, 10, true, false},
-        Case{3, 9, 40, 5, true, false}}) {
+        Case{3, 9, 40, 5, true, false},
+        // Constant weights, packed once: linear's b^T and a plain b, cut into row blocks.
+        Case{1, 300, 200, 260, true, false, true}, Case{1, 200, 120, 160, false, false, true}}) {
     SCOPED_TRACE("batch " + std::to_string(c.batch) + (c.b_transposed ? " b^T" : "") +
                  (c.a_transposed ? " a^T" : ""));
     Tensor a = Random({c.batch, c.m, c.k}, 1), b = Random({c.batch, c.k, c.n}, 2);
@@ -416,6 +419,7 @@ TEST(OneDnnEpilogue, GemmMatchesTheReferencePlusTheFormulas) {
     shape.n = c.n;
     shape.a_transposed = c.a_transposed;
     shape.b_transposed = c.b_transposed;
+    shape.constant_b = c.constant_b;
     for (int64_t i = 0; c.batch > 1 && i < c.batch; ++i) {
       shape.a_offsets.push_back(i * c.m * c.k);
       shape.b_offsets.push_back(i * c.k * c.n);
@@ -423,12 +427,16 @@ TEST(OneDnnEpilogue, GemmMatchesTheReferencePlusTheFormulas) {
     for (const Epilogue& e : AllEpilogues()) {
       SCOPED_TRACE(Describe(e));
       onednn::Gemm gemm(shape, e);
+      EXPECT_EQ(gemm.packs_b(), c.constant_b);
+      if (c.constant_b) {
+        EXPECT_GT(gemm.chunks(), 1);
+      }
       Tensor one = Tensor::Empty(DType::kF32, acc.dims()),
              two = Tensor::Empty(DType::kF32, acc.dims());
       for (auto [threads, out] : {std::pair{1, &one}, std::pair{2, &two}}) {
         WithThreads(threads, [&](const ExecContext& ctx) {
           gemm.Run(ctx, a_arg.data<float>(), b_arg.data<float>(), bias.data<float>(),
-                   res.data<float>(), out->data<float>());
+                   res.data<float>(), out->data<float>(), &b_arg);
         });
       }
       const int64_t n = c.n;
