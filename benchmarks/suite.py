@@ -41,6 +41,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(HERE, "peers"))
 THREADS = 2
+# Processes that each measure W5's peak memory once (the ratio is the median of their ratios).
+MEMORY_RUNS = 5
 
 # case, workload, label, model, batch, goal ratio (<=), the peers that count ("faster of" when 2)
 MODEL_CASES = [
@@ -500,11 +502,24 @@ def w5(args):
         bronze_seconds=data["benchmarks"][c["ours"]]["seconds"],
         peers={"torch": {"seconds": data["benchmarks"][c["peer"]]["seconds"]}},
     )
-    figures = data.get("figures", {})
-    mem = {
-        k.split("/")[1]: v["value"] for k, v in figures.items() if k.startswith("peak_added_bytes/")
-    }
-    r["peak_added_bytes"] = mem
+    # Peak memory added by training, one sample per process and side (peak RSS only grows): the
+    # run above, and MEMORY_RUNS - 1 more processes that measure memory only. PyTorch's side moves
+    # by several MiB from process to process, so one sample is not enough.
+    samples = [data.get("figures", {})]
+    for _ in range(MEMORY_RUNS - 1):
+        extra, err = run_binary(args, "bench_mlp_step", ["--benchmark_filter=NONE"], 1, env)
+        if extra:
+            samples.append(extra.get("figures", {}))
+    mem = {"bronze": [], "torch": []}
+    for figures in samples:
+        side = {
+            k.split("/")[1]: v["value"]
+            for k, v in figures.items()
+            if k.startswith("peak_added_bytes/")
+        }
+        if side.get("bronze") and side.get("torch"):
+            mem["bronze"].append(side["bronze"])
+            mem["torch"].append(side["torch"])
     r["met"] = r["ratio"]["median"] <= r["goal"]
     m = {
         "id": "W5",
@@ -514,13 +529,18 @@ def w5(args):
         "unit": "ratio",
         "peer": "torch",
     }
-    if "bronze" in mem and mem.get("torch"):
-        ratio = mem["bronze"] / mem["torch"]
+    if mem["bronze"]:
+        ratios = [b / t for b, t in zip(mem["bronze"], mem["torch"])]
+        median = float(np.median(ratios))
         m.update(
             status="ok",
-            ratio={"min": ratio, "median": ratio},
-            met=ratio <= 1.0,
-            peak_added_bytes=mem,
+            ratio={"min": min(ratios), "median": median},
+            met=median <= 1.0,
+            peak_added_bytes={
+                "bronze": float(np.median(mem["bronze"])),
+                "torch": float(np.median(mem["torch"])),
+            },
+            peak_added_bytes_samples=mem,
         )
     else:
         m.update(status="memory figures missing", met=False)
