@@ -7,6 +7,7 @@
 
 #include "graph/error.h"
 #include "graph/op_registry.h"
+#include "graph/ops/shape_ops.h"
 #include "passes/pass.h"
 
 namespace bronze {
@@ -171,8 +172,11 @@ Plan::Plan(const Graph& graph, SymbolBindings bindings, const PlanOptions& optio
     ps.inputs = step.inputs;
     ps.outputs = step.outputs;
     ps.aliases = step.aliases;
-    // Elementwise and broadcast kernels read input element i only to write output element i.
-    ps.reuse_ok = (op.fusion == FusionKind::kElementwise || op.fusion == FusionKind::kBroadcast) &&
+    // Elementwise and broadcast kernels read input element i only to write output element i;
+    // a reshape-like op's output is its input's bytes (the kernel skips the copy in place).
+    ps.reuse_any_dims = ops::IsBytesView(op.name);
+    ps.reuse_ok = (op.fusion == FusionKind::kElementwise || op.fusion == FusionKind::kBroadcast ||
+                   ps.reuse_any_dims) &&
                   !op.has_side_effects && step.aliases.empty();
     mem.steps.push_back(std::move(ps));
   }

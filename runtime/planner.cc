@@ -120,7 +120,8 @@ MemoryPlan PlanMemory(const PlannerInput& in) {
         for (int i : step.inputs) {
           const size_t ui = static_cast<size_t>(i);
           if (plan.kind[ui] != SlotKind::kArena || last[ui] != static_cast<int>(s) ||
-              in.slot_key[ui] != in.slot_key[uo] || in.slot_bytes[ui] != in.slot_bytes[uo] ||
+              (!step.reuse_any_dims && in.slot_key[ui] != in.slot_key[uo]) ||
+              in.slot_bytes[ui] != in.slot_bytes[uo] ||
               std::find(taken.begin(), taken.end(), i) != taken.end()) {
             continue;
           }

@@ -49,6 +49,9 @@ struct PlannerStep {
   std::vector<std::pair<int, int>> aliases;
   // Whether an output may take over the buffer of a same-dtype, same-dims input that dies here.
   bool reuse_ok = false;
+  // With reuse_ok: dims may differ as long as the bytes match (a reshape-like op whose output
+  // is its input's bytes, ops::IsBytesView; its kernel then copies nothing).
+  bool reuse_any_dims = false;
 };
 
 struct PlannerInput {

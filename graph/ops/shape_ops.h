@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,18 @@ std::vector<std::pair<int64_t, int64_t>> PadAmounts(const std::vector<int64_t>& 
 // The axis a flatten/squeeze-style op addresses: like NormalizeAxis, but a scalar counts as rank
 // 1 (PyTorch wraps dims of 0-d tensors that way).
 int64_t NormalizeAxisScalarAsVector(int64_t axis, int64_t rank, const char* what);
+
+// Ops whose output is their input's bytes unchanged under another shape: their kernels are one
+// copy, skipped when the planner gives the output the input's buffer (runtime/plan.cc does when
+// the input dies there).
+inline constexpr const char* kBytesViewOps[] = {"reshape", "flatten", "squeeze", "unsqueeze",
+                                                "stop_gradient"};
+inline bool IsBytesView(std::string_view op) {
+  for (const char* v : kBytesViewOps) {
+    if (op == v) return true;
+  }
+  return false;
+}
 
 // The run-time error of gather, one_hot and embedding for an index outside [lo, hi]: an
 // InvalidArgumentError naming the index, its flat position in the indices tensor, the range

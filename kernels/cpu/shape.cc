@@ -18,9 +18,11 @@ size_t ElemSize(const Tensor& t) { return DTypeSize(t.dtype()); }
 const char* Bytes(const Tensor& t) { return static_cast<const char*>(t.raw_data()); }
 char* MutableBytes(const Tensor& t) { return static_cast<char*>(t.raw_data()); }
 
-// reshape, flatten, squeeze, unsqueeze: one contiguous copy, cut into parallel ranges.
+// reshape, flatten, squeeze, unsqueeze (ops::kBytesViewOps): one contiguous copy, cut into
+// parallel ranges; nothing when the planner gave the output the input's buffer.
 void CopyAll(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out,
              const ExecContext& ctx) {
+  if (in[0].raw_data() == out[0].raw_data()) return;
   StridedCopy(ctx, {in[0].numel()}, {1}, {1}, in[0].raw_data(), out[0].raw_data(), ElemSize(in[0]));
 }
 
@@ -211,7 +213,7 @@ namespace bronze {
 
 void RegisterCpuShapeKernels(KernelRegistry& r) {
   for (DType d : kAllDTypes) {
-    for (const char* op : {"reshape", "flatten", "squeeze", "unsqueeze", "stop_gradient"}) {
+    for (const char* op : ops::kBytesViewOps) {
       cpu::Register(r, op, d, &cpu::CopyAll);
     }
     cpu::Register(r, "transpose", d, &cpu::Transpose);

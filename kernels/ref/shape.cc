@@ -19,9 +19,10 @@ void CopyElement(char* y, int64_t yi, const char* x, int64_t xi, size_t size) {
   std::memcpy(y + static_cast<size_t>(yi) * size, x + static_cast<size_t>(xi) * size, size);
 }
 
-// reshape, flatten, squeeze, unsqueeze: the same elements in the same order.
+// reshape, flatten, squeeze, unsqueeze (ops::kBytesViewOps): the same elements in the same
+// order; nothing to do when the planner gave the output the input's buffer.
 void CopyAll(const AttrMap&, std::span<const Tensor> in, std::span<Tensor> out) {
-  if (in[0].nbytes()) std::memcpy(out[0].raw_data(), in[0].raw_data(), in[0].nbytes());
+  if (in[0].nbytes() && in[0].raw_data() != out[0].raw_data()) std::memcpy(out[0].raw_data(), in[0].raw_data(), in[0].nbytes());
 }
 
 // Output element i reads input element base + offset(i) under per-output-dim `strides`.
@@ -219,7 +220,7 @@ void RegisterRefShapeGradKernels(KernelRegistry& r);  // kernels/ref/shape_grad.
 
 void RegisterRefShapeKernels(KernelRegistry& r) {
   for (DType d : kAllDTypes) {
-    for (const char* op : {"reshape", "flatten", "squeeze", "unsqueeze", "stop_gradient"}) {
+    for (const char* op : ops::kBytesViewOps) {
       ref::Register(r, op, d, &ref::CopyAll);
     }
     ref::Register(r, "transpose", d, &ref::Transpose);
