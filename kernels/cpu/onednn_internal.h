@@ -1,7 +1,7 @@
 // Internals of the oneDNN layer (kernels/cpu/onednn.cc) shared with the files that add more
-// oneDNN-backed classes (kernels/cpu/onednn_conv_grad.cc): the engine, per-thread streams and
-// scratch buffers, per-call buffers, the chunking policy's helpers and the ParallelFor wrapper
-// that keeps OpenMP single-threaded. See kernels/cpu/onednn.h for the threading contract.
+// oneDNN-backed classes (kernels/cpu/onednn_gemm.cc, onednn_conv_grad.cc): the epilogue
+// helpers, the engine, per-thread streams and scratch buffers, per-call buffers, the chunking
+// policy's helpers and the ParallelFor wrapper that keeps OpenMP single-threaded. See kernels/cpu/onednn.h for the threading contract.
 #pragma once
 
 #include <algorithm>
@@ -59,6 +59,27 @@ memory Wrap(const memory::desc& md, const float* p);
 // epilogue has none) and the activation in the epilogue's order.
 void EpilogueBlock(const Epilogue& e, int64_t rows, int64_t cols, int64_t ld, const float* row_bias,
                    const float* col_bias, const float* residual, float* y);
+
+// Scratchpad owned by the caller, post-ops per the epilogue; returns the argument index of the
+// residual (binary) post-op, or -1.
+dnnl::primitive_attr MakeAttr(const Epilogue& e, const memory::desc& dst, int* residual_arg);
+
+// The activation on one value, in double (the epilogue's scalar reference).
+float ApplyActivation(Activation a, double v);
+
+// The epilogue alone on a zero product (K = 0): out[r, j] for `rows` rows of `cols` values,
+// with the bias indexed by column (`col_of` maps a flat index to its bias index).
+template <typename ColOf>
+void EpilogueOnly(const Epilogue& e, int64_t total, ColOf col_of, const float* bias,
+                  const float* residual, float* out) {
+  for (int64_t i = 0; i < total; ++i) {
+    double v = e.bias ? bias[col_of(i)] : 0.0;
+    if (e.residual && e.residual_before_activation) v += residual[i];
+    float y = ApplyActivation(e.activation, v);
+    if (e.residual && !e.residual_before_activation) y += residual[i];
+    out[i] = y;
+  }
+}
 
 // A per-call buffer shared by the chunks of one Run (freed when the call ends).
 struct CallBuffer {
