@@ -1,10 +1,11 @@
 // Small-M matrix products (M <= kGemvMaxRows, batch-1 inference: a GEMV or a few of them), in
-// Highway, and the im2col row gather of kernels/cpu/conv_im2col.cc. For such shapes the work is streaming the weight matrix once, so a kernel that reads
+// Highway. For such shapes the work is streaming the weight matrix once, so a kernel that reads
 // each weight exactly once, straight from its row-major layout, beats a packing GEMM (which
-// copies the whole weight into a blocked layout on every call). kernels/cpu/onednn.cc routes
-// Gemm tiles here; the columns [n0, n1) of one product are one call, so the threading and the
+// copies the whole weight into a blocked layout first). kernels/cpu/onednn_gemm.cc routes Gemm
+// tiles here; the columns [n0, n1) of one product are one call, so the threading and the
 // chunking stay with onednn::Gemm. Also the vectorized bias + relu + residual epilogue that
-// these and the im2col convolution apply to their output blocks.
+// these and the im2col convolution apply to their output blocks, and the im2col row gather of
+// kernels/cpu/conv_im2col.cc.
 #pragma once
 
 #include <cstddef>
