@@ -247,7 +247,14 @@ struct Gemm::Impl {
     auto out = std::make_shared<Packed>();
     out->storage = owner.storage();
     out->data = b;
-    std::map<std::pair<int, int64_t>, memory> done;  // (primitive, b offset) -> packed block
+    // Blocks packed so far: the same b offset in the same layout is packed once, even for
+    // tiles of different primitives (row blocks of two heights want the same weight layout).
+    struct Done {
+      int64_t offset;
+      memory::desc layout;
+      memory block;
+    };
+    std::vector<Done> done;
     dnnl::stream& stream = ThreadStream();
     for (const Tile& t : tiles) {
       if (t.prim < 0) {
@@ -256,14 +263,16 @@ struct Gemm::Impl {
       }
       const Prim& p = prims[static_cast<size_t>(t.prim)];
       const int64_t off = s.b_transposed ? t.n0 * s.k : t.n0;
-      auto [it, fresh] = done.try_emplace({t.prim, off});
-      if (fresh) {
-        it->second = memory(p.b, Engine());
+      auto it = std::find_if(done.begin(), done.end(),
+                             [&](const Done& d) { return d.offset == off && d.layout == p.b; });
+      if (it == done.end()) {
+        memory block(p.b, Engine());
         memory from = Wrap(p.b_user, b + off);
-        p.pack.execute(stream, from, it->second);
+        p.pack.execute(stream, from, block);
         stream.wait();
+        it = done.insert(done.end(), {off, p.b, block});
       }
-      out->per_tile.push_back(it->second);
+      out->per_tile.push_back(it->block);
     }
     return out;
   }
