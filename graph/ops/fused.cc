@@ -1,8 +1,10 @@
 // The fused op family (ids 1000-1099): `fused_elementwise`, a chain or tree of elementwise and
 // broadcast ops that the fuse pass (passes/fuse.cc) collapsed into one node, executed tile by
-// tile so memory traffic is only the group's inputs and outputs. Its body is a small program in
-// one string attribute (grammar in graph/ops/fused.h); this file parses, prints and type-checks
-// it. Fused nodes are made after autodiff and are not differentiable.
+// tile so memory traffic is only the group's inputs and outputs; `fused_reduction`, one row
+// reduction (softmax, layer_norm, reduce_sum, ...) with the elementwise ops computing its input
+// and those reading its result, executed block of rows by block of rows. Their body is a small
+// program in one string attribute (grammar in graph/ops/fused.h); this file parses, prints and
+// type-checks it. Fused nodes are made after autodiff and are not differentiable.
 #include "graph/ops/fused.h"
 
 #include <algorithm>
@@ -42,9 +44,14 @@ constexpr std::string_view kExecutorOps[] = {
     "relu_grad",  "sigmoid_grad", "tanh_grad",  "gelu_grad", "silu_grad",  "leaky_relu_grad",
     "clip_grad",  "stop_gradient"};
 
+constexpr std::string_view kRowReductionOps[] = {"softmax",    "log_softmax", "layer_norm",
+                                                 "reduce_sum", "reduce_mean", "reduce_max",
+                                                 "reduce_min", "logsumexp"};
+
 class Parser {
  public:
-  explicit Parser(std::string_view text) : text_(text) {}
+  Parser(std::string_view text, bool allow_reduction)
+      : text_(text), allow_reduction_(allow_reduction) {}
 
   FusedProgram Parse() {
     FusedProgram p;
@@ -84,12 +91,16 @@ class Parser {
     const std::string name = Identifier("an op name");
     const OpSchema* op = OpRegistry::Global().Find(name);
     if (!op) FailAt(at, "unknown op '" + name + "'");
-    if (op->fusion != FusionKind::kElementwise && op->fusion != FusionKind::kBroadcast) {
+    const bool reduction = allow_reduction_ && FusedRowReduction(name);
+    if (!reduction && op->fusion != FusionKind::kElementwise &&
+        op->fusion != FusionKind::kBroadcast) {
       FailAt(at, "op '" + name + "' is " + std::string(FusionKindName(op->fusion)) +
-                     ", not elementwise or broadcast: it cannot be fused");
+                     (allow_reduction_ ? ", not elementwise, broadcast or a row reduction"
+                                       : ", not elementwise or broadcast") +
+                     ": it cannot be fused");
     }
-    if (op->has_side_effects || op->max_inputs == kVariadic || op->min_inputs != op->max_inputs ||
-        op->num_outputs != 1) {
+    if (!reduction && (op->has_side_effects || op->max_inputs == kVariadic ||
+                       op->min_inputs != op->max_inputs || op->num_outputs != 1)) {
       FailAt(at, "op '" + name + "' cannot be fused (side effects or variable arity)");
     }
     FusedInstr in;
@@ -105,7 +116,8 @@ class Parser {
       }
       Expect(')');
     }
-    if (static_cast<int>(in.args.size()) != op->min_inputs) {
+    const int nargs = static_cast<int>(in.args.size());
+    if (nargs < op->min_inputs || nargs > op->max_inputs) {
       FailAt(at, "op '" + name + "' takes " + op->ArityString() + " operands, got " +
                      std::to_string(in.args.size()));
     }
@@ -161,6 +173,21 @@ class Parser {
         const auto r = std::from_chars(text_.data() + start, text_.data() + pos_, v);
         if (r.ec != std::errc() || r.ptr != text_.data() + pos_) Fail(what + ": bad integer");
         return Attribute(v);
+      }
+      case AttrType::kInts: {
+        if (!Accept('[')) Fail(what + ": expected a list of integers in brackets");
+        std::vector<int64_t> v;
+        SkipSpace();
+        if (!Accept(']')) {
+          while (true) {
+            SkipSpace();
+            v.push_back(Value(AttrType::kInt, what).i());
+            SkipSpace();
+            if (Accept(']')) break;
+            Expect(',');
+          }
+        }
+        return Attribute(std::move(v));
       }
       case AttrType::kString: {
         if (!Accept('\'')) Fail(what + ": expected a string in single quotes");
@@ -236,6 +263,7 @@ class Parser {
   }
 
   std::string_view text_;
+  bool allow_reduction_ = false;
   size_t pos_ = 0;
 };
 
@@ -277,9 +305,91 @@ OpSchema FusedElementwise() {
   return s;
 }
 
+OpSchema FusedReduction() {
+  OpSchema s = ops::MakeSchema(
+      "fused_reduction", 1004, {"x"}, FusionKind::kOpaque,
+      "One row reduction fused by the `fuse` pass with the elementwise ops computing its input "
+      "(its prologue) and those reading its result (its epilogue): its `program` attribute "
+      "lists the instructions as fused_elementwise's does (\"t0 = add(in0, in1); t1 = "
+      "softmax(t0) {axis = -1}; t2 = mul(t1, in2); return t2\"), exactly one of them a softmax, "
+      "log_softmax, layer_norm, reduce_sum, reduce_mean, reduce_max, reduce_min or logsumexp. "
+      "Each result is exactly what that op would give. The CPU executor runs a block of rows at "
+      "a time (reductions over trailing axes): the prologue into a cache-sized buffer, the "
+      "reduction from it, the epilogue over the block of the output, so the prologue's result "
+      "never reaches memory. Not differentiable: fusion runs after autodiff.");
+  s.max_inputs = kVariadic;
+  s.num_outputs = kVariadic;
+  s.dispatch_input = -1;
+  s.attrs = {{"program", AttrType::kString, std::nullopt,
+              "the instructions and outputs (see graph/ops/fused.h for the grammar)"}};
+  s.validate = [](const AttrMap& attrs) {
+    FusedReductionIndex(ParseFusedProgram(attrs.at("program").s(), true));
+  };
+  s.infer = [](const InferContext& ctx) {
+    const FusedProgram p = ParseFusedProgram(ctx.attr("program").s(), true);
+    return InferFusedTypes(p, ctx.inputs);
+  };
+  s.differentiability = Differentiability::kNotDifferentiable;
+  s.cost = [](const AttrMap& attrs, std::span<const TensorType> in,
+              std::span<const TensorType> out) {
+    Cost c = ops::ElementwiseCost(in, out, 0);
+    const FusedProgram p = ParseFusedProgram(attrs.at("program").s(), true);
+    double numel = 0;
+    for (const TensorType& t : in) numel = std::max(numel, ops::StaticNumel(t));
+    c.flops = numel * static_cast<double>(p.instrs.size() + 4);
+    return c;
+  };
+  return s;
+}
+
 }  // namespace
 
-FusedProgram ParseFusedProgram(std::string_view text) { return Parser(text).Parse(); }
+FusedProgram ParseFusedProgram(std::string_view text, bool allow_reduction) {
+  return Parser(text, allow_reduction).Parse();
+}
+
+bool FusedRowReduction(std::string_view op) {
+  return std::find(std::begin(kRowReductionOps), std::end(kRowReductionOps), op) !=
+         std::end(kRowReductionOps);
+}
+
+int64_t RowReductionTrailingAxes(const OpSchema& op, const AttrMap& attrs, int64_t rank) {
+  int64_t m = 0;
+  if (op.name == "softmax" || op.name == "log_softmax") {
+    if (rank < 1 || NormalizeAxis(attrs.at("axis").i(), rank, "axis") != rank - 1) return 0;
+    m = 1;
+  } else if (op.name == "layer_norm") {
+    m = attrs.at("normalized_ndim").i();
+  } else if (FusedRowReduction(op.name)) {
+    const std::vector<int64_t> axes = ops::ReductionAxes(attrs.at("axes").ints(), rank);
+    m = static_cast<int64_t>(axes.size());
+    for (int64_t k = 0; k < m; ++k) {
+      if (axes[static_cast<size_t>(k)] != rank - m + k) return 0;
+    }
+  }
+  return m >= 1 && m < rank ? m : 0;
+}
+
+int FusedReductionIndex(const FusedProgram& program) {
+  int found = -1;
+  for (size_t i = 0; i < program.instrs.size(); ++i) {
+    if (!FusedRowReduction(program.instrs[i].op->name)) continue;
+    if (found >= 0) {
+      throw AttributeError("fused_reduction program has two reductions, t" +
+                           std::to_string(found) + " (" +
+                           program.instrs[static_cast<size_t>(found)].op->name + ") and t" +
+                           std::to_string(i) + " (" + program.instrs[i].op->name +
+                           "); it holds exactly one");
+    }
+    found = static_cast<int>(i);
+  }
+  if (found < 0) {
+    throw AttributeError(
+        "fused_reduction program has no reduction (softmax, log_softmax, layer_norm, "
+        "reduce_sum, reduce_mean, reduce_max, reduce_min or logsumexp); it holds exactly one");
+  }
+  return found;
+}
 
 std::string PrintFusedProgram(const FusedProgram& program) {
   std::string s;
@@ -351,6 +461,7 @@ bool FusedExecutorSupportsDType(DType dtype) {
 
 void RegisterFusedOps(OpRegistry& r) {
   r.Register(FusedElementwise());
+  r.Register(FusedReduction());
   RegisterFusedEpilogueOps(r);
 }
 

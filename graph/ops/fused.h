@@ -1,5 +1,6 @@
-// The program of a `fused_elementwise` node (graph/ops/fused.cc), shared by the op's shape
-// function, its kernels (kernels/ref/fused.cc, kernels/cpu/fused.cc) and the fuse pass.
+// The program of a `fused_elementwise` or `fused_reduction` node (graph/ops/fused.cc), shared by
+// the ops' shape functions, their kernels (kernels/ref/fused.cc, kernels/cpu/fused.cc,
+// kernels/cpu/fused_reduction.cc) and the fuse pass.
 //
 // A program is one string attribute, so model files and the text IR carry it with no new
 // attribute type:
@@ -9,7 +10,9 @@
 // `inK` is the node's input K, `tI` the result of instruction I (instructions are numbered
 // from 0 in order and may only read earlier results). Each instruction is an op whose fusion
 // kind is elementwise or broadcast, with its full attribute map (strings in single quotes).
-// `return` lists the node's outputs.
+// `return` lists the node's outputs. A fused_reduction program also holds exactly one row
+// reduction (FusedRowReduction: softmax, layer_norm, reduce_sum, ...) with its elementwise
+// prologue (the instructions computing its input) and epilogue (those reading its result).
 #pragma once
 
 #include <span>
@@ -45,7 +48,19 @@ struct FusedProgram {
 // Parses and checks a program: syntax, op names known and fusible (elementwise or broadcast,
 // fixed arity, no side effects), operand counts, results read only after they are computed,
 // attribute names, types and values. Throws AttributeError saying what and where.
-FusedProgram ParseFusedProgram(std::string_view text);
+// With `allow_reduction`, instructions may also be row reductions (FusedRowReduction), with any
+// arity the op takes; fused_reduction's validation then requires exactly one.
+FusedProgram ParseFusedProgram(std::string_view text, bool allow_reduction = false);
+// The ops a fused_reduction program may hold as its one reduction: softmax, log_softmax,
+// layer_norm, reduce_sum, reduce_mean, reduce_max, reduce_min, logsumexp.
+bool FusedRowReduction(std::string_view op);
+// How many trailing axes of a rank-`rank` input the row reduction `op` (resolved attributes)
+// reduces, when it reduces trailing axes only and keeps at least one leading axis (the rows the
+// CPU executor blocks over); else 0.
+int64_t RowReductionTrailingAxes(const OpSchema& op, const AttrMap& attrs, int64_t rank);
+// The index of a fused_reduction program's reduction instruction; AttributeError unless there is
+// exactly one.
+int FusedReductionIndex(const FusedProgram& program);
 // The canonical text (what ParseFusedProgram reads back to an equal program).
 std::string PrintFusedProgram(const FusedProgram& program);
 

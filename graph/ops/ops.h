@@ -4,8 +4,8 @@
 //   convolutions), reduce 400-499 (reductions, softmax, log_softmax), shape 500-599 (shape and
 //   indexing ops, embedding), nn 600-699 (pooling, normalization, attention, dropout),
 //   loss 700-799, optimizers 800-899 (assign and the in-place optimizer updates), random
-//   900-999 (dropout), fused 1000-1099 (fused_elementwise and the GEMM/convolution epilogue
-//   ops the fuse pass makes). Backward ops (conv2d's weight gradient, pooling gradients, ...)
+//   900-999 (dropout), fused 1000-1099 (fused_elementwise, the GEMM/convolution epilogue ops
+//   and fused_reduction, which the fuse pass makes). Backward ops (conv2d's weight gradient, pooling gradients, ...)
 //   take ids in their forward op's family range. Each family's gradient builders are in
 //   <family>_grad.cc, attached after every op is registered.
 #pragma once

@@ -179,8 +179,9 @@ void Gather(const BroadcastLoop& g, const uint8_t* src, size_t es, uint8_t* dst,
 }  // namespace
 
 // Output positions [begin, end) (a whole number of tiles but the last) of a bound program.
+// Output streams hold positions from `out_origin` on (a block buffer; 0: the whole output).
 void RunFusedChunk(const FusedPlan& plan, const void* const* in, void* const* out, int64_t begin,
-                   int64_t end) {
+                   int64_t end, int64_t out_origin) {
   const size_t tile_bytes = static_cast<size_t>(plan.tile) * 4;
   auto scratch = hwy::AllocateAligned<uint8_t>(std::max<size_t>(1, plan.num_slots * tile_bytes));
   uint64_t scalars[16];
@@ -202,7 +203,7 @@ void RunFusedChunk(const FusedPlan& plan, const void* const* in, void* const* ou
           return const_cast<uint8_t*>(static_cast<const uint8_t*>(in[reg.input])) +
                  static_cast<size_t>(b) * es;
         }
-        return static_cast<uint8_t*>(out[reg.output]) + static_cast<size_t>(b) * es;
+        return static_cast<uint8_t*>(out[reg.output]) + static_cast<size_t>(b - out_origin) * es;
       default: return scratch.get() + static_cast<size_t>(reg.slot) * tile_bytes;
     }
   };
@@ -247,7 +248,7 @@ void RunFusedChunk(const FusedPlan& plan, const void* const* in, void* const* ou
       if (full) {
         const int64_t e1 = std::min(e0 + share, plan.tile);
         for (const Ahead& a : ahead) {
-          const size_t first = static_cast<size_t>(a.write ? b : b + plan.tile);
+          const size_t first = static_cast<size_t>(a.write ? b - out_origin : b + plan.tile);
           for (size_t byte = (first + static_cast<size_t>(e0)) * a.es,
                       stop = (first + static_cast<size_t>(e1)) * a.es;
                byte < stop; byte += 64) {
@@ -397,15 +398,15 @@ bool Opcode(const FusedInstr& in, const std::vector<DType>& args, FusedStep* s) 
 bool IsRange(FusedOpcode c) { return c >= FusedOpcode::kAddF32; }
 
 // Builds the tiled plan, or returns false when the program needs the op-by-op path.
-bool MakePlan(const KernelSignature& sig, FusedPlan* plan) {
-  const FusedProgram prog = ParseFusedProgram(sig.attrs.at("program").s());
+bool MakePlan(const FusedProgram& prog, std::span<const TensorType> in_types,
+              std::span<const TensorType> outputs, FusedPlan* plan) {
   std::vector<TensorType> types;
-  std::vector<TensorType> inputs(sig.inputs.begin(), sig.inputs.end());
+  std::vector<TensorType> inputs(in_types.begin(), in_types.end());
   InferFusedTypes(prog, inputs, &types);
-  const Dims out_dims = sig.outputs[0].shape.static_dims();
+  const Dims out_dims = outputs[0].shape.static_dims();
   const int64_t numel = NumElements(out_dims);
-  for (size_t k = 0; k < sig.outputs.size(); ++k) {
-    if (sig.outputs[k].shape.static_dims() != out_dims) return false;
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    if (outputs[k].shape.static_dims() != out_dims) return false;
     if (prog.outputs[k].input) return false;
   }
   plan->numel = numel;
@@ -537,7 +538,7 @@ class FusedKernel final : public Kernel {
     // Outputs named twice in `return` are copies of the first.
     const auto fn = HWY_DYNAMIC_DISPATCH(RunFusedChunk);
     ParallelChunks(ctx, plan_.numel, plan_.tile * kTilesPerChunk,
-                   [&](int64_t, int64_t b, int64_t e) { fn(plan_, in.data(), out.data(), b, e); });
+                   [&](int64_t, int64_t b, int64_t e) { fn(plan_, in.data(), out.data(), b, e, 0); });
     for (size_t k = 0; k < outputs.size(); ++k) {
       const FusedReg& r = plan_.regs[static_cast<size_t>(plan_.outputs[k])];
       if (r.output != static_cast<int>(k)) {
@@ -553,19 +554,33 @@ class FusedKernel final : public Kernel {
 
 std::unique_ptr<Kernel> MakeFusedKernel(const KernelSignature& sig) {
   FusedPlan plan;
-  if (MakePlan(sig, &plan)) return std::make_unique<FusedKernel>(std::move(plan));
+  if (MakePlan(ParseFusedProgram(sig.attrs.at("program").s()), sig.inputs, sig.outputs, &plan)) {
+    return std::make_unique<FusedKernel>(std::move(plan));
+  }
   return ref::MakeOpByOpFusedKernel(sig, "");
 }
 
 }  // namespace
+
+bool MakeFusedPlan(const FusedProgram& program, std::span<const TensorType> inputs,
+                   std::span<const TensorType> outputs, FusedPlan* plan) {
+  return MakePlan(program, inputs, outputs, plan);
+}
+
+void RunFusedRange(const FusedPlan& plan, const void* const* in, void* const* out, int64_t begin,
+                   int64_t end, int64_t out_origin) {
+  HWY_DYNAMIC_DISPATCH(RunFusedChunk)(plan, in, out, begin, end, out_origin);
+}
 }  // namespace bronze::cpu
 
 namespace bronze {
 
 void RegisterCpuFusedEpilogueKernels(KernelRegistry& r);  // kernels/cpu/fused_epilogue.cc
+void RegisterCpuFusedReductionKernels(KernelRegistry& r);  // kernels/cpu/fused_reduction.cc
 
 void RegisterCpuFusedKernels(KernelRegistry& r) {
   RegisterCpuFusedEpilogueKernels(r);
+  RegisterCpuFusedReductionKernels(r);
   for (DType d : {DType::kF32, DType::kF64, DType::kI32, DType::kI64, DType::kU8, DType::kBool}) {
     cpu::Register(r, "fused_elementwise", d, KernelFactory(&cpu::MakeFusedKernel));
   }

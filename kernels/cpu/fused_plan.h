@@ -7,9 +7,11 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "graph/dtype.h"
+#include "graph/ops/fused.h"
 #include "graph/shape.h"
 #include "kernels/cpu/elementwise_loop.h"
 
@@ -70,5 +72,16 @@ struct FusedPlan {
   // steps. Without it the first step waits on memory while the others leave it idle.
   bool prefetch = false;
 };
+
+// Binds a program (fused_elementwise's, or the elementwise part of a fused_reduction's) for
+// these input and output types; false when it needs the op-by-op path (other dtypes, outputs
+// of different shapes, an output that is an input).
+bool MakeFusedPlan(const FusedProgram& program, std::span<const TensorType> inputs,
+                   std::span<const TensorType> outputs, FusedPlan* plan);
+// Runs output positions [begin, end) of a bound plan on the calling thread. `in` and `out` hold
+// each node input's and output's data; input streams are indexed by position, output streams
+// by position - out_origin (so a block buffer can receive positions [out_origin, ...)).
+void RunFusedRange(const FusedPlan& plan, const void* const* in, void* const* out, int64_t begin,
+                   int64_t end, int64_t out_origin = 0);
 
 }  // namespace bronze::cpu

@@ -1,6 +1,7 @@
-// The reference kernel of fused_elementwise: the program run op by op with the reference
-// kernels of its instructions (kernels/ref/fused.h), every intermediate materialized at its own
-// (broadcast) shape. Registered for every dtype a fused program may produce.
+// The reference kernels of fused_elementwise and fused_reduction: the program run op by op with
+// the reference kernels of its instructions (kernels/ref/fused.h), every intermediate
+// materialized at its own (broadcast) shape. Registered for every dtype a fused program may
+// produce.
 #include "kernels/ref/fused.h"
 
 #include <cstring>
@@ -17,7 +18,7 @@ namespace {
 class OpByOpFusedKernel final : public Kernel {
  public:
   OpByOpFusedKernel(const KernelSignature& sig, std::string_view backend)
-      : program_(ParseFusedProgram(sig.attrs.at("program").s())) {
+      : program_(ParseFusedProgram(sig.attrs.at("program").s(), sig.op == "fused_reduction")) {
     std::vector<TensorType> inputs(sig.inputs.begin(), sig.inputs.end());
     InferFusedTypes(program_, inputs, &types_);
     for (size_t i = 0; i < program_.instrs.size(); ++i) {
@@ -96,9 +97,11 @@ void RegisterRefFusedEpilogueKernels(KernelRegistry& r);  // kernels/ref/fused_e
 void RegisterRefFusedKernels(KernelRegistry& r) {
   RegisterRefFusedEpilogueKernels(r);
   for (DType d : {DType::kF32, DType::kF64, DType::kI32, DType::kI64, DType::kU8, DType::kBool}) {
-    r.Register(KernelEntry{
-        "fused_elementwise", DeviceKind::kCPU, d, "ref", 0,
-        [](const KernelSignature& sig) { return ref::MakeOpByOpFusedKernel(sig, "ref"); }});
+    for (const char* op : {"fused_elementwise", "fused_reduction"}) {
+      r.Register(KernelEntry{
+          op, DeviceKind::kCPU, d, "ref", 0,
+          [](const KernelSignature& sig) { return ref::MakeOpByOpFusedKernel(sig, "ref"); }});
+    }
   }
 }
 

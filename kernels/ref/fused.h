@@ -1,7 +1,8 @@
-// The op-by-op executor of a fused_elementwise program (graph/ops/fused.h): each instruction
-// runs through its own registered kernel into a full-size temporary. With backend "ref" it is
-// the oracle of the fused op; the fast CPU executor (kernels/cpu/fused.cc) uses it with the
-// best kernels ("") for programs it does not run itself (dtypes other than f32 and bool).
+// The op-by-op executor of a fused_elementwise or fused_reduction program (graph/ops/fused.h):
+// each instruction runs through its own registered kernel into a full-size temporary. With
+// backend "ref" it is the oracle of the fused ops; the fast CPU executors (kernels/cpu/fused.cc,
+// fused_reduction.cc) use it with the best kernels ("") for programs they do not run themselves
+// (dtypes other than f32 and bool, reductions over leading axes).
 #pragma once
 
 #include <memory>

@@ -1,0 +1,88 @@
+// Test cases of fused_reduction (graph/ops/fused.cc, id 1004): programs of one row reduction
+// with prologues and epilogues, run by the blocked cpu executor (kernels/cpu/fused_reduction.cc)
+// against the op-by-op reference kernel: softmax under a mask and a product, layer_norm of a
+// residual sum with weight and bias, rows longer than a block, reductions over two trailing
+// axes, many blocks with a partial last one (two threads), a broadcast prologue operand, an
+// epilogue alone, and the op-by-op forms (a leading-axis reduction, empty rows); error cases for
+// programs without a reduction, with two, with a non-row reduction and with a bad arity.
+#include "tests/ops/op_cases.h"
+
+namespace bronze::testing {
+namespace {
+
+TensorType T(DType d, Shape s) { return TensorType{d, std::move(s)}; }
+
+AttrMap Program(const std::string& p) { return AttrMap{{"program", Attribute(p)}}; }
+
+}  // namespace
+
+BRONZE_OP_CASES(fused_reduction) {
+  const std::string op = "fused_reduction";
+  c.FreezeId(op, 1004);
+  auto add = [&](const std::string& name, std::vector<InputSpec> in, const std::string& program) {
+    c.Add(ConformanceCase{op, name, std::move(in), Program(program), 1e-5, 1e-6});
+  };
+  add("softmax of a masked sum, times a factor", {F32({6, 37}), F32({37}), F32({6, 37})},
+      "t0 = add(in0, in1); t1 = softmax(t0) {axis = -1}; t2 = mul(t1, in2); return t2");
+  add("layer_norm of a residual sum, weight, bias, relu",
+      {F32({4, 3, 64}), F32({4, 3, 64}), F32({64}), F32({64})},
+      "t0 = add(in0, in1); t1 = layer_norm(t0, in2, in3) {eps = 1e-05, normalized_ndim = 1}; "
+      "t2 = relu(t1); return t2");
+  add("log_softmax rows longer than a block, positive axis", {F32({3, 10007})},
+      "t0 = tanh(in0); t1 = log_softmax(t0) {axis = 1}; return t1");
+  add("reduce_sum over two trailing axes, kept, then sqrt", {F32({5, 7, 9, 11})},
+      "t0 = mul(in0, in0); t1 = reduce_sum(t0) {axes = [2, 3], keepdims = 1}; t2 = sqrt(t1); "
+      "return t2");
+  add("reduce_max over many blocks with a partial last one", {F32({1000, 30})},
+      "t0 = abs(in0); t1 = reduce_max(t0) {axes = [-1], keepdims = 0}; t2 = neg(t1); return t2");
+  add("logsumexp of a column-broadcast difference", {F32({8, 50}), F32({8, 1})},
+      "t0 = sub(in0, in1); t1 = logsumexp(t0) {axes = [-1], keepdims = 1}; return t1");
+  add("reduce_mean and reduce_min, epilogue reading a scalar",
+      {F32({40, 3, 70}), F32({})},
+      "t0 = sigmoid(in0); t1 = reduce_mean(t0) {axes = [1, 2], keepdims = 0}; "
+      "t2 = mul(t1, in1); return t2");
+  add("reduce_min, no epilogue", {F32({9, 2, 5})},
+      "t0 = exp(in0); t1 = reduce_min(t0) {axes = [-1], keepdims = 1}; return t1");
+  add("layer_norm over two axes, no affine", {F32({3, 4, 50})},
+      "t0 = sigmoid(in0); t1 = layer_norm(t0) {eps = 1e-05, normalized_ndim = 2}; return t1");
+  add("epilogue only", {F32({17, 129}), F32({129})},
+      "t0 = softmax(in0) {axis = -1}; t1 = mul(t0, in1); t2 = add(t1, t0); return t2");
+  add("reduction over a leading axis runs op by op", {F32({6, 5})},
+      "t0 = exp(in0); t1 = reduce_sum(t0) {axes = [0], keepdims = 0}; return t1");
+  add("empty rows run op by op", {F32({0, 5}), F32({5})},
+      "t0 = add(in0, in1); t1 = softmax(t0) {axis = -1}; return t1");
+
+  c.Add(ErrorCase{op,
+                  "no reduction",
+                  {T(DType::kF32, {2, 3})},
+                  Program("t0 = exp(in0); return t0"),
+                  ErrorCode::kAttribute,
+                  {"no reduction"}});
+  c.Add(ErrorCase{op,
+                  "two reductions",
+                  {T(DType::kF32, {2, 3})},
+                  Program("t0 = softmax(in0) {axis = -1}; t1 = log_softmax(t0) {axis = -1}; "
+                          "return t1"),
+                  ErrorCode::kAttribute,
+                  {"two reductions", "t0 (softmax)", "t1 (log_softmax)"}});
+  c.Add(ErrorCase{op,
+                  "argmax is not a row reduction",
+                  {T(DType::kF32, {2, 3})},
+                  Program("t0 = argmax(in0) {axis = 1}; return t0"),
+                  ErrorCode::kAttribute,
+                  {"argmax", "cannot be fused"}});
+  c.Add(ErrorCase{op,
+                  "layer_norm with four operands",
+                  {T(DType::kF32, {2, 3}), T(DType::kF32, {3})},
+                  Program("t0 = layer_norm(in0, in1, in1, in1); return t0"),
+                  ErrorCode::kAttribute,
+                  {"layer_norm", "operands, got 4"}});
+  c.Add(ErrorCase{"fused_elementwise",
+                  "a reduction in an elementwise program",
+                  {T(DType::kF32, {2, 3})},
+                  Program("t0 = softmax(in0) {axis = -1}; return t0"),
+                  ErrorCode::kAttribute,
+                  {"softmax", "cannot be fused"}});
+}
+
+}  // namespace bronze::testing
