@@ -5,7 +5,8 @@
 // cycle. Only ops and dtypes the fused executor runs are grouped (f32, bool); nothing with side
 // effects. Every group and every fusible-kind op left alone gets a remark saying why. Runs
 // after autodiff, so forward and backward chains of a training graph fuse alike. GEMM and
-// convolution epilogues (passes/fuse_epilogue.cc) are absorbed first.
+// convolution epilogues (passes/fuse_epilogue.cc) are absorbed first; row reductions take the
+// groups next to them last (passes/fuse_reduction.cc).
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -22,12 +23,13 @@ namespace {
 // At most this many ops in one group (the program stays small and readable).
 constexpr size_t kMaxGroupOps = 64;
 
+}  // namespace
+
 bool FusibleKind(const Node& n) {
   return n.op &&
          (n.op->fusion == FusionKind::kElementwise || n.op->fusion == FusionKind::kBroadcast);
 }
 
-// "" when `n` may be fused; else why not (for ops of a fusible kind).
 std::string WhyNotFusible(const Graph& g, const Node& n) {
   if (n.op->has_side_effects || !n.op->inplace.empty()) return "has side effects";
   if (n.outputs.size() != 1) return "has " + std::to_string(n.outputs.size()) + " outputs";
@@ -43,6 +45,8 @@ std::string WhyNotFusible(const Graph& g, const Node& n) {
   }
   return check(n.outputs[0]);
 }
+
+namespace {
 
 struct Group {
   NodeId root = kNoNode;
@@ -62,7 +66,6 @@ bool FuseElementwise(Graph& g, PassContext& ctx) {
   for (size_t i = 0; i < order.size(); ++i) position[static_cast<size_t>(order[i])] = i;
 
   std::vector<int> group_of(bound, -1);
-  std::vector<char> candidate(bound, 0);
   std::vector<Group> groups;
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     const Node& n = g.node(*it);
@@ -71,7 +74,6 @@ bool FuseElementwise(Graph& g, PassContext& ctx) {
       ctx.Remark(n.name + ": not fused: " + why);
       continue;
     }
-    candidate[static_cast<size_t>(n.id)] = 1;
     const auto& readers = uses[static_cast<size_t>(n.id)];
     int join = -1;
     std::string reason;
@@ -107,23 +109,6 @@ bool FuseElementwise(Graph& g, PassContext& ctx) {
     } else {
       group_of[static_cast<size_t>(n.id)] = static_cast<int>(groups.size());
       groups.push_back(Group{n.id, {n.id}, reason});
-    }
-  }
-
-  // Reductions (softmax, layer_norm, sums) do not take elementwise prologues or epilogues yet:
-  // say so where one reads or feeds a fusible op.
-  for (NodeId id : order) {
-    const Node& n = g.node(id);
-    if (!n.op || n.op->fusion != FusionKind::kReduction) continue;
-    bool next_to_fusible = false;
-    for (const Value& v : n.inputs) next_to_fusible |= candidate[static_cast<size_t>(v.node)] != 0;
-    for (const auto& [user, slot] : uses[static_cast<size_t>(id)]) {
-      next_to_fusible |= candidate[static_cast<size_t>(user)] != 0;
-    }
-    if (next_to_fusible) {
-      ctx.Remark(n.name + " (" + n.op_name() +
-                 "): not fused with its elementwise neighbours: "
-                 "reduction prologues and epilogues are not fused yet");
     }
   }
 
@@ -196,6 +181,7 @@ bool FuseElementwise(Graph& g, PassContext& ctx) {
 bool FusePass(Graph& graph, PassContext& context) {
   bool changed = FuseEpilogues(graph, context);
   changed |= FuseElementwise(graph, context);
+  changed |= FuseReductions(graph, context);
   return changed;
 }
 

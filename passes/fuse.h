@@ -1,7 +1,10 @@
 // The fuse pass: GEMM/convolution epilogues (passes/fuse_epilogue.cc), then elementwise and
-// broadcast chains into fused_elementwise nodes (passes/fuse.cc).
+// broadcast chains into fused_elementwise nodes (passes/fuse.cc), then row reductions with the
+// elementwise groups before and after them into fused_reduction nodes (passes/fuse_reduction.cc).
 // Each piece is callable alone for tests; FusePass (registered as "fuse") runs them in order.
 #pragma once
+
+#include <string>
 
 #include "graph/graph.h"
 #include "passes/pass.h"
@@ -13,5 +16,14 @@ namespace bronze {
 bool FuseEpilogues(Graph& graph, PassContext& context);
 // Groups elementwise/broadcast ops into fused_elementwise nodes; remarks each decision.
 bool FuseElementwise(Graph& graph, PassContext& context);
+// A softmax, log_softmax, layer_norm, reduce_* or logsumexp over trailing axes takes the
+// fused_elementwise node (or single fusible op) computing its input and the one reading its
+// result into a fused_reduction node; remarks each decision.
+bool FuseReductions(Graph& graph, PassContext& context);
+
+// Whether `n` is of an elementwise or broadcast fusion kind; and, for such a node, "" when the
+// fused executor can run it (one output, no side effects, supported op and dtypes), else why not.
+bool FusibleKind(const Node& n);
+std::string WhyNotFusible(const Graph& graph, const Node& n);
 
 }  // namespace bronze

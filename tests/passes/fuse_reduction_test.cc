@@ -1,0 +1,217 @@
+// fuse's reduction step (passes/fuse_reduction.cc) as before/after text IR pairs: a softmax
+// taking a masked-sum prologue and a product epilogue, layer_norm of a residual sum with a relu
+// after it, a fused_elementwise group becoming a prologue; the cases left alone with the
+// remark each leaves (a leading-axis reduction, a prologue read elsewhere, a result that is a
+// graph output, an epilogue that broadcasts the result); and the fused graphs' results through
+// a Session (cpu at 1 and 2 threads against the unfused reference backend).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <string_view>
+
+#include "graph/text.h"
+#include "graph/verifier.h"
+#include "passes/pass_manager.h"
+#include "runtime/session.h"
+
+namespace bronze {
+namespace {
+
+// Runs fuse over `before`; checks the text result, that it verifies and that a second run
+// changes nothing; returns the remarks of the first run, one per line.
+std::string ExpectFuse(std::string_view before, std::string_view after) {
+  Graph g = ParseGraph(before);
+  EXPECT_NO_THROW(Verify(g)) << "the test's input graph must be valid";
+  std::vector<PassRemark> remarks;
+  PipelineOptions o;
+  o.remarks = &remarks;
+  PassManager({"fuse"}, o).Run(g);
+  EXPECT_EQ(PrintGraph(g), after);
+  std::string why;
+  EXPECT_TRUE(StructurallyEqual(g, ParseGraph(after), &why)) << why;
+  EXPECT_NO_THROW(Verify(g));
+  EXPECT_FALSE(PassManager({"fuse"}).Run(g).at(0).changed)
+      << "a second fuse run must find nothing to do";
+  std::string s;
+  for (const PassRemark& r : remarks) s += r.text + "\n";
+  return s;
+}
+
+bool Has(const std::string& remarks, std::string_view text) {
+  return remarks.find(text) != std::string::npos;
+}
+
+TEST(FuseReduction, SoftmaxTakesItsPrologueAndEpilogue) {
+  const std::string r = ExpectFuse(R"(graph "m" {
+  %x = placeholder() {dtype = f32, shape = (N, 8)} : f32[N, 8]
+  %mask = placeholder() {dtype = f32, shape = (8,)} : f32[8]
+  %w = placeholder() {dtype = f32, shape = (N, 8)} : f32[N, 8]
+  %a = add(%x, %mask) : f32[N, 8]
+  %s = softmax(%a) {axis = -1} : f32[N, 8] @"m.py:4"
+  %y = mul(%s, %w) : f32[N, 8] @"m.py:5"
+  return y = %y
+}
+)",
+                                   R"(graph "m" {
+  %x = placeholder() {dtype = f32, shape = (N, 8)} : f32[N, 8]
+  %mask = placeholder() {dtype = f32, shape = (8,)} : f32[8]
+  %w = placeholder() {dtype = f32, shape = (N, 8)} : f32[N, 8]
+  %y = fused_reduction(%x, %mask, %w) {program = "t0 = add(in0, in1); t1 = softmax(t0) {axis = -1}; t2 = mul(t1, in2); return t2"} : f32[N, 8] @"m.py:5"
+  return y = %y
+}
+)");
+  EXPECT_TRUE(Has(r, "fused a + s + y into one fused_reduction node y (softmax, prologue of 1 "
+                     "ops, epilogue of 1 ops, 3 inputs)"))
+      << r;
+}
+
+TEST(FuseReduction, LayerNormOfAResidualSumWithAGroupAfterIt) {
+  // The epilogue is a fused_elementwise group (relu then a scale) made by the step before.
+  ExpectFuse(R"(graph "m" {
+  %x = placeholder() {dtype = f32, shape = (N, 16)} : f32[N, 16]
+  %res = placeholder() {dtype = f32, shape = (N, 16)} : f32[N, 16]
+  %g = parameter() {dtype = f32, shape = (16,)} : f32[16]
+  %b = parameter() {dtype = f32, shape = (16,)} : f32[16]
+  %c = constant() {dtype = f32, shape = ()} : f32[] data [0.5]
+  %h = add(%x, %res) : f32[N, 16]
+  %n = layer_norm(%h, %g, %b) {eps = 1e-05, normalized_ndim = 1} : f32[N, 16]
+  %r = relu(%n) : f32[N, 16]
+  %y = mul(%r, %c) : f32[N, 16]
+  return y = %y
+}
+)",
+             R"(graph "m" {
+  %x = placeholder() {dtype = f32, shape = (N, 16)} : f32[N, 16]
+  %res = placeholder() {dtype = f32, shape = (N, 16)} : f32[N, 16]
+  %g = parameter() {dtype = f32, shape = (16,)} : f32[16]
+  %b = parameter() {dtype = f32, shape = (16,)} : f32[16]
+  %c = constant() {dtype = f32, shape = ()} : f32[] data [0.5]
+  %y = fused_reduction(%x, %res, %g, %b, %c) {program = "t0 = add(in0, in1); t1 = layer_norm(t0, in2, in3) {eps = 1e-05, normalized_ndim = 1}; t2 = relu(t1); t3 = mul(t2, in4); return t3"} : f32[N, 16]
+  return y = %y
+}
+)");
+}
+
+TEST(FuseReduction, ReductionsThatCannotTakeTheirNeighboursSaySo) {
+  // reduce_sum over the leading axis; log_softmax whose prologue is read elsewhere and whose
+  // result is a graph output; reduce_max (kept dims) whose reader broadcasts it back.
+  const std::string r = ExpectFuse(R"(graph "m" {
+  %x = placeholder() {dtype = f32, shape = (4, 8)} : f32[4, 8]
+  %e = exp(%x) : f32[4, 8]
+  %s = reduce_sum(%e) {axes = [0], keepdims = 0} : f32[8]
+  %t = tanh(%x) : f32[4, 8]
+  %l = log_softmax(%t) {axis = -1} : f32[4, 8]
+  %m = reduce_max(%x) {axes = [-1], keepdims = 1} : f32[4, 1]
+  %d = sub(%x, %m) : f32[4, 8]
+  return s = %s, l = %l, t = %t, d = %d
+}
+)",
+                                   R"(graph "m" {
+  %x = placeholder() {dtype = f32, shape = (4, 8)} : f32[4, 8]
+  %e = exp(%x) : f32[4, 8]
+  %s = reduce_sum(%e) {axes = [0], keepdims = 0} : f32[8]
+  %t = tanh(%x) : f32[4, 8]
+  %l = log_softmax(%t) {axis = -1} : f32[4, 8]
+  %m = reduce_max(%x) {axes = [-1], keepdims = 1} : f32[4, 1]
+  %d = sub(%x, %m) : f32[4, 8]
+  return s = %s, l = %l, t = %t, d = %d
+}
+)");
+  EXPECT_TRUE(Has(r, "s (reduce_sum): not fused with its elementwise neighbours: it does not "
+                     "reduce trailing axes"))
+      << r;
+  EXPECT_TRUE(Has(r, "l (log_softmax): prologue t not fused: its output is a graph output")) << r;
+  EXPECT_TRUE(Has(r, "m (reduce_max): epilogue d not fused: it broadcasts the result from (4, "
+                     "1) to (4, 8)"))
+      << r;
+}
+
+TEST(FuseReduction, PrologueReadElsewhereStaysAndTheEpilogueStillJoins) {
+  const std::string r = ExpectFuse(R"(graph "m" {
+  %x = placeholder() {dtype = f32, shape = (3, 5)} : f32[3, 5]
+  %a = sigmoid(%x) : f32[3, 5]
+  %s = softmax(%a) {axis = 1} : f32[3, 5]
+  %y = add(%s, %a) : f32[3, 5]
+  return y = %y
+}
+)",
+                                   R"(graph "m" {
+  %x = placeholder() {dtype = f32, shape = (3, 5)} : f32[3, 5]
+  %a = sigmoid(%x) : f32[3, 5]
+  %y = fused_reduction(%a) {program = "t0 = softmax(in0) {axis = 1}; t1 = add(t0, in0); return t1"} : f32[3, 5]
+  return y = %y
+}
+)");
+  EXPECT_TRUE(Has(r, "s (softmax): prologue a not fused: its output is read elsewhere too")) << r;
+}
+
+// --- Results through a Session. ---
+
+Tensor Random(Dims dims, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  Tensor t = Tensor::Empty(DType::kF32, dims);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = normal(rng);
+  return t;
+}
+
+// Runs `text` fused on the cpu backend at 1 and 2 threads and unfused on the ref backend:
+// `expect` fused_reduction nodes, the two thread counts bit for bit equal, both within
+// tolerance of the reference.
+void ExpectMatchesUnfused(const std::string& text, const std::vector<Tensor>& inputs,
+                          int expect) {
+  SessionOptions one, two, ref;
+  two.threads = 2;
+  ref.pipeline = {"shape_infer", "dce"};
+  ref.backend = "ref";
+  Session s1(ParseGraph(text), one), s2(ParseGraph(text), two), sr(ParseGraph(text), ref);
+  int fused = 0;
+  for (NodeId id : s1.graph().node_ids()) fused += s1.graph().node(id).op_name() == "fused_reduction";
+  EXPECT_EQ(fused, expect);
+  const std::vector<Tensor> a = s1.Run(inputs), b = s2.Run(inputs), c = sr.Run(inputs);
+  ASSERT_EQ(a.size(), c.size());
+  for (size_t k = 0; k < a.size(); ++k) {
+    ASSERT_EQ(a[k].nbytes(), c[k].nbytes());
+    EXPECT_EQ(std::memcmp(a[k].raw_data(), b[k].raw_data(), a[k].nbytes()), 0)
+        << "output " << k << " differs between 1 and 2 threads";
+    for (int64_t i = 0; i < a[k].numel(); ++i) {
+      const float x = a[k].data<float>()[i], y = c[k].data<float>()[i];
+      ASSERT_NEAR(x, y, 1e-5 + 1e-5 * std::fabs(y)) << "output " << k << " element " << i;
+    }
+  }
+}
+
+TEST(FuseReductionSession, AttentionStyleSoftmaxAndLayerNormMatchTheReference) {
+  const std::string text = R"(graph "m" {
+  %x = placeholder() {dtype = f32, shape = (N, 300)} : f32[N, 300]
+  %mask = placeholder() {dtype = f32, shape = (300,)} : f32[300]
+  %res = placeholder() {dtype = f32, shape = (N, 300)} : f32[N, 300]
+  %g = placeholder() {dtype = f32, shape = (300,)} : f32[300]
+  %c = constant() {dtype = f32, shape = ()} : f32[] data [0.125]
+  %sc = mul(%x, %c) : f32[N, 300]
+  %a = add(%sc, %mask) : f32[N, 300]
+  %p = softmax(%a) {axis = -1} : f32[N, 300]
+  %h = add(%p, %res) : f32[N, 300]
+  %n = layer_norm(%h, %g) {eps = 1e-05, normalized_ndim = 1} : f32[N, 300]
+  %y = gelu(%n) {approximate = "tanh"} : f32[N, 300]
+  %q = mul(%y, %y) : f32[N, 300]
+  %m = reduce_mean(%q) {axes = [-1], keepdims = 0} : f32[N]
+  %r = sqrt(%m) : f32[N]
+  return y = %y, r = %r
+}
+)";
+  for (int64_t n : {1, 7, 200}) {  // 200 rows of 300: several blocks, a partial last one
+    const std::vector<Tensor> in = {Random({n, 300}, 1), Random({300}, 2), Random({n, 300}, 3),
+                                    Random({300}, 4)};
+    // softmax takes the scale and mask, and the residual add as its epilogue; layer_norm then
+    // has no prologue left but takes gelu; the mean of squares takes its square and the sqrt
+    // (y, a graph output, stays materialized, so the square reads it).
+    ExpectMatchesUnfused(text, in, 3);
+  }
+}
+
+}  // namespace
+}  // namespace bronze
