@@ -2,13 +2,16 @@
 // reduce_sum of 16M f32 at 2 threads, as effective bandwidth (input + output bytes per second)
 // against a plain 2-thread memcpy of 64 MiB (the same bytes: read once, written once) measured
 // in the same run. Each kernel is bound once with its output preallocated (bench::KernelRunner).
-// reduce_sum only reads, so its ratio to memcpy can exceed 1.
+// reduce_sum only reads, so its ratio to memcpy can exceed 1. Then a scaled, masked softmax
+// times a factor over [65536, 256] through a Session with and without fuse: fused, it is one
+// fused_reduction node (passes/fuse_reduction.cc) whose prologue never reaches memory.
 #include <benchmark/benchmark.h>
 
 #include <cstring>
 
 #include "benchmarks/bench_util.h"
 #include "bronze/bronze.h"
+#include "graph/text.h"
 #include "kernels/parallel.h"
 
 namespace {
@@ -57,6 +60,34 @@ void BM_ReduceSum16M(benchmark::State& state) {
 }
 BENCHMARK(BM_ReduceSum16M)->UseRealTime()->Unit(benchmark::kMillisecond);
 
+// softmax(x * 0.125 + mask) * w: 3 elementwise ops and a softmax; fused, one node.
+constexpr const char* kMaskedSoftmax = R"(graph "masked_softmax" {
+  %x = placeholder() {dtype = f32, shape = (65536, 256)} : f32[65536, 256]
+  %mask = placeholder() {dtype = f32, shape = (256,)} : f32[256]
+  %w = placeholder() {dtype = f32, shape = (65536, 256)} : f32[65536, 256]
+  %c = constant() {dtype = f32, shape = ()} : f32[] data [0.125]
+  %s = mul(%x, %c) : f32[65536, 256]
+  %a = add(%s, %mask) : f32[65536, 256]
+  %p = softmax(%a) {axis = -1} : f32[65536, 256]
+  %y = mul(%p, %w) : f32[65536, 256]
+  return y = %y
+}
+)";
+
+void BM_MaskedSoftmax(benchmark::State& state, bool fuse) {
+  bronze::SessionOptions o;
+  o.threads = 2;
+  if (!fuse) o.pipeline = {"shape_infer", "dce"};
+  bronze::Session s(bronze::ParseGraph(kMaskedSoftmax), o);
+  std::vector<bronze::Tensor> in = {Input({65536, 256}), Input({256}), Input({65536, 256})};
+  for (auto _ : state) benchmark::DoNotOptimize(s.Run(in));
+  state.SetBytesProcessed(state.iterations() * kFloats * 4 * 3);  // x, w, y
+}
+BENCHMARK_CAPTURE(BM_MaskedSoftmax, fused, true)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_MaskedSoftmax, unfused, false)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -75,6 +106,11 @@ int main(int argc, char** argv) {
           {"log_softmax [65536, 256], 2 threads: bandwidth / memcpy",
            "BM_Op/log_softmax_65536x256/real_time", memcpy_name, Metric::kBytesPerSecond},
           {"reduce_sum 16M (read only), 2 threads: bandwidth / memcpy", "BM_ReduceSum16M/real_time",
+           memcpy_name, Metric::kBytesPerSecond},
+          {"softmax(x * c + mask) * w [65536, 256], 2 threads, Session: fused / unfused time",
+           "BM_MaskedSoftmax/fused/real_time", "BM_MaskedSoftmax/unfused/real_time",
+           Metric::kTime},
+          {"the same, fused: bandwidth (x, w, y) / memcpy", "BM_MaskedSoftmax/fused/real_time",
            memcpy_name, Metric::kBytesPerSecond},
       });
 }
