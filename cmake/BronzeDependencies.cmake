@@ -47,6 +47,10 @@ find_package(hwy CONFIG REQUIRED)
 # CLI11 (libcli11-dev, header only): CLI11::CLI11
 find_package(CLI11 CONFIG REQUIRED)
 
+# Xbyak (libxbyak-dev, header only): the fused executor's code generator
+# (kernels/cpu/fused_jit.cc). Optional: without it fused programs run on the tile interpreter.
+find_path(BRONZE_XBYAK_INCLUDE_DIR xbyak/xbyak.h)
+
 set(_bronze_deps
   "TBB ${TBB_VERSION}"
   "FlatBuffers ${FlatBuffers_VERSION} (${FLATC})"
@@ -55,6 +59,11 @@ set(_bronze_deps
   "oneDNN ${dnnl_VERSION}"
   "Highway ${hwy_VERSION}"
   "CLI11 ${CLI11_VERSION}")
+if(BRONZE_XBYAK_INCLUDE_DIR)
+  list(APPEND _bronze_deps "Xbyak (${BRONZE_XBYAK_INCLUDE_DIR})")
+else()
+  list(APPEND _bronze_deps "no Xbyak (fused programs are interpreted)")
+endif()
 if(BRONZE_BUILD_TESTS)
   list(APPEND _bronze_deps "GTest ${GTest_VERSION}")
 endif()

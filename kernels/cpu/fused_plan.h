@@ -7,12 +7,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
 #include "graph/dtype.h"
 #include "graph/ops/fused.h"
 #include "graph/shape.h"
+#include "kernels/cpu/fused_jit.h"
 #include "kernels/cpu/elementwise_loop.h"
 
 namespace bronze::cpu {
@@ -71,6 +73,12 @@ struct FusedPlan {
   // the next tile of each input stream and this tile of each output stream, spread over the
   // steps. Without it the first step waits on memory while the others leave it idle.
   bool prefetch = false;
+  // Outputs too large to stay in the caches (kStreamingStoreBytes): the compiled program writes
+  // them with streaming stores.
+  bool nontemporal = false;
+  // The program compiled to machine code (kernels/cpu/fused_jit.h), when it qualifies; the
+  // executor then runs it instead of the tile steps.
+  std::shared_ptr<const FusedJit> jit;
 };
 
 // Binds a program (fused_elementwise's, or the elementwise part of a fused_reduction's) for
