@@ -182,8 +182,10 @@ void Gather(const BroadcastLoop& g, const uint8_t* src, size_t es, uint8_t* dst,
 
 // Output positions [begin, end) (a whole number of tiles but the last) of a bound program.
 // Output streams hold positions from `out_origin` on (a block buffer; 0: the whole output).
+// `streaming` lets a compiled program write outputs past the caches with streaming stores
+// (plan.nontemporal): only for outputs nothing reads right away.
 void RunFusedChunk(const FusedPlan& plan, const void* const* in, void* const* out, int64_t begin,
-                   int64_t end, int64_t out_origin) {
+                   int64_t end, int64_t out_origin, bool streaming) {
   const size_t tile_bytes = static_cast<size_t>(plan.tile) * 4;
   auto scratch = hwy::AllocateAligned<uint8_t>(std::max<size_t>(1, plan.num_slots * tile_bytes));
   uint64_t scalars[16];
@@ -241,7 +243,7 @@ void RunFusedChunk(const FusedPlan& plan, const void* const* in, void* const* ou
     // The compiled program: every register's data (output streams based so that position p is
     // at element p), streaming stores for outputs past the caches (64-byte aligned ones only).
     std::vector<const void*> regs(plan.regs.size(), nullptr);
-    bool nontemporal = plan.nontemporal && out_origin == 0;
+    bool nontemporal = streaming && plan.nontemporal;
     for (size_t r = 0; r < plan.regs.size(); ++r) {
       const FusedReg& reg = plan.regs[r];
       if (reg.kind == FusedRegKind::kScalar) {
@@ -567,7 +569,7 @@ class FusedKernel final : public Kernel {
     // Outputs named twice in `return` are copies of the first.
     const auto fn = HWY_DYNAMIC_DISPATCH(RunFusedChunk);
     ParallelChunks(ctx, plan_.numel, plan_.tile * kTilesPerChunk,
-                   [&](int64_t, int64_t b, int64_t e) { fn(plan_, in.data(), out.data(), b, e, 0); });
+                   [&](int64_t, int64_t b, int64_t e) { fn(plan_, in.data(), out.data(), b, e, 0, true); });
     for (size_t k = 0; k < outputs.size(); ++k) {
       const FusedReg& r = plan_.regs[static_cast<size_t>(plan_.outputs[k])];
       if (r.output != static_cast<int>(k)) {
@@ -597,8 +599,8 @@ bool MakeFusedPlan(const FusedProgram& program, std::span<const TensorType> inpu
 }
 
 void RunFusedRange(const FusedPlan& plan, const void* const* in, void* const* out, int64_t begin,
-                   int64_t end, int64_t out_origin) {
-  HWY_DYNAMIC_DISPATCH(RunFusedChunk)(plan, in, out, begin, end, out_origin);
+                   int64_t end, int64_t out_origin, bool streaming) {
+  HWY_DYNAMIC_DISPATCH(RunFusedChunk)(plan, in, out, begin, end, out_origin, streaming);
 }
 }  // namespace bronze::cpu
 

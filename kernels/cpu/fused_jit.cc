@@ -5,9 +5,9 @@
 //   void f(const void* const* regs /*rdi*/, int64_t begin /*rsi*/, int64_t end /*rdx*/,
 //          int64_t nontemporal /*rcx*/):
 //   - stream base pointers in general registers (r8..r15, rbx, rbp; at most 10 streams);
-//   - scalars broadcast once into zmm registers, temporaries (the plan's slots) in zmm0..;
-//   - zmm25..27: 0, |x| mask, sign mask; zmm28: an output step's result; zmm29..31: operands
-//     loaded from streams;
+//   - scalars broadcast once into zmm registers, temporaries (the plan's slots) in zmm0..22;
+//   - zmm23..26: 1, 0, |x| mask, sign mask; zmm27: an output step's result; zmm28..29:
+//     operands loaded from streams; zmm30..31: a step's constants (slope, clip bounds);
 //   - a loop over 16 elements at a time (plain or streaming stores), then one masked pass (k1)
 //     over the last 1-15 elements.
 // Each opcode is emitted as the instruction sequence that gives what the interpreter's
@@ -16,6 +16,8 @@
 #include "kernels/cpu/fused_jit.h"
 
 #include <array>
+#include <cstring>
+#include <exception>
 #include <vector>
 
 #include "kernels/cpu/fused_plan.h"
@@ -33,16 +35,21 @@ namespace {
 
 using namespace Xbyak;  // NOLINT: the generator reads as assembly
 
-// zmm registers with fixed roles (see the file comment).
-constexpr int kZero = 25, kAbsMask = 26, kSignMask = 27, kResult = 28, kOperand0 = 29;
-constexpr int kFirstFree = 0, kLastFree = 24;  // slots, then scalars
+// zmm registers with fixed roles (see the file comment). kConst0/1 hold a step's constants
+// (slope, clip bounds); kOperand0 + 2 (a third operand) is never loaded: no compiled op takes
+// three operands.
+constexpr int kOne = 23, kZero = 24, kAbsMask = 25, kSignMask = 26, kResult = 27, kOperand0 = 28;
+constexpr int kConst0 = 30, kConst1 = 31;
+constexpr int kFirstFree = 0, kLastFree = 22;  // slots, then scalars
 
 bool Supported(FusedOpcode c) {
   switch (c) {
     case FusedOpcode::kAddF32: case FusedOpcode::kSubF32: case FusedOpcode::kMulF32:
     case FusedOpcode::kDivF32: case FusedOpcode::kMaximumF32: case FusedOpcode::kMinimumF32:
     case FusedOpcode::kRelu: case FusedOpcode::kNeg: case FusedOpcode::kAbs:
-    case FusedOpcode::kSqrt: case FusedOpcode::kCopy:
+    case FusedOpcode::kSqrt: case FusedOpcode::kCopy: case FusedOpcode::kReciprocal:
+    case FusedOpcode::kRsqrt: case FusedOpcode::kLeakyRelu: case FusedOpcode::kClip:
+    case FusedOpcode::kReluGrad: case FusedOpcode::kLeakyReluGrad: case FusedOpcode::kClipGrad:
       return true;
     default:
       return false;
@@ -51,11 +58,14 @@ bool Supported(FusedOpcode c) {
 
 class Generator : public CodeGenerator {
  public:
-  // Throws nothing for plans Qualifies() accepted.
-  explicit Generator(const FusedPlan& plan) : CodeGenerator(CodeBytes(plan)), plan_(plan) {
+  // Throws (Xbyak::Error) only when the code memory cannot be allocated or made executable.
+  // The code buffer is writable while the code is emitted and executable only after (never
+  // both).
+  explicit Generator(const FusedPlan& plan)
+      : CodeGenerator(CodeBytes(plan), DontSetProtectRWE), plan_(plan) {
     Assign();
     Emit();
-    readyRE();
+    setProtectMode(PROTECT_RE);  // (ready() protects only AutoGrow buffers)
   }
 
   // Whether the plan can be compiled: f32 only, no gathered inputs, supported steps, few
@@ -108,6 +118,15 @@ class Generator : public CodeGenerator {
 
   Address At(size_t r) { return ptr[Reg64(gpr_[r]) + rsi * 4]; }
 
+  // Broadcasts the f32 `value` into zmm `z` (through edi: rdi is free once the register
+  // pointers are loaded; rax counts the loop, rcx holds the store mode and the tail's shift).
+  void Constant(int z, float value) {
+    uint32_t bits;
+    std::memcpy(&bits, &value, 4);
+    mov(edi, bits);
+    vpbroadcastd(Zmm(z), edi);
+  }
+
   // The zmm holding operand k of a step (loaded from its stream when it is one).
   Zmm Load(int r, int k, bool masked) {
     const size_t ri = static_cast<size_t>(r);
@@ -149,6 +168,45 @@ class Generator : public CodeGenerator {
         case FusedOpcode::kAbs: vpandd(d, a, Zmm(kAbsMask)); break;
         case FusedOpcode::kSqrt: vsqrtps(d, a); break;
         case FusedOpcode::kCopy: vmovaps(d, a); break;
+        case FusedOpcode::kReciprocal:  // 1 / x, a division as in the interpreter
+          vdivps(d, Zmm(kOne), a);
+          break;
+        case FusedOpcode::kRsqrt:  // 1 / sqrt(x): a correctly rounded sqrt, then a division
+          vsqrtps(d, a);
+          vdivps(d, Zmm(kOne), d);
+          break;
+        case FusedOpcode::kLeakyRelu:  // x where x > 0, else x * slope (NaN * slope)
+          Constant(kConst0, s.p0);
+          vcmpps(k2, a, Zmm(kZero), 0x1E /*GT_OQ*/);
+          vmulps(d, a, Zmm(kConst0));
+          vblendmps(d | k2, d, a);
+          break;
+        case FusedOpcode::kClip:  // r = x < lo ? lo : x; r > hi ? hi : r (NaN x stays)
+          Constant(kConst0, s.p0);
+          Constant(kConst1, s.p1);
+          vcmpps(k2, a, Zmm(kConst0), 0x11 /*LT_OQ*/);
+          vblendmps(d | k2, a, Zmm(kConst0));
+          vcmpps(k3, d, Zmm(kConst1), 0x1E /*GT_OQ*/);
+          vblendmps(d | k3, d, Zmm(kConst1));
+          break;
+        case FusedOpcode::kReluGrad:  // dy unless y <= 0 (a NaN y passes dy)
+          vcmpps(k2, b, Zmm(kZero), 0x16 /*NLE_UQ*/);
+          vmovaps(d | k2 | T_z, a);
+          break;
+        case FusedOpcode::kLeakyReluGrad:  // dy where x > 0, else dy * slope
+          Constant(kConst0, s.p0);
+          vcmpps(k2, b, Zmm(kZero), 0x1E /*GT_OQ*/);
+          vmulps(d, a, Zmm(kConst0));
+          vblendmps(d | k2, d, a);
+          break;
+        case FusedOpcode::kClipGrad:  // dy where lo <= x <= hi (false for NaN), else 0
+          Constant(kConst0, s.p0);
+          Constant(kConst1, s.p1);
+          vcmpps(k2, b, Zmm(kConst0), 0x1D /*GE_OQ*/);
+          vcmpps(k3, b, Zmm(kConst1), 0x12 /*LE_OQ*/);
+          kandw(k2, k2, k3);
+          vmovaps(d | k2 | T_z, a);
+          break;
         default: break;  // excluded by Qualifies
       }
       if (!to_stream) continue;
@@ -177,11 +235,13 @@ class Generator : public CodeGenerator {
         vbroadcastss(Zmm(zmm_[r]), ptr[rax]);
       }
     }
+    // rdi is free from here on.
     vpxord(Zmm(kZero), Zmm(kZero), Zmm(kZero));
-    mov(eax, 0x7fffffff);
-    vpbroadcastd(Zmm(kAbsMask), eax);
-    mov(eax, 0x80000000);
-    vpbroadcastd(Zmm(kSignMask), eax);
+    Constant(kOne, 1.0f);
+    mov(edi, 0x7fffffff);
+    vpbroadcastd(Zmm(kAbsMask), edi);
+    mov(edi, 0x80000000);
+    vpbroadcastd(Zmm(kSignMask), edi);
     Label plain, streaming, tail, done;
     test(rcx, rcx);
     jz(plain, T_NEAR);
@@ -242,7 +302,12 @@ bool FusedJitAvailable() {
 
 std::shared_ptr<const FusedJit> CompileFusedJit(const FusedPlan& plan) {
   if (!FusedJitAvailable() || !Generator::Qualifies(plan)) return nullptr;
-  return std::make_shared<CompiledFusedJit>(plan);
+  try {
+    return std::make_shared<CompiledFusedJit>(plan);
+  } catch (const std::exception&) {
+    // No executable memory (a system that refuses mprotect to executable, say): interpret.
+    return nullptr;
+  }
 }
 
 #else  // no Xbyak or not x86-64: the interpreter runs every program

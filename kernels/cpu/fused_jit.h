@@ -1,6 +1,7 @@
 // Machine code for fused_elementwise programs (kernels/cpu/fused_jit.cc): a bound FusedPlan
 // whose registers are all f32 streams, scalars and temporaries, and whose steps are plain
-// arithmetic (add, sub, mul, div, maximum, minimum, relu, neg, abs, sqrt, copy), is compiled
+// arithmetic (add, sub, mul, div, maximum, minimum, relu, leaky_relu, clip, neg, abs, sqrt,
+// rsqrt, reciprocal, copy, and the gradients relu_grad, leaky_relu_grad, clip_grad), is compiled
 // with Xbyak into one AVX-512 loop that evaluates the whole program 16 elements at a time in
 // registers. Each instruction is the one that gives the tile interpreter's result bit for bit
 // (same IEEE operations, same NaN rules). Other plans, builds without Xbyak and CPUs without

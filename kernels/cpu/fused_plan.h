@@ -88,8 +88,11 @@ bool MakeFusedPlan(const FusedProgram& program, std::span<const TensorType> inpu
                    std::span<const TensorType> outputs, FusedPlan* plan);
 // Runs output positions [begin, end) of a bound plan on the calling thread. `in` and `out` hold
 // each node input's and output's data; input streams are indexed by position, output streams
-// by position - out_origin (so a block buffer can receive positions [out_origin, ...)).
+// by position - out_origin (so a block buffer can receive positions [out_origin, ...)). No
+// output may overlap an input (the primitives take restrict pointers). With `streaming`, a
+// compiled program writes large outputs (plan.nontemporal) with streaming stores: pass it only
+// when nothing reads the output soon.
 void RunFusedRange(const FusedPlan& plan, const void* const* in, void* const* out, int64_t begin,
-                   int64_t end, int64_t out_origin = 0);
+                   int64_t end, int64_t out_origin = 0, bool streaming = false);
 
 }  // namespace bronze::cpu

@@ -1,12 +1,13 @@
 // The fused executor's code generator (kernels/cpu/fused_jit.cc) against the tile interpreter
 // it replaces (kernels/cpu/fused.cc): every compiled program must give the interpreter's result
-// bit for bit (a NaN only needs to be a NaN), on values chosen to tell the NaN and signed-zero rules apart (maximum and
-// minimum with NaN on either side and equal operands of opposite signs, relu of NaN and -0,
-// sqrt of negatives, division by zero), at sizes around the 16-element vector (the masked last
-// pass), with scalar inputs and scalar-only instructions, two outputs, an output read again,
-// output positions based at a block buffer (fused_reduction's prologue), and an output large
-// enough for streaming stores. Plans the generator does not take stay interpreted. Skips where
-// the build has no Xbyak or the CPU no AVX-512.
+// bit for bit (a NaN only needs to be a NaN). The values tell the NaN and signed-zero rules
+// apart: maximum and minimum with NaN on either side and equal operands of opposite signs, relu
+// of NaN and -0, sqrt of negatives, division by zero, clip bounds equal to an input. Also
+// covered: sizes around the 16-element vector (the masked last pass), activations with
+// constants and their gradients, scalar inputs and scalar-only instructions, two outputs, an
+// output read again, output positions based at a block buffer (fused_reduction's prologue), an
+// output large enough for streaming stores, and the longest group. Plans the generator does not
+// take stay interpreted. Skips where the build has no Xbyak or the CPU no AVX-512.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -32,7 +33,7 @@ std::vector<float> Values(int64_t n, uint64_t seed) {
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<float> v(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
-    // Each input sees the specials at other positions, so every pairing occurs.
+    // Each input sees the specials at other positions (MaximumAndMinimum... pairs them all).
     const uint64_t k = (static_cast<uint64_t>(i) * (seed + 1)) % 23;
     v[static_cast<size_t>(i)] = k < std::size(special) ? special[k] : normal(rng);
   }
@@ -80,8 +81,8 @@ void ExpectSameBits(const Bound& b, int64_t begin, int64_t end, int64_t origin =
     jo.push_back(aligned(jit[k]));
     ro.push_back(aligned(ref[k]));
   }
-  RunFusedRange(b.plan, in.data(), jo.data(), begin, end, origin);
-  RunFusedRange(interpreted, in.data(), ro.data(), begin, end, origin);
+  RunFusedRange(b.plan, in.data(), jo.data(), begin, end, origin, true);
+  RunFusedRange(interpreted, in.data(), ro.data(), begin, end, origin, true);
   for (size_t k = 0; k < jit.size(); ++k) {
     const float* x = static_cast<const float*>(jo[k]);
     const float* y = static_cast<const float*>(ro[k]);
@@ -116,11 +117,38 @@ TEST_F(FusedJitTest, EveryOpcodeMatchesTheInterpreterAtSizesAroundAVector) {
   }
 }
 
+TEST_F(FusedJitTest, ActivationsWithConstantsAndTheirGradients) {
+  const std::string program =
+      "t0 = leaky_relu(in0) {negative_slope = 0.2}; t1 = clip(in1) {max = 1.25, min = -0.5}; "
+      "t2 = relu_grad(in0, in1); t3 = leaky_relu_grad(t2, in1) {negative_slope = 0.3}; "
+      "t4 = clip_grad(t3, in0) {max = 1.5, min = -1.5}; t5 = reciprocal(t4); t6 = rsqrt(in1); "
+      "t7 = add(t0, t1); t8 = sub(t7, t5); t9 = mul(t8, t6); return t9";
+  for (int64_t n : {7, 16, 1000}) {
+    const Bound b = Bind(program, {{n}, {n}});
+    ExpectSameBits(b, 0, n);
+  }
+  // A bound that is exactly an input value, and bounds in the wrong order (clip gives max).
+  const Bound c = Bind("t0 = clip(in0) {max = -1.5, min = 1.5}; t1 = clip(in1) {max = 2.0, min = "
+                       "-0.0}; t2 = add(t0, t1); return t2",
+                       {{100}, {100}});
+  ExpectSameBits(c, 0, 100);
+}
+
 TEST_F(FusedJitTest, MaximumAndMinimumFollowTheNaNAndEqualityRules) {
-  // Equal operands of opposite sign (0 and -0) give b; NaN in a gives a, NaN in b gives b.
+  // Every ordered pair of these values, in both argument orders: equal operands of opposite
+  // sign (0 and -0) give b, NaN in a gives a, NaN in b gives b.
+  const float v[] = {0.0f, -0.0f, 1.0f, -1.0f, kNaN, -kNaN, kInf, -kInf, 1.0f};
+  const size_t k = std::size(v);
   for (const char* op : {"maximum", "minimum"}) {
-    const Bound b = Bind(std::string("t0 = ") + op + "(in0, in1); t1 = relu(t0); return t0", {{529}, {529}});
-    ExpectSameBits(b, 0, 529);
+    Bound b = Bind(std::string("t0 = ") + op + "(in0, in1); t1 = mul(t0, in0); return t0, t1",
+                   {{static_cast<int64_t>(k * k)}, {static_cast<int64_t>(k * k)}}, 2);
+    for (size_t i = 0; i < k; ++i) {
+      for (size_t j = 0; j < k; ++j) {
+        b.in[0][i * k + j] = v[i];
+        b.in[1][i * k + j] = v[j];
+      }
+    }
+    ExpectSameBits(b, 0, static_cast<int64_t>(k * k));
   }
 }
 
