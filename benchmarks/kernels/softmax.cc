@@ -3,8 +3,8 @@
 // against a plain 2-thread memcpy of 64 MiB (the same bytes: read once, written once) measured
 // in the same run. Each kernel is bound once with its output preallocated (bench::KernelRunner).
 // reduce_sum only reads, so its ratio to memcpy can exceed 1. Then a scaled, masked softmax
-// times a factor over [65536, 256] through a Session with and without fuse: fused, it is one
-// fused_reduction node (passes/fuse_reduction.cc) whose prologue never reaches memory.
+// times a factor over [65536, 256], and a scaled softmax of one row of 4M, through a Session
+// with and without fuse: fused, each is one fused_reduction node (passes/fuse_reduction.cc).
 #include <benchmark/benchmark.h>
 
 #include <cstring>
@@ -74,17 +74,39 @@ constexpr const char* kMaskedSoftmax = R"(graph "masked_softmax" {
 }
 )";
 
-void BM_MaskedSoftmax(benchmark::State& state, bool fuse) {
+// The same with one row of 4M: fused, the row goes step by step over both threads.
+constexpr const char* kLongRow = R"(graph "long_row" {
+  %x = placeholder() {dtype = f32, shape = (1, 4194304)} : f32[1, 4194304]
+  %c = constant() {dtype = f32, shape = ()} : f32[] data [0.125]
+  %s = mul(%x, %c) : f32[1, 4194304]
+  %p = softmax(%s) {axis = -1} : f32[1, 4194304]
+  %y = mul(%p, %x) : f32[1, 4194304]
+  return y = %y
+}
+)";
+
+void BM_Graph(benchmark::State& state, const char* text, bool fuse,
+              std::vector<bronze::Dims> inputs, int64_t bytes) {
   bronze::SessionOptions o;
   o.threads = 2;
   if (!fuse) o.pipeline = {"shape_infer", "dce"};
-  bronze::Session s(bronze::ParseGraph(kMaskedSoftmax), o);
-  std::vector<bronze::Tensor> in = {Input({65536, 256}), Input({256}), Input({65536, 256})};
+  bronze::Session s(bronze::ParseGraph(text), o);
+  std::vector<bronze::Tensor> in;
+  for (bronze::Dims& d : inputs) in.push_back(Input(d));
   for (auto _ : state) benchmark::DoNotOptimize(s.Run(in));
-  state.SetBytesProcessed(state.iterations() * kFloats * 4 * 3);  // x, w, y
+  state.SetBytesProcessed(state.iterations() * bytes);
 }
-BENCHMARK_CAPTURE(BM_MaskedSoftmax, fused, true)->UseRealTime()->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_MaskedSoftmax, unfused, false)
+const std::vector<bronze::Dims> kMaskedInputs = {{65536, 256}, {256}, {65536, 256}};
+BENCHMARK_CAPTURE(BM_Graph, masked_fused, kMaskedSoftmax, true, kMaskedInputs, kFloats * 12)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);  // bytes: x, w, y
+BENCHMARK_CAPTURE(BM_Graph, masked_unfused, kMaskedSoftmax, false, kMaskedInputs, kFloats * 12)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Graph, long_row_fused, kLongRow, true, {{1, 4194304}}, 4194304 * 8)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Graph, long_row_unfused, kLongRow, false, {{1, 4194304}}, 4194304 * 8)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
@@ -108,9 +130,12 @@ int main(int argc, char** argv) {
           {"reduce_sum 16M (read only), 2 threads: bandwidth / memcpy", "BM_ReduceSum16M/real_time",
            memcpy_name, Metric::kBytesPerSecond},
           {"softmax(x * c + mask) * w [65536, 256], 2 threads, Session: fused / unfused time",
-           "BM_MaskedSoftmax/fused/real_time", "BM_MaskedSoftmax/unfused/real_time",
+           "BM_Graph/masked_fused/real_time", "BM_Graph/masked_unfused/real_time",
            Metric::kTime},
-          {"the same, fused: bandwidth (x, w, y) / memcpy", "BM_MaskedSoftmax/fused/real_time",
+          {"the same, fused: bandwidth (x, w, y) / memcpy", "BM_Graph/masked_fused/real_time",
            memcpy_name, Metric::kBytesPerSecond},
+          {"softmax(x * c) * x [1, 4M], 2 threads, Session: fused / unfused time",
+           "BM_Graph/long_row_fused/real_time", "BM_Graph/long_row_unfused/real_time",
+           Metric::kTime},
       });
 }

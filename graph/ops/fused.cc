@@ -313,10 +313,12 @@ OpSchema FusedReduction() {
       "lists the instructions as fused_elementwise's does (\"t0 = add(in0, in1); t1 = "
       "softmax(t0) {axis = -1}; t2 = mul(t1, in2); return t2\"), exactly one of them a softmax, "
       "log_softmax, layer_norm, reduce_sum, reduce_mean, reduce_max, reduce_min or logsumexp. "
-      "Each result is exactly what that op would give. The CPU executor runs a block of rows at "
-      "a time (reductions over trailing axes): the prologue into a cache-sized buffer, the "
-      "reduction from it, the epilogue over the block of the output, so the prologue's result "
-      "never reaches memory. Not differentiable: fusion runs after autodiff.");
+      "Each elementwise result is exactly what that op would give; the reduction runs on "
+      "blocks of rows, so for rows of more than 65536 elements its summation order (and "
+      "rounding) may differ from the unfused op's. The CPU executor runs a block of rows at a "
+      "time (reductions over trailing axes): the prologue into a cache-sized buffer, the "
+      "reduction from it into another, the epilogue from that into the output, so neither "
+      "intermediate reaches memory. Not differentiable: fusion runs after autodiff.");
   s.max_inputs = kVariadic;
   s.num_outputs = kVariadic;
   s.dispatch_input = -1;

@@ -3,16 +3,19 @@
 // prologue and epilogue, run a block of rows at a time. Per block:
 //   1. the prologue (the instructions computing the reduction's input) runs through the tiled
 //      fused executor (kernels/cpu/fused.cc) into a block buffer that stays in cache;
-//   2. the reduction's own best CPU kernel reads that buffer and writes the output's rows;
-//   3. the epilogue (the instructions reading the reduction's result) runs over those rows of
-//      the output, in place.
-// So the prologue's result never reaches memory and the epilogue adds no pass over it. Blocks
-// have fixed boundaries (a function of the shape), so results are the same at any thread
-// count. Programs outside this form (a reduction over leading axes, an epilogue broadcasting
-// the result to a larger shape or producing another dtype, other dtypes) run op by op through
-// the best kernels (kernels/ref/fused.h).
+//   2. the reduction's own best CPU kernel reads that buffer and writes a second block buffer
+//      (or, without an epilogue, the output's rows);
+//   3. the epilogue (the instructions reading the reduction's result) reads that buffer and
+//      writes the output's rows.
+// So the prologue's and the reduction's results never reach memory. Blocks have fixed
+// boundaries (a function of the shape), so results are the same at any thread count. A few
+// rows longer than a block go row by row, each step over every thread. Programs outside this
+// form (a reduction over leading axes, an epilogue broadcasting the result to a larger shape,
+// other dtypes, empty rows) run op by op through the best kernels (kernels/ref/fused.h).
 #include <algorithm>
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -60,44 +63,42 @@ struct Part {
   std::vector<FusedRef> sources;
 };
 
+// `p` moved back by `elements` f32 values, so that position `elements` reads p[0]: how a
+// block buffer stands in for a full-size stream in RunFusedRange (only positions inside the
+// block are read).
+const void* BasedAt(const float* p, int64_t elements) {
+  return reinterpret_cast<const void*>(reinterpret_cast<uintptr_t>(p) -
+                                       static_cast<uintptr_t>(elements) * sizeof(float));
+}
+
 class FusedReductionKernel final : public Kernel {
  public:
   void Run(std::span<const Tensor> inputs, std::span<Tensor> outputs,
            ExecContext& ctx) const override {
-    float* out = outputs[0].data<float>();
-    const float* x_in = has_prologue_ ? nullptr : inputs[static_cast<size_t>(x_input_)].data<float>();
-    std::vector<const void*> pin, ein;
-    for (const FusedRef& r : prologue_.sources) pin.push_back(inputs[static_cast<size_t>(r.index)].raw_data());
-    for (const FusedRef& r : epilogue_.sources) {
-      // The reduction's result is read from the output, where step 2 wrote it.
-      ein.push_back(r.input ? inputs[static_cast<size_t>(r.index)].raw_data()
-                            : static_cast<const void*>(out));
+    Io io;
+    io.out = outputs[0].raw_data();
+    if (!has_prologue_) io.x = inputs[static_cast<size_t>(x_input_)].data<float>();
+    for (const FusedRef& r : prologue_.sources) {
+      io.pin.push_back(inputs[static_cast<size_t>(r.index)].raw_data());
     }
-    ExecContext inner_ctx{1};
-    ParallelChunks(ctx, rows_, block_rows_, [&](int64_t, int64_t c0, int64_t c1) {
-      hwy::AlignedFreeUniquePtr<float[]> buffer;
-      if (has_prologue_) buffer = hwy::AllocateAligned<float>(static_cast<size_t>(block_rows_ * inner_));
-      std::vector<Tensor> rin(reduction_inputs_.size());
-      for (size_t k = 1; k < rin.size(); ++k) rin[k] = inputs[static_cast<size_t>(reduction_inputs_[k])];
+    // The reduction's result comes from a block buffer (set per block).
+    for (const FusedRef& r : epilogue_.sources) {
+      io.ein.push_back(r.input ? inputs[static_cast<size_t>(r.index)].raw_data() : nullptr);
+    }
+    io.rin.resize(reduction_inputs_.size());
+    for (size_t k = 1; k < io.rin.size(); ++k) {
+      io.rin[k] = inputs[static_cast<size_t>(reduction_inputs_[k])];
+    }
+    if (block_rows_ == 1 && rows_ < 2 * ctx.threads) {
+      RunLongRows(io, ctx);
+      return;
+    }
+    ExecContext one{1};
+    ParallelChunks(ctx, rows_, block_rows_ * blocks_per_chunk_, [&](int64_t, int64_t c0, int64_t c1) {
+      Io local = io;
+      Buffers buf = Allocate(block_rows_);
       for (int64_t r0 = c0; r0 < c1; r0 += block_rows_) {
-        const int64_t nb = std::min(block_rows_, c1 - r0);
-        const Kernel& reduce = nb == block_rows_ ? *full_ : *tail_;
-        const float* x = x_in ? x_in + r0 * inner_ : buffer.get();
-        if (has_prologue_) {
-          void* pout[1] = {buffer.get()};
-          RunFusedRange(prologue_.plan, pin.data(), pout, r0 * inner_, (r0 + nb) * inner_,
-                        r0 * inner_);
-        }
-        Dims xd = block_dims_, yd = block_out_dims_;
-        xd[0] = nb;
-        yd[0] = nb;
-        rin[0] = Tensor::View(const_cast<float*>(x), DType::kF32, xd);
-        Tensor y = Tensor::View(out + r0 * out_inner_, DType::kF32, yd);
-        reduce.Run(rin, std::span<Tensor>(&y, 1), inner_ctx);
-        if (has_epilogue_) {
-          void* eout[1] = {out};
-          RunFusedRange(epilogue_.plan, ein.data(), eout, r0 * out_inner_, (r0 + nb) * out_inner_);
-        }
+        RunRows(local, buf, r0, std::min(block_rows_, c1 - r0), one, one);
       }
     });
   }
@@ -106,12 +107,88 @@ class FusedReductionKernel final : public Kernel {
   static std::unique_ptr<Kernel> Make(const KernelSignature& sig);
 
  private:
+  // The data of one run.
+  struct Io {
+    void* out = nullptr;
+    const float* x = nullptr;       // the reduction's input, when no prologue computes it
+    std::vector<const void*> pin;   // the prologue's inputs
+    std::vector<const void*> ein;   // the epilogue's inputs
+    std::vector<Tensor> rin;        // the reduction's inputs (0: set per block)
+  };
+  struct Buffers {
+    hwy::AlignedFreeUniquePtr<float[]> x, y;  // the prologue's and the reduction's results
+  };
+  Buffers Allocate(int64_t rows) const {
+    Buffers b;
+    if (has_prologue_) b.x = hwy::AllocateAligned<float>(static_cast<size_t>(rows * inner_));
+    if (has_epilogue_) b.y = hwy::AllocateAligned<float>(static_cast<size_t>(rows * out_inner_));
+    return b;
+  }
+
+  // Rows [r0, r0 + nb): the prologue into buf.x, the reduction into buf.y (or the output when
+  // nothing follows it), the epilogue into the output. The elementwise parts split their
+  // positions over `part_ctx`, the reduction runs with `reduce_ctx`.
+  void RunRows(Io& io, const Buffers& buf, int64_t r0, int64_t nb, const ExecContext& part_ctx,
+               ExecContext& reduce_ctx) const {
+    const int64_t x0 = r0 * inner_, x1 = (r0 + nb) * inner_;
+    const int64_t y0 = r0 * out_inner_, y1 = (r0 + nb) * out_inner_;
+    if (has_prologue_) {
+      void* pout[1] = {buf.x.get()};
+      ParallelChunks(part_ctx, x1 - x0, kPartChunk, [&](int64_t, int64_t b, int64_t e) {
+        RunFusedRange(prologue_.plan, io.pin.data(), pout, x0 + b, x0 + e, x0);
+      });
+    }
+    Dims xd = block_dims_, yd = block_out_dims_;
+    xd[0] = nb;
+    yd[0] = nb;
+    const float* x = has_prologue_ ? buf.x.get() : io.x + x0;
+    io.rin[0] = Tensor::View(const_cast<float*>(x), DType::kF32, xd);
+    float* y = has_epilogue_ ? buf.y.get() : static_cast<float*>(io.out) + y0;
+    Tensor yt = Tensor::View(y, DType::kF32, yd);
+    (nb == block_rows_ ? *full_ : *tail_).Run(io.rin, std::span<Tensor>(&yt, 1), reduce_ctx);
+    if (has_epilogue_) {
+      io.ein[static_cast<size_t>(result_source_)] = BasedAt(y, y0);
+      void* eout[1] = {io.out};
+      ParallelChunks(part_ctx, y1 - y0, kPartChunk, [&](int64_t, int64_t b, int64_t e) {
+        // The output as any fused_elementwise output: streaming stores when it is large.
+        RunFusedRange(epilogue_.plan, io.ein.data(), eout, y0 + b, y0 + e, 0, true);
+      });
+    }
+  }
+
+  // Fewer rows longer than a block than twice the threads: blocks of rows would leave threads
+  // idle, so row by row, each step spread over every thread (the reduction's own long-row
+  // split included).
+  // Its row buffers are as large as a row (megabytes), so they are kept between runs, one pair
+  // per concurrent run, rather than faulted in again every time.
+  void RunLongRows(Io& io, ExecContext& ctx) const {
+    Buffers buf;
+    {
+      std::lock_guard<std::mutex> lock(pool_mutex_);
+      if (!pool_.empty()) {
+        buf = std::move(pool_.back());
+        pool_.pop_back();
+      }
+    }
+    if (!buf.x && !buf.y) buf = Allocate(1);
+    for (int64_t r = 0; r < rows_; ++r) RunRows(io, buf, r, 1, ctx, ctx);
+    std::lock_guard<std::mutex> lock(pool_mutex_);
+    pool_.push_back(std::move(buf));
+  }
+
+  // Elements per task of the elementwise parts on a long row.
+  static constexpr int64_t kPartChunk = 16384;
+
   bool has_prologue_ = false, has_epilogue_ = false;
   int x_input_ = -1;                     // without a prologue: the node input the reduction reads
+  int result_source_ = -1;               // the epilogue input that is the reduction's result
+  int64_t blocks_per_chunk_ = 1;         // blocks per parallel task
   std::vector<int> reduction_inputs_;    // node inputs of the reduction's operands 1.. (weights)
   Part prologue_, epilogue_;
   int64_t rows_ = 0, inner_ = 0, out_inner_ = 0, block_rows_ = 1;
   Dims block_dims_, block_out_dims_;     // a block's input and output dims (rows first)
+  mutable std::mutex pool_mutex_;
+  mutable std::vector<Buffers> pool_;    // RunLongRows' buffers between runs
   std::unique_ptr<Kernel> full_, tail_;  // the reduction's kernel: full blocks, the last one
 };
 
@@ -135,10 +212,8 @@ std::unique_ptr<Kernel> FusedReductionKernel::Make(const KernelSignature& sig) {
   InferFusedTypes(prog, sig.inputs, &types);
   const FusedInstr& r = prog.instrs[ri];
   const size_t n = prog.instrs.size();
-  // One f32 output, computed by the last instruction (the epilogue writes it in place).
-  if (sig.outputs.size() != 1 || prog.outputs[0].input ||
-      static_cast<size_t>(prog.outputs[0].index) != n - 1 ||
-      sig.outputs[0].dtype != DType::kF32 || types[ri].dtype != DType::kF32) {
+  // One output, computed by an instruction; an f32 reduction.
+  if (sig.outputs.size() != 1 || prog.outputs[0].input || types[ri].dtype != DType::kF32) {
     return nullptr;
   }
   const FusedRef x_ref = r.args[0];
@@ -174,8 +249,10 @@ std::unique_ptr<Kernel> FusedReductionKernel::Make(const KernelSignature& sig) {
     std::vector<TensorType> in;
     for (const FusedRef& s : k->epilogue_.sources) {
       if (!s.input && static_cast<size_t>(s.index) != ri) return nullptr;
+      if (!s.input) k->result_source_ = static_cast<int>(in.size());
       in.push_back(s.input ? sig.inputs[static_cast<size_t>(s.index)] : types[ri]);
     }
+    if (k->result_source_ < 0) return nullptr;
     if (sig.outputs[0].shape.static_dims() != types[ri].shape.static_dims() ||
         !MakeFusedPlan(sub, in, sig.outputs, &k->epilogue_.plan)) {
       return nullptr;
@@ -194,6 +271,9 @@ std::unique_ptr<Kernel> FusedReductionKernel::Make(const KernelSignature& sig) {
   k->out_inner_ = NumElements(yd) / std::max<int64_t>(k->rows_, 1);
   if (k->rows_ < 1 || k->inner_ < 1) return nullptr;
   k->block_rows_ = std::clamp<int64_t>(kBlockElements / k->inner_, 1, k->rows_);
+  // Tasks of up to 8 blocks (a function of the shape only), at least 16 tasks when possible.
+  const int64_t blocks = (k->rows_ + k->block_rows_ - 1) / k->block_rows_;
+  k->blocks_per_chunk_ = std::clamp<int64_t>(blocks / 16, 1, 8);
   k->block_dims_ = Dims{k->block_rows_};
   k->block_dims_.insert(k->block_dims_.end(), xd.begin() + lead, xd.end());
   // The result's dims past the rows: the kept reduced axes (size 1) or the normalized ones.

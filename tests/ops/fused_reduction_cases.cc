@@ -1,8 +1,9 @@
 // Test cases of fused_reduction (graph/ops/fused.cc, id 1004): programs of one row reduction
 // with prologues and epilogues, run by the blocked cpu executor (kernels/cpu/fused_reduction.cc)
 // against the op-by-op reference kernel: softmax under a mask and a product, layer_norm of a
-// residual sum with weight and bias, rows longer than a block, reductions over two trailing
-// axes, many blocks with a partial last one (two threads), a broadcast prologue operand, an
+// residual sum with weight and bias, rows longer than a block (few: row by row over the
+// threads), reductions over two trailing axes, many blocks with a partial last one (two
+// threads), tasks of several blocks, a broadcast prologue operand, an
 // epilogue alone, and the op-by-op forms (a leading-axis reduction, empty rows); error cases for
 // programs without a reduction, with two, with a non-row reduction and with a bad arity.
 #include "tests/ops/op_cases.h"
@@ -30,6 +31,12 @@ BRONZE_OP_CASES(fused_reduction) {
       "t2 = relu(t1); return t2");
   add("log_softmax rows longer than a block, positive axis", {F32({3, 10007})},
       "t0 = tanh(in0); t1 = log_softmax(t0) {axis = 1}; return t1");
+  add("two rows longer than a block: row by row over the threads",
+      {F32({2, 20011}), F32({20011}), F32({2, 20011})},
+      "t0 = mul(in0, in1); t1 = softmax(t0) {axis = -1}; t2 = sub(t1, in2); "
+      "t3 = maximum(t2, in2); return t3");
+  add("many blocks per task, a partial last block", {F32({2048, 130}), F32({130})},
+      "t0 = add(in0, in1); t1 = log_softmax(t0) {axis = -1}; t2 = neg(t1); return t2");
   add("reduce_sum over two trailing axes, kept, then sqrt", {F32({5, 7, 9, 11})},
       "t0 = mul(in0, in0); t1 = reduce_sum(t0) {axes = [2, 3], keepdims = 1}; t2 = sqrt(t1); "
       "return t2");

@@ -213,5 +213,21 @@ TEST(FuseReductionSession, AttentionStyleSoftmaxAndLayerNormMatchTheReference) {
   }
 }
 
+TEST(FuseReductionSession, FewLongRowsGiveTheSameBitsAtOneAndTwoThreads) {
+  // 3 rows of 30000: at 2 threads row by row over both threads, at 1 thread a block per row.
+  const std::string text = R"(graph "m" {
+  %x = placeholder() {dtype = f32, shape = (N, 30000)} : f32[N, 30000]
+  %w = placeholder() {dtype = f32, shape = (30000,)} : f32[30000]
+  %a = mul(%x, %w) : f32[N, 30000]
+  %p = log_softmax(%a) {axis = -1} : f32[N, 30000]
+  %y = sub(%p, %x) : f32[N, 30000]
+  return y = %y
+}
+)";
+  for (int64_t n : {1, 3, 9}) {
+    ExpectMatchesUnfused(text, {Random({n, 30000}, 5), Random({30000}, 6)}, 1);
+  }
+}
+
 }  // namespace
 }  // namespace bronze
