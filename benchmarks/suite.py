@@ -848,10 +848,12 @@ def main():
     info["seconds"] = round(time.time() - start, 1)
     info["repetitions"], info["min_time_per_repetition_s"] = args.reps, args.min_time
     report = {"machine": info, "notes": notes, "workloads": results, "kernel_comparisons": kernels}
-    json_path = os.path.join(args.out_dir, "latest.json")
+    # A run of some workloads (--only) does not replace the full run's latest.json and chart.
+    stem = "partial" if args.only else "latest"
+    json_path = os.path.join(args.out_dir, stem + ".json")
     with open(json_path, "w") as f:
         json.dump(report, f, indent=1)
-    chart(results, os.path.join(args.out_dir, "latest.png"))
+    chart(results, os.path.join(args.out_dir, stem + ".png"))
     print(
         "\n%-4s %-62s %-12s %8s %8s   goal"
         % ("id", "workload (bronze / peer)", "peer", "min", "median")
@@ -875,7 +877,7 @@ def main():
         print("note: " + n)
     print("seconds per part: %s" % info["part_seconds"])
     print(
-        "load average %s at the start, %s at the end; wrote %s and latest.png (%.0f s)"
+        "load average %s at the start, %s at the end; wrote %s and its .png (%.0f s)"
         % (
             "/".join("%.1f" % v for v in info["load_average_start"]),
             "/".join("%.1f" % v for v in info["load_average_end"]),
