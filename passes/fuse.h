@@ -16,7 +16,8 @@ namespace bronze {
 bool FuseEpilogues(Graph& graph, PassContext& context);
 // Groups elementwise/broadcast ops into fused_elementwise nodes; remarks each decision.
 bool FuseElementwise(Graph& graph, PassContext& context);
-// A softmax, log_softmax, layer_norm, reduce_* or logsumexp over trailing axes takes the
+// A softmax, log_softmax, layer_norm, reduce_* or logsumexp over trailing axes, or a pointwise
+// loss (mse, l1, binary_cross_entropy_with_logits), takes the
 // fused_elementwise node (or single fusible op) computing its input and the one reading its
 // result into a fused_reduction node; remarks each decision.
 bool FuseReductions(Graph& graph, PassContext& context);

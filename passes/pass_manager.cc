@@ -29,8 +29,8 @@ const PassRegistry& PassRegistry::Global() {
     r->Register({"fuse", "folds bias, activation and residual adds into linear/matmul/conv2d "
                          "(oneDNN post-ops), then fuses chains of elementwise and broadcast ops "
                          "into fused_elementwise nodes run tile by tile (f32, bool), then lets "
-                         "row reductions (softmax, layer_norm, reduce_*) take the groups before "
-                         "and after them (fused_reduction)", FusePass});
+                         "row reductions (softmax, layer_norm, reduce_*, pointwise losses) take "
+                         "the groups before and after them (fused_reduction)", FusePass});
     r->Register({"fold_constants", "replaces pure nodes whose inputs are all constants by their "
                                    "values (results up to 1 MiB; needs an evaluator)",
                  FoldConstantsPass});

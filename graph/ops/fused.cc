@@ -44,9 +44,10 @@ constexpr std::string_view kExecutorOps[] = {
     "relu_grad",  "sigmoid_grad", "tanh_grad",  "gelu_grad", "silu_grad",  "leaky_relu_grad",
     "clip_grad",  "stop_gradient"};
 
-constexpr std::string_view kRowReductionOps[] = {"softmax",    "log_softmax", "layer_norm",
-                                                 "reduce_sum", "reduce_mean", "reduce_max",
-                                                 "reduce_min", "logsumexp"};
+constexpr std::string_view kRowReductionOps[] = {
+    "softmax",    "log_softmax", "layer_norm", "reduce_sum", "reduce_mean",
+    "reduce_max", "reduce_min",  "logsumexp",  "mse",        "l1",
+    "binary_cross_entropy_with_logits"};
 
 class Parser {
  public:
@@ -312,10 +313,12 @@ OpSchema FusedReduction() {
       "(its prologue) and those reading its result (its epilogue): its `program` attribute "
       "lists the instructions as fused_elementwise's does (\"t0 = add(in0, in1); t1 = "
       "softmax(t0) {axis = -1}; t2 = mul(t1, in2); return t2\"), exactly one of them a softmax, "
-      "log_softmax, layer_norm, reduce_sum, reduce_mean, reduce_max, reduce_min or logsumexp. "
+      "log_softmax, layer_norm, reduce_sum, reduce_mean, reduce_max, reduce_min, logsumexp, or "
+      "a pointwise loss (mse, l1, binary_cross_entropy_with_logits). "
       "Each elementwise result is exactly what that op would give; the reduction runs on "
-      "blocks of rows, so for rows of more than 65536 elements its summation order (and "
-      "rounding) may differ from the unfused op's. The CPU executor runs a block of rows at a "
+      "blocks of rows, so for rows of more than 65536 elements, and for a loss's mean or sum "
+      "(per-block sums added in block order), its summation order and rounding may differ "
+      "from the unfused op's. The CPU executor runs a block of rows at a "
       "time (reductions over trailing axes): the prologue into a cache-sized buffer, the "
       "reduction from it into another, the epilogue from that into the output, so neither "
       "intermediate reaches memory. Not differentiable: fusion runs after autodiff.");
@@ -362,6 +365,8 @@ int64_t RowReductionTrailingAxes(const OpSchema& op, const AttrMap& attrs, int64
     m = 1;
   } else if (op.name == "layer_norm") {
     m = attrs.at("normalized_ndim").i();
+  } else if (PointwiseLoss(op.name)) {
+    m = 1;  // rows of the last axis; "mean" and "sum" add the rows' sums
   } else if (FusedRowReduction(op.name)) {
     const std::vector<int64_t> axes = ops::ReductionAxes(attrs.at("axes").ints(), rank);
     m = static_cast<int64_t>(axes.size());
@@ -370,6 +375,10 @@ int64_t RowReductionTrailingAxes(const OpSchema& op, const AttrMap& attrs, int64
     }
   }
   return m >= 1 && m < rank ? m : 0;
+}
+
+bool PointwiseLoss(std::string_view op) {
+  return op == "mse" || op == "l1" || op == "binary_cross_entropy_with_logits";
 }
 
 int FusedReductionIndex(const FusedProgram& program) {
@@ -388,7 +397,8 @@ int FusedReductionIndex(const FusedProgram& program) {
   if (found < 0) {
     throw AttributeError(
         "fused_reduction program has no reduction (softmax, log_softmax, layer_norm, "
-        "reduce_sum, reduce_mean, reduce_max, reduce_min or logsumexp); it holds exactly one");
+        "reduce_sum, reduce_mean, reduce_max, reduce_min, logsumexp, mse, l1 or "
+        "binary_cross_entropy_with_logits); it holds exactly one");
   }
   return found;
 }

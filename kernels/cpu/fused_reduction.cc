@@ -1,5 +1,6 @@
 // The fast CPU executor of fused_reduction (graph/ops/fused.h): one row reduction (softmax,
-// log_softmax, layer_norm, reduce_* and logsumexp over trailing axes) with its elementwise
+// log_softmax, layer_norm, reduce_* and logsumexp over trailing axes, or a pointwise loss, whose
+// "mean" and "sum" add per-block sums in block order) with its elementwise
 // prologue and epilogue, run a block of rows at a time. Per block:
 //   1. the prologue (the instructions computing the reduction's input) runs through the tiled
 //      fused executor (kernels/cpu/fused.cc) into a block buffer that stays in cache;
@@ -85,22 +86,26 @@ class FusedReductionKernel final : public Kernel {
     for (const FusedRef& r : epilogue_.sources) {
       io.ein.push_back(r.input ? inputs[static_cast<size_t>(r.index)].raw_data() : nullptr);
     }
-    io.rin.resize(reduction_inputs_.size());
-    for (size_t k = 1; k < io.rin.size(); ++k) {
-      io.rin[k] = inputs[static_cast<size_t>(reduction_inputs_[k])];
+    io.rin.resize(operands_.size() + 1);
+    for (size_t k = 0; k < operands_.size(); ++k) {
+      io.rin[k + 1] = inputs[static_cast<size_t>(operands_[k].input)];
     }
+    std::vector<float> partials(partial_ ? static_cast<size_t>(NumBlocks()) : 0);
+    io.partials = partials.data();
     if (block_rows_ == 1 && rows_ < 2 * ctx.threads) {
       RunLongRows(io, ctx);
-      return;
+    } else {
+      ExecContext one{1};
+      ParallelChunks(ctx, rows_, block_rows_ * blocks_per_chunk_,
+                     [&](int64_t, int64_t c0, int64_t c1) {
+                       Io local = io;
+                       Buffers buf = Allocate(block_rows_);
+                       for (int64_t r0 = c0; r0 < c1; r0 += block_rows_) {
+                         RunRows(local, buf, r0, std::min(block_rows_, c1 - r0), one, one);
+                       }
+                     });
     }
-    ExecContext one{1};
-    ParallelChunks(ctx, rows_, block_rows_ * blocks_per_chunk_, [&](int64_t, int64_t c0, int64_t c1) {
-      Io local = io;
-      Buffers buf = Allocate(block_rows_);
-      for (int64_t r0 = c0; r0 < c1; r0 += block_rows_) {
-        RunRows(local, buf, r0, std::min(block_rows_, c1 - r0), one, one);
-      }
-    });
+    if (partial_) Finish(io);
   }
 
   // Binds the program, or returns nullptr when it is not of the blocked form.
@@ -113,7 +118,8 @@ class FusedReductionKernel final : public Kernel {
     const float* x = nullptr;       // the reduction's input, when no prologue computes it
     std::vector<const void*> pin;   // the prologue's inputs
     std::vector<const void*> ein;   // the epilogue's inputs
-    std::vector<Tensor> rin;        // the reduction's inputs (0: set per block)
+    std::vector<Tensor> rin;        // the reduction's inputs (0 and cut ones: set per block)
+    float* partials = nullptr;      // partial_: each block's sum (blocks write their own)
   };
   struct Buffers {
     hwy::AlignedFreeUniquePtr<float[]> x, y;  // the prologue's and the reduction's results
@@ -121,7 +127,9 @@ class FusedReductionKernel final : public Kernel {
   Buffers Allocate(int64_t rows) const {
     Buffers b;
     if (has_prologue_) b.x = hwy::AllocateAligned<float>(static_cast<size_t>(rows * inner_));
-    if (has_epilogue_) b.y = hwy::AllocateAligned<float>(static_cast<size_t>(rows * out_inner_));
+    if (has_epilogue_ && !partial_) {  // a loss's scalar goes through Io::partials
+      b.y = hwy::AllocateAligned<float>(static_cast<size_t>(rows * out_inner_));
+    }
     return b;
   }
 
@@ -143,9 +151,23 @@ class FusedReductionKernel final : public Kernel {
     yd[0] = nb;
     const float* x = has_prologue_ ? buf.x.get() : io.x + x0;
     io.rin[0] = Tensor::View(const_cast<float*>(x), DType::kF32, xd);
+    std::vector<Tensor> rin = io.rin;  // operands cut with the rows: this block's rows
+    for (size_t k = 0; k < operands_.size(); ++k) {
+      const Operand& o = operands_[k];
+      if (o.per_row == 0) continue;
+      Dims d = o.trailing;
+      d.insert(d.begin(), nb);
+      rin[k + 1] = Tensor::View(io.rin[k + 1].data<float>() + r0 * o.per_row, DType::kF32, d);
+    }
+    const Kernel& reduce = nb == block_rows_ ? *full_ : *tail_;
+    if (partial_) {  // this block's sum, added up in Finish
+      Tensor yt = Tensor::View(io.partials + r0 / block_rows_, DType::kF32, {});
+      reduce.Run(rin, std::span<Tensor>(&yt, 1), reduce_ctx);
+      return;
+    }
     float* y = has_epilogue_ ? buf.y.get() : static_cast<float*>(io.out) + y0;
     Tensor yt = Tensor::View(y, DType::kF32, yd);
-    (nb == block_rows_ ? *full_ : *tail_).Run(io.rin, std::span<Tensor>(&yt, 1), reduce_ctx);
+    reduce.Run(rin, std::span<Tensor>(&yt, 1), reduce_ctx);
     if (has_epilogue_) {
       io.ein[static_cast<size_t>(result_source_)] = BasedAt(y, y0);
       void* eout[1] = {io.out};
@@ -170,20 +192,48 @@ class FusedReductionKernel final : public Kernel {
         pool_.pop_back();
       }
     }
-    if (!buf.x && !buf.y) buf = Allocate(1);
+    if (!buf.x && !buf.y) buf = Allocate(1);  // (nothing to allocate without either part)
     for (int64_t r = 0; r < rows_; ++r) RunRows(io, buf, r, 1, ctx, ctx);
     std::lock_guard<std::mutex> lock(pool_mutex_);
     pool_.push_back(std::move(buf));
   }
 
+  // A loss reduced to a scalar: the blocks' sums added in block order (any thread count gives
+  // the same order), divided by the element count for "mean", then the epilogue.
+  void Finish(Io& io) const {
+    double sum = 0;
+    for (int64_t b = 0; b < NumBlocks(); ++b) sum += io.partials[b];
+    const float value = static_cast<float>(mean_ ? sum / static_cast<double>(rows_ * inner_) : sum);
+    if (!has_epilogue_) {
+      *static_cast<float*>(io.out) = value;
+      return;
+    }
+    io.ein[static_cast<size_t>(result_source_)] = &value;
+    void* eout[1] = {io.out};
+    RunFusedRange(epilogue_.plan, io.ein.data(), eout, 0, 1);
+  }
+
+  int64_t NumBlocks() const { return (rows_ + block_rows_ - 1) / block_rows_; }
+
   // Elements per task of the elementwise parts on a long row.
   static constexpr int64_t kPartChunk = 16384;
+
+  // The reduction's operands after the first: a node input, passed whole (layer_norm's weight)
+  // or, with per_row > 0, cut with the rows (a loss's target: per_row elements of dims
+  // `trailing` per row).
+  struct Operand {
+    int input = -1;
+    int64_t per_row = 0;
+    Dims trailing;
+  };
+  std::vector<Operand> operands_;
+  bool partial_ = false;  // a loss reduced to a scalar ("sum" or "mean"): per-block sums
+  bool mean_ = false;     // ... divided by the element count
 
   bool has_prologue_ = false, has_epilogue_ = false;
   int x_input_ = -1;                     // without a prologue: the node input the reduction reads
   int result_source_ = -1;               // the epilogue input that is the reduction's result
   int64_t blocks_per_chunk_ = 1;         // blocks per parallel task
-  std::vector<int> reduction_inputs_;    // node inputs of the reduction's operands 1.. (weights)
   Part prologue_, epilogue_;
   int64_t rows_ = 0, inner_ = 0, out_inner_ = 0, block_rows_ = 1;
   Dims block_dims_, block_out_dims_;     // a block's input and output dims (rows first)
@@ -197,6 +247,9 @@ AttrMap BlockAttrs(const FusedInstr& r, int64_t m) {
   AttrMap attrs = r.attrs;
   if (r.op->name == "softmax" || r.op->name == "log_softmax") {
     attrs["axis"] = Attribute(int64_t{-1});
+  } else if (PointwiseLoss(r.op->name)) {
+    // "mean" and "sum": each block's sum (FusedReductionKernel::Finish adds them up).
+    if (attrs.at("reduction").s() != "none") attrs["reduction"] = Attribute(std::string("sum"));
   } else if (r.op->name != "layer_norm") {
     std::vector<int64_t> axes;
     for (int64_t k = 0; k < m; ++k) axes.push_back(k + 1);
@@ -221,11 +274,20 @@ std::unique_ptr<Kernel> FusedReductionKernel::Make(const KernelSignature& sig) {
       x_ref.input ? sig.inputs[static_cast<size_t>(x_ref.index)] : types[static_cast<size_t>(x_ref.index)];
   if (x_type.dtype != DType::kF32 || !x_type.shape.is_static()) return nullptr;
   auto k = std::make_unique<FusedReductionKernel>();
-  // The reduction's other operands (layer_norm's weight and bias) are node inputs.
-  k->reduction_inputs_.push_back(-1);
+  // The reduction's other operands are node inputs: layer_norm's weight and bias and a loss's
+  // pos_weight whole, a loss's target cut with the rows (below).
+  const bool loss = PointwiseLoss(r.op->name);
   for (size_t a = 1; a < r.args.size(); ++a) {
     if (!r.args[a].input) return nullptr;
-    k->reduction_inputs_.push_back(r.args[a].index);
+    Operand o;
+    o.input = r.args[a].index;
+    if (loss && a == 1) o.per_row = -1;  // set with the rows
+    k->operands_.push_back(o);
+  }
+  if (loss) {
+    const std::string& reduction = r.attrs.at("reduction").s();
+    k->partial_ = reduction != "none";
+    k->mean_ = reduction == "mean";
   }
   // The prologue: instructions 0..ri-1, all computing the reduction's input.
   k->has_prologue_ = !x_ref.input;
@@ -279,6 +341,11 @@ std::unique_ptr<Kernel> FusedReductionKernel::Make(const KernelSignature& sig) {
   // The result's dims past the rows: the kept reduced axes (size 1) or the normalized ones.
   k->block_out_dims_ = Dims{k->block_rows_};
   k->block_out_dims_.insert(k->block_out_dims_.end(), yd.begin() + std::min<int64_t>(lead, static_cast<int64_t>(yd.size())), yd.end());
+  for (Operand& o : k->operands_) {
+    if (o.per_row == 0) continue;
+    o.per_row = k->inner_;  // a loss's target: the input's shape
+    o.trailing.assign(xd.begin() + lead, xd.end());
+  }
   // The reduction's own kernels for a full block and the last one.
   const KernelEntry* entry =
       KernelRegistry::Global().Find(r.op->name, DeviceKind::kCPU, DType::kF32);
@@ -289,8 +356,12 @@ std::unique_ptr<Kernel> FusedReductionKernel::Make(const KernelSignature& sig) {
     bd[0] = rows;
     bo[0] = rows;
     in.push_back(TensorType{DType::kF32, Shape::FromDims(bd)});
-    for (size_t a = 1; a < r.args.size(); ++a) in.push_back(sig.inputs[static_cast<size_t>(r.args[a].index)]);
-    const TensorType out{DType::kF32, Shape::FromDims(bo)};
+    for (const Operand& o : k->operands_) {
+      in.push_back(o.per_row ? TensorType{DType::kF32, Shape::FromDims(bd)}
+                             : sig.inputs[static_cast<size_t>(o.input)]);
+    }
+    // A loss's block sum is a scalar.
+    const TensorType out{DType::kF32, Shape::FromDims(k->partial_ ? Dims{} : bo)};
     KernelSignature s{r.op->name, attrs, in, std::span<const TensorType>(&out, 1), sig.device};
     return entry->factory(s);
   };

@@ -3,7 +3,8 @@
 // against the op-by-op reference kernel: softmax under a mask and a product, layer_norm of a
 // residual sum with weight and bias, rows longer than a block (few: row by row over the
 // threads), reductions over two trailing axes, many blocks with a partial last one (two
-// threads), tasks of several blocks, a broadcast prologue operand, an
+// threads), tasks of several blocks, pointwise losses (mean and sum as per-block sums, none,
+// a target cut with the rows, pos_weight passed whole), a broadcast prologue operand, an
 // epilogue alone, and the op-by-op forms (a leading-axis reduction, empty rows); error cases for
 // programs without a reduction, with two, with a non-row reduction and with a bad arity.
 #include "tests/ops/op_cases.h"
@@ -54,6 +55,18 @@ BRONZE_OP_CASES(fused_reduction) {
       "t0 = sigmoid(in0); t1 = layer_norm(t0) {eps = 1e-05, normalized_ndim = 2}; return t1");
   add("epilogue only", {F32({17, 129}), F32({129})},
       "t0 = softmax(in0) {axis = -1}; t1 = mul(t0, in1); t2 = add(t1, t0); return t2");
+  add("mse mean of a sigmoid, scaled: two blocks' sums", {F32({300, 40}), F32({300, 40}), F32({})},
+      "t0 = sigmoid(in0); t1 = mse(t0, in1) {reduction = 'mean'}; t2 = mul(t1, in2); return t2");
+  add("l1 sum over many blocks, a row-broadcast prologue",
+      {F32({2000, 50}), F32({2000, 50}), F32({50})},
+      "t0 = sub(in0, in2); t1 = l1(t0, in1) {reduction = 'sum'}; return t1");
+  add("binary_cross_entropy_with_logits none, pos_weight whole",
+      {F32({64, 10}), Uniform(DType::kF32, {64, 10}, 0.0, 1.0), Uniform(DType::kF32, {10}, 0.5, 2.0),
+       F32({})},
+      "t0 = mul(in0, in3); t1 = binary_cross_entropy_with_logits(t0, in1, in2) "
+      "{reduction = 'none'}; t2 = neg(t1); return t2");
+  add("mse mean over two long rows, row by row", {F32({2, 20000}), F32({2, 20000})},
+      "t0 = tanh(in0); t1 = mse(t0, in1) {reduction = 'mean'}; return t1");
   add("reduction over a leading axis runs op by op", {F32({6, 5})},
       "t0 = exp(in0); t1 = reduce_sum(t0) {axes = [0], keepdims = 0}; return t1");
   add("empty rows run op by op", {F32({0, 5}), F32({5})},

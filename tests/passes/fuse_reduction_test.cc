@@ -1,6 +1,7 @@
 // fuse's reduction step (passes/fuse_reduction.cc) as before/after text IR pairs: a softmax
 // taking a masked-sum prologue and a product epilogue, layer_norm of a residual sum with a relu
-// after it, a fused_elementwise group becoming a prologue; the cases left alone with the
+// after it, a fused_elementwise group becoming a prologue, a loss with its input's activation
+// and a scale after it; the cases left alone with the
 // remark each leaves (a leading-axis reduction, a prologue read elsewhere, a result that is a
 // graph output, an epilogue that broadcasts the result); and the fused graphs' results through
 // a Session (cpu at 1 and 2 threads against the unfused reference backend).
@@ -91,6 +92,27 @@ TEST(FuseReduction, LayerNormOfAResidualSumWithAGroupAfterIt) {
   %c = constant() {dtype = f32, shape = ()} : f32[] data [0.5]
   %y = fused_reduction(%x, %res, %g, %b, %c) {program = "t0 = add(in0, in1); t1 = layer_norm(t0, in2, in3) {eps = 1e-05, normalized_ndim = 1}; t2 = relu(t1); t3 = mul(t2, in4); return t3"} : f32[N, 16]
   return y = %y
+}
+)");
+}
+
+TEST(FuseReduction, ALossTakesItsInputsActivationAndAScaleAfterIt) {
+  ExpectFuse(R"(graph "m" {
+  %z = placeholder() {dtype = f32, shape = (N, 4)} : f32[N, 4]
+  %y = placeholder() {dtype = f32, shape = (N, 4)} : f32[N, 4]
+  %c = constant() {dtype = f32, shape = ()} : f32[] data [0.5]
+  %p = sigmoid(%z) : f32[N, 4]
+  %l = mse(%p, %y) {reduction = "mean"} : f32[]
+  %h = mul(%l, %c) : f32[]
+  return loss = %h
+}
+)",
+             R"(graph "m" {
+  %z = placeholder() {dtype = f32, shape = (N, 4)} : f32[N, 4]
+  %y = placeholder() {dtype = f32, shape = (N, 4)} : f32[N, 4]
+  %c = constant() {dtype = f32, shape = ()} : f32[] data [0.5]
+  %h = fused_reduction(%z, %y, %c) {program = "t0 = sigmoid(in0); t1 = mse(t0, in1) {reduction = 'mean'}; t2 = mul(t1, in2); return t2"} : f32[]
+  return loss = %h
 }
 )");
 }
@@ -210,6 +232,22 @@ TEST(FuseReductionSession, AttentionStyleSoftmaxAndLayerNormMatchTheReference) {
     // has no prologue left but takes gelu; the mean of squares takes its square and the sqrt
     // (y, a graph output, stays materialized, so the square reads it).
     ExpectMatchesUnfused(text, in, 3);
+  }
+}
+
+TEST(FuseReductionSession, LossSumsAreTheSameBitsAtOneAndTwoThreads) {
+  // Per-block sums added in block order: the thread count does not change the result.
+  const std::string text = R"(graph "m" {
+  %z = placeholder() {dtype = f32, shape = (N, 64)} : f32[N, 64]
+  %y = placeholder() {dtype = f32, shape = (N, 64)} : f32[N, 64]
+  %p = tanh(%z) : f32[N, 64]
+  %l = l1(%p, %y) {reduction = "mean"} : f32[]
+  %s = sqrt(%l) : f32[]
+  return loss = %s
+}
+)";
+  for (int64_t n : {1, 5, 3000}) {
+    ExpectMatchesUnfused(text, {Random({n, 64}, 7), Random({n, 64}, 8)}, 1);
   }
 }
 
