@@ -180,8 +180,26 @@ bool FuseElementwise(Graph& g, PassContext& ctx) {
 
 bool FusePass(Graph& graph, PassContext& context) {
   bool changed = FuseEpilogues(graph, context);
-  changed |= FuseElementwise(graph, context);
-  changed |= FuseReductions(graph, context);
+  // The elementwise step's remarks wait for the reduction step: an op it leaves alone may still
+  // join a reduction, and then its "not fused" remark is dropped.
+  std::vector<PassRemark> held;
+  PassContext elementwise = context;
+  elementwise.remarks = context.remarks ? &held : nullptr;
+  changed |= FuseElementwise(graph, elementwise);
+  std::vector<PassRemark> reductions;
+  PassContext reduction = context;
+  reduction.remarks = context.remarks ? &reductions : nullptr;
+  std::vector<std::string> absorbed;
+  changed |= FuseReductions(graph, reduction, &absorbed);
+  if (context.remarks) {
+    for (PassRemark& r : held) {
+      const bool dropped = std::any_of(absorbed.begin(), absorbed.end(), [&](const std::string& n) {
+        return r.text.rfind(n + ": not fused: ", 0) == 0;
+      });
+      if (!dropped) context.remarks->push_back(std::move(r));
+    }
+    for (PassRemark& r : reductions) context.remarks->push_back(std::move(r));
+  }
   return changed;
 }
 

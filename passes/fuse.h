@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "graph/graph.h"
 #include "passes/pass.h"
@@ -20,7 +21,10 @@ bool FuseElementwise(Graph& graph, PassContext& context);
 // loss (mse, l1, binary_cross_entropy_with_logits), takes the
 // fused_elementwise node (or single fusible op) computing its input and the one reading its
 // result into a fused_reduction node; remarks each decision.
-bool FuseReductions(Graph& graph, PassContext& context);
+// `absorbed`, when given, receives the names of the single ops that joined as prologue or
+// epilogue.
+bool FuseReductions(Graph& graph, PassContext& context,
+                    std::vector<std::string>* absorbed = nullptr);
 
 // Whether `n` is of an elementwise or broadcast fusion kind; and, for such a node, "" when the
 // fused executor can run it (one output, no side effects, supported op and dtypes), else why not.

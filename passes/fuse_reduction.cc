@@ -114,7 +114,7 @@ void Rewrite(Graph& g, const Plan& p, PassContext& ctx) {
 
 }  // namespace
 
-bool FuseReductions(Graph& g, PassContext& ctx) {
+bool FuseReductions(Graph& g, PassContext& ctx, std::vector<std::string>* absorbed) {
   const std::vector<NodeId> order = g.TopologicalOrder();
   const auto uses = g.Uses();
   std::vector<char> is_output(g.id_bound(), 0), taken(g.id_bound(), 0);
@@ -189,7 +189,16 @@ bool FuseReductions(Graph& g, PassContext& ctx) {
     }
     plans.push_back(std::move(p));
   }
-  for (const Plan& p : plans) Rewrite(g, p, ctx);
+  for (const Plan& p : plans) {
+    if (absorbed) {
+      for (NodeId id : {p.prologue, p.epilogue}) {
+        if (id != kNoNode && g.node(id).op_name() != "fused_elementwise") {
+          absorbed->push_back(g.node(id).name);
+        }
+      }
+    }
+    Rewrite(g, p, ctx);
+  }
   return !plans.empty();
 }
 

@@ -67,6 +67,10 @@ TEST(FuseReduction, SoftmaxTakesItsPrologueAndEpilogue) {
   EXPECT_TRUE(Has(r, "fused a + s + y into one fused_reduction node y (softmax, prologue of 1 "
                      "ops, epilogue of 1 ops, 3 inputs)"))
       << r;
+  // The elementwise step's remarks about a and y, single ops it left alone, are dropped: both
+  // joined the reduction.
+  EXPECT_FALSE(Has(r, "a: not fused")) << r;
+  EXPECT_FALSE(Has(r, "y: not fused")) << r;
 }
 
 TEST(FuseReduction, LayerNormOfAResidualSumWithAGroupAfterIt) {
