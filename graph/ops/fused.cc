@@ -273,9 +273,40 @@ std::string AttrText(const Attribute& a) {
   return a.ToText();
 }
 
+// fused_elementwise and fused_reduction: a `program` attribute (a reduction allowed, and then
+// required exactly once, in the second), variadic inputs and outputs, flops of one pass per
+// instruction over the largest input or output (plus the reduction's few).
+OpSchema FusedProgramOp(const char* name, uint32_t id, bool reduction, std::string doc) {
+  OpSchema s = ops::MakeSchema(name, id, {"x"}, FusionKind::kOpaque, std::move(doc));
+  s.max_inputs = kVariadic;
+  s.num_outputs = kVariadic;
+  s.dispatch_input = -1;
+  s.attrs = {{"program", AttrType::kString, std::nullopt,
+              "the instructions and outputs (see graph/ops/fused.h for the grammar)"}};
+  s.validate = [reduction](const AttrMap& attrs) {
+    const FusedProgram p = ParseFusedProgram(attrs.at("program").s(), reduction);
+    if (reduction) FusedReductionIndex(p);
+  };
+  s.infer = [reduction](const InferContext& ctx) {
+    return InferFusedTypes(ParseFusedProgram(ctx.attr("program").s(), reduction), ctx.inputs);
+  };
+  s.differentiability = Differentiability::kNotDifferentiable;
+  s.cost = [reduction](const AttrMap& attrs, std::span<const TensorType> in,
+                       std::span<const TensorType> out) {
+    Cost c = ops::ElementwiseCost(in, out, 0);
+    const FusedProgram p = ParseFusedProgram(attrs.at("program").s(), reduction);
+    double numel = 0;
+    for (const TensorType& t : in) numel = std::max(numel, ops::StaticNumel(t));
+    for (const TensorType& t : out) numel = std::max(numel, ops::StaticNumel(t));
+    c.flops = numel * static_cast<double>(p.instrs.size() + (reduction ? 4 : 0));
+    return c;
+  };
+  return s;
+}
+
 OpSchema FusedElementwise() {
-  OpSchema s = ops::MakeSchema(
-      "fused_elementwise", 1000, {"x"}, FusionKind::kOpaque,
+  return FusedProgramOp(
+      "fused_elementwise", 1000, false,
       "A group of elementwise and broadcast ops fused by the `fuse` pass into one node: its "
       "`program` attribute lists the instructions (\"t0 = add(in0, in1); t1 = relu(t0); return "
       "t1\"), each an elementwise or broadcast op with its attributes, reading the node's inputs "
@@ -283,32 +314,11 @@ OpSchema FusedElementwise() {
       "(shapes broadcast as the ops say); the CPU executor computes the whole group tile by "
       "tile so intermediates never reach memory. Not differentiable: fusion runs after "
       "autodiff.");
-  s.max_inputs = kVariadic;
-  s.num_outputs = kVariadic;
-  s.dispatch_input = -1;
-  s.attrs = {{"program", AttrType::kString, std::nullopt,
-              "the instructions and outputs (see graph/ops/fused.h for the grammar)"}};
-  s.validate = [](const AttrMap& attrs) { ParseFusedProgram(attrs.at("program").s()); };
-  s.infer = [](const InferContext& ctx) {
-    const FusedProgram p = ParseFusedProgram(ctx.attr("program").s());
-    return InferFusedTypes(p, ctx.inputs);
-  };
-  s.differentiability = Differentiability::kNotDifferentiable;
-  s.cost = [](const AttrMap& attrs, std::span<const TensorType> in,
-              std::span<const TensorType> out) {
-    Cost c = ops::ElementwiseCost(in, out, 0);
-    const FusedProgram p = ParseFusedProgram(attrs.at("program").s());
-    double numel = 0;
-    for (const TensorType& t : out) numel = std::max(numel, ops::StaticNumel(t));
-    c.flops = numel * static_cast<double>(p.instrs.size());
-    return c;
-  };
-  return s;
 }
 
 OpSchema FusedReduction() {
-  OpSchema s = ops::MakeSchema(
-      "fused_reduction", 1004, {"x"}, FusionKind::kOpaque,
+  return FusedProgramOp(
+      "fused_reduction", 1004, true,
       "One row reduction fused by the `fuse` pass with the elementwise ops computing its input "
       "(its prologue) and those reading its result (its epilogue): its `program` attribute "
       "lists the instructions as fused_elementwise's does (\"t0 = add(in0, in1); t1 = "
@@ -322,29 +332,6 @@ OpSchema FusedReduction() {
       "time (reductions over trailing axes): the prologue into a cache-sized buffer, the "
       "reduction from it into another, the epilogue from that into the output, so neither "
       "intermediate reaches memory. Not differentiable: fusion runs after autodiff.");
-  s.max_inputs = kVariadic;
-  s.num_outputs = kVariadic;
-  s.dispatch_input = -1;
-  s.attrs = {{"program", AttrType::kString, std::nullopt,
-              "the instructions and outputs (see graph/ops/fused.h for the grammar)"}};
-  s.validate = [](const AttrMap& attrs) {
-    FusedReductionIndex(ParseFusedProgram(attrs.at("program").s(), true));
-  };
-  s.infer = [](const InferContext& ctx) {
-    const FusedProgram p = ParseFusedProgram(ctx.attr("program").s(), true);
-    return InferFusedTypes(p, ctx.inputs);
-  };
-  s.differentiability = Differentiability::kNotDifferentiable;
-  s.cost = [](const AttrMap& attrs, std::span<const TensorType> in,
-              std::span<const TensorType> out) {
-    Cost c = ops::ElementwiseCost(in, out, 0);
-    const FusedProgram p = ParseFusedProgram(attrs.at("program").s(), true);
-    double numel = 0;
-    for (const TensorType& t : in) numel = std::max(numel, ops::StaticNumel(t));
-    c.flops = numel * static_cast<double>(p.instrs.size() + 4);
-    return c;
-  };
-  return s;
 }
 
 }  // namespace
