@@ -11,33 +11,13 @@
 #include "graph/text.h"
 #include "graph/verifier.h"
 #include "passes/pass_manager.h"
+#include "tests/passes/fuse_test_util.h"
 #include "tests/test_util.h"
 
 namespace bronze {
 namespace {
 
-std::string RunFuse(Graph& g, bool* changed) {
-  std::vector<PassRemark> remarks;
-  PipelineOptions o;
-  o.remarks = &remarks;
-  *changed = PassManager({"fuse"}, o).Run(g).at(0).changed;
-  std::string s;
-  for (const PassRemark& r : remarks) s += r.text + "\n";
-  return s;
-}
-
-std::string ExpectFuse(std::string_view before, std::string_view after, bool expect_changed) {
-  Graph g = ParseGraph(before);
-  EXPECT_NO_THROW(Verify(g));
-  bool changed = false;
-  const std::string remarks = RunFuse(g, &changed);
-  EXPECT_EQ(changed, expect_changed);
-  EXPECT_EQ(PrintGraph(g), after);
-  std::string why;
-  EXPECT_TRUE(StructurallyEqual(g, ParseGraph(after), &why)) << why;
-  EXPECT_NO_THROW(Verify(g));
-  return remarks;
-}
+using testing::ExpectFuse;
 
 Tensor Random(Dims dims, uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -129,9 +109,9 @@ constexpr const char* kConvBlock = R"(graph "m" {
 
 TEST(FuseEpilogue, ConvResidualReluBecomesConv2dFused) {
   Graph g = ParseGraph(kConvBlock);
-  bool changed = false;
-  const std::string remarks = RunFuse(g, &changed);
-  EXPECT_TRUE(changed);
+  std::vector<PassRemark> list;
+  EXPECT_TRUE(testing::RunFuse(g, &list));
+  const std::string remarks = testing::Remarks(list);
   const std::string text = PrintGraph(g);
   EXPECT_NE(text.find("conv2d_fused(%x, %w, %b, %x) {activation = \"relu\""), std::string::npos)
       << text;

@@ -17,29 +17,13 @@
 #include "graph/verifier.h"
 #include "passes/pass_manager.h"
 #include "runtime/session.h"
+#include "tests/passes/fuse_test_util.h"
+#include "tests/test_util.h"
 
 namespace bronze {
 namespace {
 
-// Runs fuse over `before`; checks the text result, that it verifies and that a second run
-// changes nothing; returns the remarks of the first run, one per line.
-std::string ExpectFuse(std::string_view before, std::string_view after) {
-  Graph g = ParseGraph(before);
-  EXPECT_NO_THROW(Verify(g)) << "the test's input graph must be valid";
-  std::vector<PassRemark> remarks;
-  PipelineOptions o;
-  o.remarks = &remarks;
-  PassManager({"fuse"}, o).Run(g);
-  EXPECT_EQ(PrintGraph(g), after);
-  std::string why;
-  EXPECT_TRUE(StructurallyEqual(g, ParseGraph(after), &why)) << why;
-  EXPECT_NO_THROW(Verify(g));
-  EXPECT_FALSE(PassManager({"fuse"}).Run(g).at(0).changed)
-      << "a second fuse run must find nothing to do";
-  std::string s;
-  for (const PassRemark& r : remarks) s += r.text + "\n";
-  return s;
-}
+using testing::ExpectFuse;
 
 bool Has(const std::string& remarks, std::string_view text) {
   return remarks.find(text) != std::string::npos;
@@ -63,7 +47,7 @@ TEST(FuseReduction, SoftmaxTakesItsPrologueAndEpilogue) {
   %y = fused_reduction(%x, %mask, %w) {program = "t0 = add(in0, in1); t1 = softmax(t0) {axis = -1}; t2 = mul(t1, in2); return t2"} : f32[N, 8] @"m.py:5"
   return y = %y
 }
-)");
+)", true);
   EXPECT_TRUE(Has(r, "fused a + s + y into one fused_reduction node y (softmax, prologue of 1 "
                      "ops, epilogue of 1 ops, 3 inputs)"))
       << r;
@@ -97,7 +81,7 @@ TEST(FuseReduction, LayerNormOfAResidualSumWithAGroupAfterIt) {
   %y = fused_reduction(%x, %res, %g, %b, %c) {program = "t0 = add(in0, in1); t1 = layer_norm(t0, in2, in3) {eps = 1e-05, normalized_ndim = 1}; t2 = relu(t1); t3 = mul(t2, in4); return t3"} : f32[N, 16]
   return y = %y
 }
-)");
+)", true);
 }
 
 TEST(FuseReduction, ALossTakesItsInputsActivationAndAScaleAfterIt) {
@@ -118,7 +102,7 @@ TEST(FuseReduction, ALossTakesItsInputsActivationAndAScaleAfterIt) {
   %h = fused_reduction(%z, %y, %c) {program = "t0 = sigmoid(in0); t1 = mse(t0, in1) {reduction = 'mean'}; t2 = mul(t1, in2); return t2"} : f32[]
   return loss = %h
 }
-)");
+)", true);
 }
 
 TEST(FuseReduction, ReductionsThatCannotTakeTheirNeighboursSaySo) {
@@ -145,7 +129,7 @@ TEST(FuseReduction, ReductionsThatCannotTakeTheirNeighboursSaySo) {
   %d = sub(%x, %m) : f32[4, 8]
   return s = %s, l = %l, t = %t, d = %d
 }
-)");
+)", false);
   EXPECT_TRUE(Has(r, "s (reduce_sum): not fused with its elementwise neighbours: it does not "
                      "reduce trailing axes"))
       << r;
@@ -170,7 +154,7 @@ TEST(FuseReduction, PrologueReadElsewhereStaysAndTheEpilogueStillJoins) {
   %y = fused_reduction(%a) {program = "t0 = softmax(in0) {axis = 1}; t1 = add(t0, in0); return t1"} : f32[3, 5]
   return y = %y
 }
-)");
+)", true);
   EXPECT_TRUE(Has(r, "s (softmax): prologue a not fused: its output is read elsewhere too")) << r;
 }
 
@@ -178,10 +162,7 @@ TEST(FuseReduction, PrologueReadElsewhereStaysAndTheEpilogueStillJoins) {
 
 Tensor Random(Dims dims, uint64_t seed) {
   std::mt19937_64 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  Tensor t = Tensor::Empty(DType::kF32, dims);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = normal(rng);
-  return t;
+  return testing::RandomF32(std::move(dims), rng, 1.0);
 }
 
 // Runs `text` fused on the cpu backend at 1 and 2 threads and unfused on the ref backend:

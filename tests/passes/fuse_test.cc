@@ -13,38 +13,15 @@
 #include "graph/text.h"
 #include "graph/verifier.h"
 #include "passes/pass_manager.h"
+#include "tests/passes/fuse_test_util.h"
 #include "tests/test_util.h"
 
 namespace bronze {
 namespace {
 
-bool RunFuse(Graph& g, std::vector<PassRemark>* remarks = nullptr) {
-  PipelineOptions o;
-  o.remarks = remarks;
-  std::vector<PassRun> runs = PassManager({"fuse"}, o).Run(g);
-  return runs.at(0).changed;
-}
-
-std::string Remarks(const std::vector<PassRemark>& r) {
-  std::string s;
-  for (const PassRemark& x : r) s += x.pass + ": " + x.text + "\n";
-  return s;
-}
-
-// Runs fuse over `before`, checks the text result, that it verifies and that a second run
-// changes nothing; returns the remarks of the first run.
-std::string ExpectFuse(std::string_view before, std::string_view after, bool expect_changed) {
-  Graph g = ParseGraph(before);
-  EXPECT_NO_THROW(Verify(g)) << "the test's input graph must be valid";
-  std::vector<PassRemark> remarks;
-  EXPECT_EQ(RunFuse(g, &remarks), expect_changed);
-  EXPECT_EQ(PrintGraph(g), after);
-  std::string why;
-  EXPECT_TRUE(StructurallyEqual(g, ParseGraph(after), &why)) << why;
-  EXPECT_NO_THROW(Verify(g));
-  EXPECT_FALSE(RunFuse(g)) << "a second fuse run must find nothing to do";
-  return Remarks(remarks);
-}
+using testing::ExpectFuse;
+using testing::Remarks;
+using testing::RunFuse;
 
 TEST(Fuse, ChainWithBroadcastBiasBecomesOneNode) {
   const std::string r = ExpectFuse(R"(graph "m" {
