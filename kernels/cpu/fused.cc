@@ -187,7 +187,7 @@ void Gather(const BroadcastLoop& g, const uint8_t* src, size_t es, uint8_t* dst,
 void RunFusedChunk(const FusedPlan& plan, const void* const* in, void* const* out, int64_t begin,
                    int64_t end, int64_t out_origin, bool streaming) {
   const size_t tile_bytes = static_cast<size_t>(plan.tile) * 4;
-  auto scratch = hwy::AllocateAligned<uint8_t>(std::max<size_t>(1, plan.num_slots * tile_bytes));
+  hwy::AlignedFreeUniquePtr<uint8_t[]> scratch;  // the tile slots (interpreted programs only)
   uint64_t scalars[16];
   std::vector<uint64_t> big_scalars;
   uint64_t* sc = scalars;
@@ -211,27 +211,6 @@ void RunFusedChunk(const FusedPlan& plan, const void* const* in, void* const* ou
       default: return scratch.get() + static_cast<size_t>(reg.slot) * tile_bytes;
     }
   };
-  // Prefetch targets (plan.prefetch): each input stream's next tile, to be read; each output
-  // stream's current tile, to be written (so its lines are owned before the last step stores).
-  // Each tile step issues its share of the lines, so the loads overlap the steps' work.
-  struct Ahead {
-    uint8_t* base;
-    size_t es;
-    bool write;
-  };
-  std::vector<Ahead> ahead;
-  if (plan.prefetch) {
-    for (const FusedReg& reg : plan.regs) {
-      if (reg.kind != FusedRegKind::kStream) continue;
-      const size_t es = reg.dtype == DType::kBool ? 1 : 4;
-      if (reg.input >= 0) {
-        ahead.push_back({const_cast<uint8_t*>(static_cast<const uint8_t*>(in[reg.input])), es,
-                         false});
-      } else {
-        ahead.push_back({static_cast<uint8_t*>(out[reg.output]), es, true});
-      }
-    }
-  }
   const int64_t steps = std::max<int64_t>(1, static_cast<int64_t>(plan.tile_steps.size()));
   const int64_t share = (plan.tile + steps - 1) / steps;  // elements per step
   const void* p[3];
@@ -258,6 +237,28 @@ void RunFusedChunk(const FusedPlan& plan, const void* const* in, void* const* ou
     }
     plan.jit->Run(regs.data(), begin, end, nontemporal);
     return;
+  }
+  scratch = hwy::AllocateAligned<uint8_t>(std::max<size_t>(1, plan.num_slots * tile_bytes));
+  // Prefetch targets (plan.prefetch): each input stream's next tile, to be read; each output
+  // stream's current tile, to be written (so its lines are owned before the last step stores).
+  // Each tile step issues its share of the lines, so the loads overlap the steps' work.
+  struct Ahead {
+    uint8_t* base;
+    size_t es;
+    bool write;
+  };
+  std::vector<Ahead> ahead;
+  if (plan.prefetch) {
+    for (const FusedReg& reg : plan.regs) {
+      if (reg.kind != FusedRegKind::kStream) continue;
+      const size_t es = reg.dtype == DType::kBool ? 1 : 4;
+      if (reg.input >= 0) {
+        ahead.push_back({const_cast<uint8_t*>(static_cast<const uint8_t*>(in[reg.input])), es,
+                         false});
+      } else {
+        ahead.push_back({static_cast<uint8_t*>(out[reg.output]), es, true});
+      }
+    }
   }
   for (int64_t b = begin; b < end; b += plan.tile) {
     const int64_t n = std::min(plan.tile, end - b);
