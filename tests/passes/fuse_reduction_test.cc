@@ -105,31 +105,23 @@ TEST(FuseReduction, ALossTakesItsInputsActivationAndAScaleAfterIt) {
 )", true);
 }
 
+// reduce_sum over the leading axis; log_softmax whose prologue is read elsewhere and whose
+// result is a graph output; reduce_max (kept dims) whose reader broadcasts it back: fuse leaves
+// the graph as it is.
+constexpr const char* kNothingToTake = R"(graph "m" {
+  %x = placeholder() {dtype = f32, shape = (4, 8)} : f32[4, 8]
+  %e = exp(%x) : f32[4, 8]
+  %s = reduce_sum(%e) {axes = [0], keepdims = 0} : f32[8]
+  %t = tanh(%x) : f32[4, 8]
+  %l = log_softmax(%t) {axis = -1} : f32[4, 8]
+  %m = reduce_max(%x) {axes = [-1], keepdims = 1} : f32[4, 1]
+  %d = sub(%x, %m) : f32[4, 8]
+  return s = %s, l = %l, t = %t, d = %d
+}
+)";
+
 TEST(FuseReduction, ReductionsThatCannotTakeTheirNeighboursSaySo) {
-  // reduce_sum over the leading axis; log_softmax whose prologue is read elsewhere and whose
-  // result is a graph output; reduce_max (kept dims) whose reader broadcasts it back.
-  const std::string r = ExpectFuse(R"(graph "m" {
-  %x = placeholder() {dtype = f32, shape = (4, 8)} : f32[4, 8]
-  %e = exp(%x) : f32[4, 8]
-  %s = reduce_sum(%e) {axes = [0], keepdims = 0} : f32[8]
-  %t = tanh(%x) : f32[4, 8]
-  %l = log_softmax(%t) {axis = -1} : f32[4, 8]
-  %m = reduce_max(%x) {axes = [-1], keepdims = 1} : f32[4, 1]
-  %d = sub(%x, %m) : f32[4, 8]
-  return s = %s, l = %l, t = %t, d = %d
-}
-)",
-                                   R"(graph "m" {
-  %x = placeholder() {dtype = f32, shape = (4, 8)} : f32[4, 8]
-  %e = exp(%x) : f32[4, 8]
-  %s = reduce_sum(%e) {axes = [0], keepdims = 0} : f32[8]
-  %t = tanh(%x) : f32[4, 8]
-  %l = log_softmax(%t) {axis = -1} : f32[4, 8]
-  %m = reduce_max(%x) {axes = [-1], keepdims = 1} : f32[4, 1]
-  %d = sub(%x, %m) : f32[4, 8]
-  return s = %s, l = %l, t = %t, d = %d
-}
-)", false);
+  const std::string r = ExpectFuse(kNothingToTake, kNothingToTake, false);
   EXPECT_TRUE(Has(r, "s (reduce_sum): not fused with its elementwise neighbours: it does not "
                      "reduce trailing axes"))
       << r;
