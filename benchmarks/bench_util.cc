@@ -59,12 +59,6 @@ class RecordingReporter : public benchmark::ConsoleReporter {
   std::map<std::string, Samples> samples_;
 };
 
-double Median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 // The ratio at the best and at the median repetition of each side.
 bool Ratios(const Samples& ours, const Samples& peer, Metric metric, double* best, double* median) {
   const std::vector<double>* a = &ours.seconds;
@@ -81,22 +75,6 @@ bool Ratios(const Samples& ours, const Samples& peer, Metric metric, double* bes
   return true;
 }
 
-std::string JsonString(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 // JSON has no inf or NaN: they become null.
 std::string JsonNumber(double v) {
@@ -133,11 +111,11 @@ bool WriteJson(const std::string& path, const std::map<std::string, Samples>& sa
   os << "{\n  \"benchmarks\": {";
   bool first = true;
   for (const auto& [name, s] : samples) {
-    os << (first ? "\n" : ",\n") << "    " << JsonString(name)
+    os << (first ? "\n" : ",\n") << "    " << JsonQuote(name)
        << ": {\"seconds\": " << JsonArray(s.seconds) << ", \"counters\": {";
     bool first_counter = true;
     for (const auto& [counter, values] : s.counters) {
-      os << (first_counter ? "" : ", ") << JsonString(counter) << ": " << JsonArray(values);
+      os << (first_counter ? "" : ", ") << JsonQuote(counter) << ": " << JsonArray(values);
       first_counter = false;
     }
     os << "}}";
@@ -153,9 +131,9 @@ bool WriteJson(const std::string& path, const std::map<std::string, Samples>& sa
         !Ratios(ours->second, peer->second, c.metric, &best, &median)) {
       continue;
     }
-    os << (first ? "\n" : ",\n") << "    {\"label\": " << JsonString(c.label)
-       << ", \"ours\": " << JsonString(c.ours) << ", \"peer\": " << JsonString(c.peer)
-       << ", \"metric\": " << JsonString(MetricName(c.metric)) << ", \"min\": " << JsonNumber(best)
+    os << (first ? "\n" : ",\n") << "    {\"label\": " << JsonQuote(c.label)
+       << ", \"ours\": " << JsonQuote(c.ours) << ", \"peer\": " << JsonQuote(c.peer)
+       << ", \"metric\": " << JsonQuote(MetricName(c.metric)) << ", \"min\": " << JsonNumber(best)
        << ", \"median\": " << JsonNumber(median) << "}";
     first = false;
   }
@@ -164,8 +142,8 @@ bool WriteJson(const std::string& path, const std::map<std::string, Samples>& sa
   {
     std::lock_guard<std::mutex> lock(FiguresMutex());
     for (const auto& [name, f] : Figures()) {
-      os << (first ? "\n" : ",\n") << "    " << JsonString(name)
-         << ": {\"value\": " << JsonNumber(f.value) << ", \"unit\": " << JsonString(f.unit) << "}";
+      os << (first ? "\n" : ",\n") << "    " << JsonQuote(name)
+         << ": {\"value\": " << JsonNumber(f.value) << ", \"unit\": " << JsonQuote(f.unit) << "}";
       first = false;
     }
   }

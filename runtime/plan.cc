@@ -127,7 +127,7 @@ Plan::Plan(const Graph& graph, SymbolBindings bindings, const PlanOptions& optio
   }
   // The scheduler's decision, from the ops' cost estimates.
   std::vector<ScheduleStep> sched_steps;
-  for (const PlanStep& step : steps_) {
+  for (PlanStep& step : steps_) {
     const Node& n = graph_.node(step.node);
     ScheduleStep ss;
     ss.inputs = step.inputs;
@@ -143,7 +143,9 @@ Plan::Plan(const Graph& graph, SymbolBindings bindings, const PlanOptions& optio
     for (int slot : step.outputs) bytes += static_cast<double>(bytes_of(slot));
     Cost cost{0, bytes, 0};
     if (n.op->cost) cost = n.op->cost(n.attrs, in_types, n.outputs);
-    ss.seconds = EstimateStepSeconds(cost.flops, cost.bytes_read + cost.bytes_written);
+    step.flops = cost.flops;
+    step.bytes = cost.bytes_read + cost.bytes_written;
+    ss.seconds = EstimateStepSeconds(step.flops, step.bytes);
     sched_steps.push_back(std::move(ss));
   }
   schedule_ = MakeSchedule(sched_steps, options.threads, options.scheduler);

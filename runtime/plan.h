@@ -31,6 +31,10 @@ struct PlanStep {
   // (output position, input position): the output is written into the input's buffer (an
   // in-place update of a parameter or state; OpSchema::inplace).
   std::vector<std::pair<int, int>> aliases;
+  // The op's cost estimate at this plan's shapes (OpSchema::cost; without one, bytes only):
+  // the scheduler's cost model and the profiler's achieved rates (runtime/profile.h) use it.
+  double flops = 0;
+  double bytes = 0;  // read + written
 };
 
 struct PlanOptions {

@@ -4,12 +4,15 @@
 
 #include <tbb/task_group.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <functional>
 
 #include "graph/error.h"
 #include "graph/op_registry.h"
+#include "graph/ops/fused.h"
 #include "graph/verifier.h"
 #include "kernels/parallel.h"
 #include "runtime/explain.h"
@@ -324,7 +327,11 @@ size_t Session::num_cached_plans() const {
 }
 
 std::vector<Tensor> Session::Run(const std::vector<Tensor>& inputs) const {
-  PlanEntry& entry = EntryFor(inputs);
+  return RunEntry(EntryFor(inputs), inputs, nullptr);
+}
+
+std::vector<Tensor> Session::RunEntry(PlanEntry& entry, const std::vector<Tensor>& inputs,
+                                      double* step_seconds) const {
   const Plan& plan = *entry.plan;
   // A plan that updates state in place runs alone; pure plans run concurrently.
   std::unique_lock<std::mutex> exclusive(run_mutex_, std::defer_lock);
@@ -392,7 +399,18 @@ std::vector<Tensor> Session::Run(const std::vector<Tensor>& inputs) const {
     };
     // The whole plan runs inside the session's task_arena: kernels that split work share its
     // threads, and no other pool competes for the cores.
-    if (!plan.schedule().parallel) {
+    if (step_seconds) {  // Profile: the loop, with a clock read after each step
+      pool_->Run([&] {
+        ExecContext ctx = pool_->context();
+        auto last = std::chrono::steady_clock::now();
+        for (size_t s = 0; s < num_steps; ++s) {
+          run_step(s, ctx);
+          const auto now = std::chrono::steady_clock::now();
+          step_seconds[s] += std::chrono::duration<double>(now - last).count();
+          last = now;
+        }
+      });
+    } else if (!plan.schedule().parallel) {
       pool_->Run([&] {
         ExecContext ctx = pool_->context();
         for (size_t s = 0; s < num_steps; ++s) run_step(s, ctx);
@@ -428,6 +446,59 @@ std::vector<Tensor> Session::Run(const std::vector<Tensor>& inputs) const {
     for (const PlanEntry::Ref& ref : entry.outputs) result.push_back(resolve(ref));
   }
   return result;
+}
+
+ProfileReport Session::Profile(const NamedTensors& inputs, int runs, int warmup) const {
+  return Profile(Ordered(inputs), runs, warmup);
+}
+
+ProfileReport Session::Profile(const std::vector<Tensor>& inputs, int runs, int warmup) const {
+  if (runs < 1 || warmup < 0) {
+    throw InvalidArgumentError("Session::Profile: runs must be >= 1 and warmup >= 0, got runs " +
+                               std::to_string(runs) + ", warmup " + std::to_string(warmup));
+  }
+  PlanEntry& entry = EntryFor(inputs);
+  const Plan& plan = *entry.plan;
+  const size_t n = plan.steps().size();
+  for (int i = 0; i < warmup; ++i) RunEntry(entry, inputs, nullptr);
+  std::vector<std::vector<double>> times(n, std::vector<double>(static_cast<size_t>(runs)));
+  std::vector<double> run_times, one(n);
+  for (int r = 0; r < runs; ++r) {
+    std::fill(one.begin(), one.end(), 0.0);
+    const auto start = std::chrono::steady_clock::now();
+    RunEntry(entry, inputs, one.data());
+    run_times.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    for (size_t s = 0; s < n; ++s) times[s][static_cast<size_t>(r)] = one[s];
+  }
+  ProfileReport report;
+  report.runs = runs;
+  report.threads = threads_;
+  report.run_median_seconds = Median(run_times);
+  report.run_min_seconds = *std::min_element(run_times.begin(), run_times.end());
+  for (size_t s = 0; s < n; ++s) {
+    const PlanStep& step = plan.steps()[s];
+    const Node& node = plan.graph().node(step.node);
+    StepProfile p;
+    p.node = node.name;
+    p.op = node.op->name;
+    if (auto it = node.attrs.find("program"); it != node.attrs.end() &&
+                                             node.op->name.rfind("fused_", 0) == 0) {
+      for (const FusedInstr& instr : ParseFusedProgram(it->second.s(), true).instrs) {
+        p.detail += (p.detail.empty() ? "" : ", ") + instr.op->name;
+      }
+    }
+    for (int slot : step.outputs) {
+      p.shape += (p.shape.empty() ? "" : ", ") + plan.slot_type(slot).shape.ToString();
+    }
+    p.location = step.location;
+    p.flops = step.flops;
+    p.bytes = step.bytes;
+    p.median_seconds = Median(times[s]);
+    p.min_seconds = *std::min_element(times[s].begin(), times[s].end());
+    report.steps.push_back(std::move(p));
+  }
+  return report;
 }
 
 std::vector<Tensor> Session::Ordered(const NamedTensors& inputs) const {

@@ -23,6 +23,7 @@
 #include "graph/graph.h"
 #include "passes/pass_manager.h"
 #include "runtime/plan.h"
+#include "runtime/profile.h"
 #include "runtime/scheduler.h"
 
 namespace bronze {
@@ -77,6 +78,13 @@ class Session {
   // old value are rebuilt on the next run); dtype and shape must match. Not safe during a Run.
   void set_parameter(const std::string& name, const Tensor& value);
 
+  // Times every step of the plan for these inputs (runtime/profile.h): `warmup` untimed runs,
+  // then `runs` timed ones, each in plan order as a plain loop. The runs are real runs: a
+  // training plan updates its parameters on each. Throws InvalidArgumentError unless runs >= 1
+  // and warmup >= 0.
+  ProfileReport Profile(const std::vector<Tensor>& inputs, int runs = 20, int warmup = 3) const;
+  ProfileReport Profile(const NamedTensors& inputs, int runs = 20, int warmup = 3) const;
+
   // The plan for these inputs (compiling it when new); checks the inputs like Run.
   std::shared_ptr<const Plan> PlanFor(const std::vector<Tensor>& inputs) const;
   // The plan for inputs of these dims (in placeholder order), checked like Run's inputs.
@@ -103,6 +111,10 @@ class Session {
   // The cached plan for these inputs, compiling it when new; fast for a known signature.
   PlanEntry& EntryFor(const std::vector<Tensor>& inputs) const;
   PlanEntry& EntryForDescs(const std::vector<InputDesc>& inputs) const;
+  // Runs `entry`'s plan on `inputs`; with `step_seconds` (one per step), as a plain loop that
+  // adds each step's time to it.
+  std::vector<Tensor> RunEntry(PlanEntry& entry, const std::vector<Tensor>& inputs,
+                               double* step_seconds) const;
   // The node id of parameter `name`; throws NotFoundError.
   NodeId ParameterId(const std::string& name) const;
 

@@ -31,6 +31,7 @@
 #include "passes/pass_manager.h"
 #include "passes/training.h"
 #include "runtime/lr_schedule.h"
+#include "runtime/profile.h"
 #include "runtime/session.h"
 #include "runtime/trainer.h"
 #include "serialization/model_file.h"

@@ -302,6 +302,20 @@ class Model(TrainingMixin, Layer):
         dims = [[batch_size if isinstance(d, str) else d for d in t.shape] for t in self._inputs]
         return session.explain(dims)
 
+    def profile(self, *arrays, runs: int = 20, warmup: int = 3):
+        """Times each compiled step on these inputs (as ``run`` takes them): ``warmup``
+        untimed runs, then ``runs`` timed ones, each step in plan order. Returns a
+        ``ProfileReport``: ``print()`` it for the slowest steps (op, shape, median and min time,
+        share, GFLOP/s and GB/s from the cost estimates), or read ``.steps`` (plan order) and
+        ``.run_median_seconds``."""
+        feed = self._feed(arrays)
+        try:
+            return self._session_for_run().profile(
+                {k: np.asarray(v) for k, v in feed.items()}, runs, warmup)
+        except BronzeError as e:
+            from ._tensor import at_user  # noqa: PLC0415
+            raise at_user(e) from None
+
     def set_weights(self, weights: dict) -> None:
         """Assigns weights by their "layer/weight" names (as parameters() and state() give);
         an unknown name or a wrong shape is an error."""

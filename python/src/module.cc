@@ -326,6 +326,34 @@ PYBIND11_MODULE(_bronze, m) {
     return py::make_tuple(DictFromTensors(tensors), c.step, metadata);
   }, py::arg("path"), "Reads a checkpoint: (tensors dict, step, metadata dict). Raises FormatError.");
 
+  py::class_<StepProfile>(m, "StepProfile", "One step of a ProfileReport.")
+      .def_readonly("node", &StepProfile::node)
+      .def_readonly("op", &StepProfile::op)
+      .def_readonly("detail", &StepProfile::detail)
+      .def_readonly("shape", &StepProfile::shape)
+      .def_readonly("location", &StepProfile::location)
+      .def_readonly("flops", &StepProfile::flops)
+      .def_readonly("bytes", &StepProfile::bytes)
+      .def_readonly("min_seconds", &StepProfile::min_seconds)
+      .def_readonly("median_seconds", &StepProfile::median_seconds)
+      .def("__repr__", [](const StepProfile& p) {
+        return "<StepProfile " + p.node + " (" + p.op + ") median " +
+               std::to_string(p.median_seconds * 1e6) + " us>";
+      });
+  py::class_<ProfileReport>(m, "ProfileReport",
+                            "Per-step times of a plan (Session.profile, Model.profile); str() "
+                            "is the table of the slowest steps.")
+      .def_readonly("runs", &ProfileReport::runs)
+      .def_readonly("threads", &ProfileReport::threads)
+      .def_readonly("run_min_seconds", &ProfileReport::run_min_seconds)
+      .def_readonly("run_median_seconds", &ProfileReport::run_median_seconds)
+      .def_readonly("steps", &ProfileReport::steps)
+      .def_property_readonly("step_seconds", &ProfileReport::step_seconds)
+      .def("table", &ProfileReport::ToString, py::arg("top") = 0,
+           "The `top` slowest steps (0: all) as a text table.")
+      .def("to_json", &ProfileReport::ToJson)
+      .def("__str__", [](const ProfileReport& r) { return r.ToString(15); });
+
   py::class_<Session>(m, "Session")
       .def(py::init([](const PyGraph& g, int threads, const std::string& pipeline,
                        const std::string& pass_options, const std::string& backend,
@@ -365,6 +393,20 @@ PYBIND11_MODULE(_bronze, m) {
            py::arg("input_dims") = std::vector<std::vector<int64_t>>{},
            "The compile explained: pipeline, pass remarks (fusion decisions), fused groups, "
            "scheduler choice, arena size for inputs of these dims (one list per input).")
+      .def("profile",
+           [](const Session& s, const py::dict& inputs, int runs, int warmup) {
+             NamedTensors in = TensorsFromDict(inputs);
+             ProfileReport report;
+             {
+               py::gil_scoped_release release;
+               report = s.Profile(in, runs, warmup);
+               in.clear();
+             }
+             return report;
+           },
+           py::arg("inputs"), py::arg("runs") = 20, py::arg("warmup") = 3,
+           "Times every step of the plan for these inputs over `runs` runs after `warmup` "
+           "untimed ones (runtime/profile.h).")
       .def("graph_text", [](const Session& s) {
         return PrintGraph(s.graph(), TextOptions{.elide_data = true});
       });

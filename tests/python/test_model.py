@@ -167,3 +167,30 @@ def test_spec_errors():
         model.to_spec()
     with pytest.raises(ValueError, match="not a bronze model spec"):
         bz.Model.from_spec({"format": "other"})
+
+
+def test_profile_times_each_step_and_leaves_outputs_alone():
+    x = L.Placeholder((None, 64), name="x")
+    y = L.Linear(10)(L.ReLU()(L.Linear(128)(x)))
+    model = bz.Model(x, y, name="prof")
+    data = RNG.standard_normal((32, 64)).astype(np.float32)
+    expected = model(data)
+    report = model.profile(data, runs=3, warmup=1)
+    assert report.runs == 3
+    assert len(report.steps) >= 2
+    for s in report.steps:
+        assert 0 < s.min_seconds <= s.median_seconds, s
+        assert s.op and s.node and s.shape.startswith("(")
+    assert report.steps[-1].shape == "(32, 10)"
+    assert report.step_seconds == pytest.approx(sum(s.median_seconds for s in report.steps))
+    table = str(report)
+    assert "profile: 3 runs" in table
+    for s in report.steps:
+        assert s.node in table
+    parsed = json.loads(report.to_json())
+    assert [s["node"] for s in parsed["steps"]] == [s.node for s in report.steps]
+    np.testing.assert_array_equal(model(data), expected)
+    with pytest.raises(bz.errors.InvalidArgumentError, match="runs must be >= 1"):
+        model.profile(data, runs=0)
+    with pytest.raises(ValueError, match="takes 1 input"):
+        model.profile(data, data)

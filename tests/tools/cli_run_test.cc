@@ -1,7 +1,8 @@
 // `bronze run` and `bronze bench` end to end: outputs equal in-process Session::Run bitwise at
 // the same thread count and a naive sum for an exact graph; output names with '/' become
 // subdirectories and unsafe names are refused; input errors name the placeholder and the
-// expected and given shapes/dtypes with exit code 4; bench's JSON is complete and consistent.
+// expected and given shapes/dtypes with exit code 4; bench's JSON is complete and consistent;
+// bench --profile lists the slowest steps (all of them in JSON).
 #include <gtest/gtest.h>
 
 #include <map>
@@ -147,6 +148,24 @@ TEST(CliBench, JsonHasConsistentLatenciesAndThroughput) {
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_TRUE(Contains(text.out, "samples/s")) << text.out;
   EXPECT_TRUE(Contains(text.out, "p90")) << text.out;
+}
+
+TEST(CliBench, ProfileListsTheSlowestStepsAndJsonHasEvery) {
+  auto dir = FreshDir();
+  const std::string model = WriteModel(dir, "mlp.txt", CliMlp());
+  CliResult r = RunCli(dir, {"bench", model, "--iters", "3", "--threads", "1", "--profile",
+                             "--top", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(Contains(r.out, "profile: 3 runs, 1 threads")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "more steps")) << "--top 1 folds the rest: " << r.out;
+  EXPECT_TRUE(Contains(r.out, "sum of medians")) << r.out;
+  CliResult j = RunCli(dir, {"bench", model, "--iters", "2", "--threads", "1", "--profile",
+                             "--json"});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  ASSERT_EQ(std::count(j.out.begin(), j.out.end(), '\n'), 1) << "one JSON line: " << j.out;
+  EXPECT_TRUE(Contains(j.out, "\"profile\": {\"runs\": 2")) << j.out;
+  EXPECT_TRUE(Contains(j.out, "\"median_seconds\": ")) << j.out;
+  EXPECT_FALSE(Contains(j.out, "more steps")) << "the JSON has every step: " << j.out;
 }
 
 TEST(CliBench, SymbolsOtherThanTheBatchNeedDim) {

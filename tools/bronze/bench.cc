@@ -1,13 +1,16 @@
-// `bronze bench FILE --batch N --threads T --warmup W --iters I [--json]`: times Session::Run on
-// generated inputs (f32/f64 uniform in [-1, 1), other dtypes zeros; symbolic batch dims bound to
-// N, other symbols by --dim SYM=VALUE) and reports latency min/median/p90/mean and throughput in
-// samples per second, as text or as one JSON object.
+// `bronze bench FILE --batch N --threads T --warmup W --iters I [--json] [--profile [--top K]]`:
+// times Session::Run on generated inputs (f32/f64 uniform in [-1, 1), other dtypes zeros;
+// symbolic batch dims bound to N, other symbols by --dim SYM=VALUE) and reports latency
+// min/median/p90/mean and throughput in samples per second, as text or as one JSON object. With
+// --profile it then times each step over as many more runs (Session::Profile,
+// runtime/profile.h) and prints the K slowest (the JSON gets every step).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "tools/bronze/cli.h"
 
@@ -25,24 +28,9 @@ struct BenchOptions {
   bool json = false;
   std::string device = "cpu";
   std::string backend;
+  bool profile = false;
+  size_t top = 15;
 };
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
 
 std::string Number(double v) {
   char buf[32];
@@ -103,20 +91,25 @@ int RunBench(const BenchOptions& o) {
   const double mean = total / static_cast<double>(n);
   const double throughput = static_cast<double>(samples) * static_cast<double>(n) / (total / 1e3);
 
+  std::optional<ProfileReport> profile;
+  if (o.profile) profile = InRunPhase([&] { return session->Profile(inputs, o.iters, 0); });
+
   if (o.json) {
     std::string b;
     for (const auto& [name, value] : bindings) {
-      b += (b.empty() ? "" : ", ") + JsonString(name) + ": " + std::to_string(value);
+      b += (b.empty() ? "" : ", ") + JsonQuote(name) + ": " + std::to_string(value);
     }
-    std::cout << "{\"file\": " << JsonString(o.file) << ", \"graph\": "
-              << JsonString(session->graph().name()) << ", \"device\": "
-              << JsonString(device.ToString()) << ", \"batch\": " << samples
+    std::cout << "{\"file\": " << JsonQuote(o.file) << ", \"graph\": "
+              << JsonQuote(session->graph().name()) << ", \"device\": "
+              << JsonQuote(device.ToString()) << ", \"batch\": " << samples
               << ", \"dims\": {" << b << "}, \"threads\": " << session->threads()
               << ", \"warmup\": " << o.warmup << ", \"iters\": " << o.iters
               << ", \"first_run_ms\": " << Number(first_ms) << ", \"latency_ms\": {\"min\": "
               << Number(min) << ", \"median\": " << Number(median) << ", \"p90\": "
               << Number(p90) << ", \"mean\": " << Number(mean)
-              << "}, \"throughput_samples_per_s\": " << Number(throughput) << "}\n";
+              << "}, \"throughput_samples_per_s\": " << Number(throughput);
+    if (profile) std::cout << ", \"profile\": " << profile->ToJson();
+    std::cout << "}\n";
   } else {
     std::string b;
     for (const auto& [name, value] : bindings) {
@@ -130,6 +123,7 @@ int RunBench(const BenchOptions& o) {
               << "latency:    min " << Number(min) << " ms, median " << Number(median)
               << " ms, p90 " << Number(p90) << " ms, mean " << Number(mean) << " ms\n"
               << "throughput: " << Number(throughput) << " samples/s\n";
+    if (profile) std::cout << profile->ToString(o.top);
   }
   return kExitOk;
 }
@@ -161,6 +155,11 @@ Command AddBenchCommand(CLI::App& app) {
   sub->add_flag("--json", o->json, "Print one JSON object instead of text");
   sub->add_option("--device", o->device, "cpu, cuda or cuda:K")->capture_default_str();
   sub->add_option("--backend", o->backend, "Kernels: \"\" (the fastest available) or \"ref\"");
+  sub->add_flag("--profile", o->profile,
+                "Then time each step over --iters more runs and print the slowest (see --top)");
+  sub->add_option("--top", o->top, "With --profile: how many steps to list (0: all)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   return {sub, [o] { return RunBench(*o); }};
 }
 
