@@ -50,6 +50,12 @@ NamedTensors Trainer::Step(const NamedTensors& batch) {
   return result;
 }
 
+ProfileReport Trainer::Profile(const NamedTensors& batch, int runs, int warmup) {
+  ProfileReport report = session_->Profile(Feed(batch), runs, warmup);
+  step_ += runs + warmup;
+  return report;
+}
+
 NamedTensors Trainer::State() const {
   NamedTensors out;
   for (NodeId id : training_.graph.node_ids()) {

@@ -62,6 +62,10 @@ class Trainer {
   // trainer, with the same dtype and shape) and the step counter, so training continues
   // bitwise-identically. Throws NotFoundError / InvalidArgumentError.
   void Restore(const NamedTensors& state, int64_t step);
+  // Times each step of the compiled training step (Session::Profile, runtime/profile.h):
+  // `warmup` + `runs` real training steps on `batch` at the current learning rate, after which
+  // step() has advanced by that many.
+  ProfileReport Profile(const NamedTensors& batch, int runs = 20, int warmup = 3);
   // The memory of a step on batches shaped like `batch` (compiles its plan if new).
   MemoryReport Memory(const NamedTensors& batch) const;
 

@@ -28,6 +28,7 @@ import numpy as np
 
 from . import _bronze, losses as _losses, metrics as _metrics, optim as _optim
 from .callbacks import Callback, CallbackList, History
+from .errors import BronzeError
 from .layers.base import Placeholder, bump_weights_version, rng, weights_version
 
 TARGET = "y_true"
@@ -356,6 +357,25 @@ class TrainingMixin:
                 self._trainer.restore(state, step)
                 self._pending_restore = None
         return self._trainer
+
+    def profile_train_step(self, x, y, runs: int = 20, warmup: int = 3):
+        """Times each step of the compiled training step on the batch (x, y), all of it one
+        batch: ``warmup`` + ``runs`` real training steps at the current learning rate (the
+        weights change as in fit). Returns a ``ProfileReport`` as ``Model.profile`` does:
+        print() it for the slowest steps of forward, backward and update."""
+        self._require_compiled("profile_train_step")
+        inputs, targets, _ = self._data(x, y)
+        trainer = self._trainer_for(targets)
+        feed = dict(inputs)
+        feed.update(targets)
+        try:
+            report = trainer.profile(feed, runs, warmup)
+        except BronzeError as e:
+            from ._tensor import at_user  # noqa: PLC0415
+            raise at_user(e) from None
+        self._trainer_dirty = True
+        self._sync_from_trainer()  # the layers hold the trained weights, as after fit
+        return report
 
     def fit(self, x=None, y=None, batch_size: int = 32, epochs: int = 1, verbose: int = 1,
             callbacks: list[Callback] | None = None, validation_split: float = 0.0,

@@ -437,6 +437,20 @@ PYBIND11_MODULE(_bronze, m) {
              return DictFromTensors(out);
            },
            py::arg("batch"))
+      .def("profile",
+           [](Trainer& t, const py::dict& batch, int runs, int warmup) {
+             NamedTensors in = TensorsFromDict(batch);
+             ProfileReport report;
+             {
+               py::gil_scoped_release release;
+               report = t.Profile(in, runs, warmup);
+               in.clear();
+             }
+             return report;
+           },
+           py::arg("batch"), py::arg("runs") = 20, py::arg("warmup") = 3,
+           "Times each step of the training step: warmup + runs real steps on `batch` at the "
+           "current learning rate (runtime/profile.h).")
       .def("parameter", [](const Trainer& t, const std::string& name) {
         return ArrayFromTensor(t.parameter(name).Clone());
       })

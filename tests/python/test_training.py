@@ -267,3 +267,25 @@ def test_checkpoint_errors_name_the_problem(tmp_path):
     (tmp_path / "junk.ckpt").write_bytes(b"not a checkpoint")
     with pytest.raises(bz.errors.FormatError):
         small.load_checkpoint(tmp_path / "junk.ckpt")
+
+
+def test_profile_train_step_trains_like_fit_on_one_batch():
+    x, y = blobs(n=64)
+    models = []
+    for _ in range(2):
+        bz.seed(1)
+        m = mlp()
+        m.compile(optimizer=bz.optim.SGD(lr=0.1), loss="cross_entropy")
+        models.append(m)
+    report = models[0].profile_train_step(x, y, runs=2, warmup=1)
+    models[1].fit(x, y, batch_size=64, epochs=3, shuffle=False, verbose=0)
+    assert report.runs == 2
+    ops = [s.op for s in report.steps]
+    assert any("_grad" in op for op in ops) and any("sgd" in op for op in ops), ops
+    assert "profile: 2 runs" in str(report)
+    # The same weights in the same order (the layers' names differ: a, b are two models).
+    for a, b in zip(models[0].get_weights().values(), models[1].get_weights().values()):
+        np.testing.assert_array_equal(a, b)
+    assert len(models[0].get_weights()) == 4
+    with pytest.raises(bz.errors.InvalidArgumentError, match="runs must be >= 1"):
+        models[0].profile_train_step(x, y, runs=0)

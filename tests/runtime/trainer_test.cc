@@ -95,6 +95,31 @@ TEST(Trainer, SameSeedGivesBitwiseIdenticalParameters) {
   EXPECT_FALSE(all_same_d) << "a different initialization seed should train differently";
 }
 
+TEST(Trainer, ProfileRunsRealStepsAndTimesBackwardAndUpdate) {
+  // warmup 1 + runs 2 profiled steps train exactly as 3 Steps on the same batch.
+  Trainer profiled(Mlp(5, 0.25), Adam(5e-3)), stepped(Mlp(5, 0.25), Adam(5e-3));
+  const NamedTensors batch = Batch(32, 7);
+  ProfileReport report = profiled.Profile(batch, 2, 1);
+  for (int s = 0; s < 3; ++s) stepped.Step(batch);
+  EXPECT_EQ(profiled.step(), 3);
+  for (const std::string& p : profiled.parameters()) {
+    EXPECT_TRUE(SameBits(profiled.parameter(p), stepped.parameter(p))) << p;
+  }
+  EXPECT_EQ(report.runs, 2);
+  EXPECT_EQ(report.steps.size(), profiled.session().PlanFor(
+                                     profiled.session().Ordered([&] {
+                                       NamedTensors in = batch;
+                                       in[kLearningRateInput] = Tensor::Scalar<float>(0.f);
+                                       return in;
+                                     }()))->steps().size());
+  bool backward = false, update = false;
+  for (const StepProfile& s : report.steps) {
+    backward = backward || s.op.find("_grad") != std::string::npos;
+    update = update || s.op.find("adam") != std::string::npos;
+  }
+  EXPECT_TRUE(backward && update) << report.ToString();
+}
+
 TEST(Trainer, DropoutCounterAdvancesEveryStep) {
   Trainer t(Mlp(1, 0.5), Adam(1e-3));
   ASSERT_FALSE(t.training_graph().rng_state.empty());
