@@ -1,5 +1,6 @@
 // fuse, last step: a row reduction (softmax, log_softmax, layer_norm, reduce_* or logsumexp over
-// trailing axes, or a pointwise loss: mse, l1, binary_cross_entropy_with_logits; f32) takes the elementwise group computing its input (its prologue) and the
+// trailing axes, a pointwise loss: mse, l1, binary_cross_entropy_with_logits, or cross_entropy /
+// nll over (N, C) rows; f32) takes the elementwise group computing its input (its prologue) and the
 // one reading its result (its epilogue) into one fused_reduction node (graph/ops/fused.h). The
 // CPU executor (kernels/cpu/fused_reduction.cc) then runs the prologue a block of rows at a time
 // into a cache-sized buffer, so its result never reaches memory, and the epilogue over the

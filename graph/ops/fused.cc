@@ -47,7 +47,7 @@ constexpr std::string_view kExecutorOps[] = {
 constexpr std::string_view kRowReductionOps[] = {
     "softmax",    "log_softmax", "layer_norm", "reduce_sum", "reduce_mean",
     "reduce_max", "reduce_min",  "logsumexp",  "mse",        "l1",
-    "binary_cross_entropy_with_logits"};
+    "binary_cross_entropy_with_logits", "cross_entropy", "nll"};
 
 class Parser {
  public:
@@ -324,7 +324,8 @@ OpSchema FusedReduction() {
       "lists the instructions as fused_elementwise's does (\"t0 = add(in0, in1); t1 = "
       "softmax(t0) {axis = -1}; t2 = mul(t1, in2); return t2\"), exactly one of them a softmax, "
       "log_softmax, layer_norm, reduce_sum, reduce_mean, reduce_max, reduce_min, logsumexp, or "
-      "a pointwise loss (mse, l1, binary_cross_entropy_with_logits). "
+      "a pointwise loss (mse, l1, binary_cross_entropy_with_logits) or a class-index loss "
+      "(cross_entropy, nll; the CPU executor blocks them over (N, C) rows). "
       "Each elementwise result is exactly what that op would give; the reduction runs on "
       "blocks of rows, so for rows of more than 65536 elements, and for a loss's mean or sum "
       "(per-block sums added in block order), its summation order and rounding may differ "
@@ -354,6 +355,9 @@ int64_t RowReductionTrailingAxes(const OpSchema& op, const AttrMap& attrs, int64
     m = attrs.at("normalized_ndim").i();
   } else if (PointwiseLoss(op.name)) {
     m = 1;  // rows of the last axis; "mean" and "sum" add the rows' sums
+  } else if (ClassIndexLoss(op.name)) {
+    if (rank != 2) return 0;  // (N, C): classes last; (C) and (N, C, d1, ...) are not rows
+    m = 1;
   } else if (FusedRowReduction(op.name)) {
     const std::vector<int64_t> axes = ops::ReductionAxes(attrs.at("axes").ints(), rank);
     m = static_cast<int64_t>(axes.size());
@@ -367,6 +371,8 @@ int64_t RowReductionTrailingAxes(const OpSchema& op, const AttrMap& attrs, int64
 bool PointwiseLoss(std::string_view op) {
   return op == "mse" || op == "l1" || op == "binary_cross_entropy_with_logits";
 }
+
+bool ClassIndexLoss(std::string_view op) { return op == "cross_entropy" || op == "nll"; }
 
 int FusedReductionIndex(const FusedProgram& program) {
   int found = -1;
@@ -384,8 +390,8 @@ int FusedReductionIndex(const FusedProgram& program) {
   if (found < 0) {
     throw AttributeError(
         "fused_reduction program has no reduction (softmax, log_softmax, layer_norm, "
-        "reduce_sum, reduce_mean, reduce_max, reduce_min, logsumexp, mse, l1 or "
-        "binary_cross_entropy_with_logits); it holds exactly one");
+        "reduce_sum, reduce_mean, reduce_max, reduce_min, logsumexp, mse, l1, "
+        "binary_cross_entropy_with_logits, cross_entropy or nll); it holds exactly one");
   }
   return found;
 }

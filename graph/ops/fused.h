@@ -52,12 +52,15 @@ struct FusedProgram {
 // arity the op takes; fused_reduction's validation then requires exactly one.
 FusedProgram ParseFusedProgram(std::string_view text, bool allow_reduction = false);
 // The ops a fused_reduction program may hold as its one reduction: softmax, log_softmax,
-// layer_norm, reduce_sum, reduce_mean, reduce_max, reduce_min, logsumexp, and the pointwise
-// losses (PointwiseLoss).
+// layer_norm, reduce_sum, reduce_mean, reduce_max, reduce_min, logsumexp, the pointwise
+// losses (PointwiseLoss) and the class-index losses (ClassIndexLoss).
 bool FusedRowReduction(std::string_view op);
 // mse, l1, binary_cross_entropy_with_logits: a loss per element, then the reduction (none,
 // sum, mean). Their second operand (the target) has the input's shape.
 bool PointwiseLoss(std::string_view op);
+// cross_entropy, nll: a loss per row of (N, C) logits (or log-probabilities) against (N) integer
+// class indices; "mean" divides the sum by the rows whose target is not ignore_index.
+bool ClassIndexLoss(std::string_view op);
 // How many trailing axes of a rank-`rank` input the row reduction `op` (resolved attributes)
 // reduces, when it reduces trailing axes only and keeps at least one leading axis (the rows the
 // CPU executor blocks over); else 0.

@@ -1,6 +1,7 @@
 // The fast CPU executor of fused_reduction (graph/ops/fused.h): one row reduction (softmax,
-// log_softmax, layer_norm, reduce_* and logsumexp over trailing axes, or a pointwise loss, whose
-// "mean" and "sum" add per-block sums in block order) with its elementwise
+// log_softmax, layer_norm, reduce_* and logsumexp over trailing axes, a pointwise loss, or
+// cross_entropy / nll over (N, C) rows; a loss's "mean" and "sum" add per-block sums in block
+// order, and a class-index loss's mean divides by the non-ignored targets) with its elementwise
 // prologue and epilogue, run a block of rows at a time. Per block:
 //   1. the prologue (the instructions computing the reduction's input) runs through the tiled
 //      fused executor (kernels/cpu/fused.cc) into a block buffer that stays in cache;
@@ -157,7 +158,9 @@ class FusedReductionKernel final : public Kernel {
       if (o.per_row == 0) continue;
       Dims d = o.trailing;
       d.insert(d.begin(), nb);
-      rin[k + 1] = Tensor::View(io.rin[k + 1].data<float>() + r0 * o.per_row, DType::kF32, d);
+      rin[k + 1] = Tensor::View(static_cast<char*>(io.rin[k + 1].raw_data()) +
+                                    r0 * o.per_row * static_cast<int64_t>(DTypeSize(o.dtype)),
+                                o.dtype, d);
     }
     const Kernel& reduce = nb == block_rows_ ? *full_ : *tail_;
     if (partial_) {  // this block's sum, added up in Finish
@@ -203,7 +206,9 @@ class FusedReductionKernel final : public Kernel {
   void Finish(Io& io) const {
     double sum = 0;
     for (int64_t b = 0; b < NumBlocks(); ++b) sum += io.partials[b];
-    const float value = static_cast<float>(mean_ ? sum / static_cast<double>(rows_ * inner_) : sum);
+    double count = static_cast<double>(rows_ * inner_);
+    if (count_targets_) count = static_cast<double>(CountTargets(io.rin[1]));
+    const float value = static_cast<float>(mean_ ? sum / count : sum);
     if (!has_epilogue_) {
       *static_cast<float*>(io.out) = value;
       return;
@@ -215,6 +220,20 @@ class FusedReductionKernel final : public Kernel {
 
   int64_t NumBlocks() const { return (rows_ + block_rows_ - 1) / block_rows_; }
 
+  // The targets that are not ignore_index (the class-index loss's mean denominator).
+  int64_t CountTargets(const Tensor& target) const {
+    int64_t n = 0;
+    auto count = [&](const auto* t) {
+      for (int64_t i = 0; i < rows_; ++i) n += t[i] != ignore_index_;
+    };
+    if (target.dtype() == DType::kI32) {
+      count(target.data<int32_t>());
+    } else {
+      count(target.data<int64_t>());
+    }
+    return n;
+  }
+
   // Elements per task of the elementwise parts on a long row.
   static constexpr int64_t kPartChunk = 16384;
 
@@ -225,10 +244,14 @@ class FusedReductionKernel final : public Kernel {
     int input = -1;
     int64_t per_row = 0;
     Dims trailing;
+    DType dtype = DType::kF32;
   };
   std::vector<Operand> operands_;
   bool partial_ = false;  // a loss reduced to a scalar ("sum" or "mean"): per-block sums
   bool mean_ = false;     // ... divided by the element count
+  // A class-index loss's "mean" divides by the rows whose target (operands_[0]) is not this.
+  bool count_targets_ = false;
+  int64_t ignore_index_ = 0;
 
   bool has_prologue_ = false, has_epilogue_ = false;
   int x_input_ = -1;                     // without a prologue: the node input the reduction reads
@@ -247,7 +270,7 @@ AttrMap BlockAttrs(const FusedInstr& r, int64_t m) {
   AttrMap attrs = r.attrs;
   if (r.op->name == "softmax" || r.op->name == "log_softmax") {
     attrs["axis"] = Attribute(int64_t{-1});
-  } else if (PointwiseLoss(r.op->name)) {
+  } else if (PointwiseLoss(r.op->name) || ClassIndexLoss(r.op->name)) {
     // "mean" and "sum": each block's sum (FusedReductionKernel::Finish adds them up).
     if (attrs.at("reduction").s() != "none") attrs["reduction"] = Attribute(std::string("sum"));
   } else if (r.op->name != "layer_norm") {
@@ -276,11 +299,14 @@ std::unique_ptr<Kernel> FusedReductionKernel::Make(const KernelSignature& sig) {
   auto k = std::make_unique<FusedReductionKernel>();
   // The reduction's other operands are node inputs: layer_norm's weight and bias and a loss's
   // pos_weight whole, a loss's target cut with the rows (below).
-  const bool loss = PointwiseLoss(r.op->name);
+  // A class-index loss's target: (N) integer class indices, one per row.
+  const bool class_loss = ClassIndexLoss(r.op->name);
+  const bool loss = PointwiseLoss(r.op->name) || class_loss;
   for (size_t a = 1; a < r.args.size(); ++a) {
     if (!r.args[a].input) return nullptr;
     Operand o;
     o.input = r.args[a].index;
+    o.dtype = sig.inputs[static_cast<size_t>(o.input)].dtype;
     if (loss && a == 1) o.per_row = -1;  // set with the rows
     k->operands_.push_back(o);
   }
@@ -288,6 +314,14 @@ std::unique_ptr<Kernel> FusedReductionKernel::Make(const KernelSignature& sig) {
     const std::string& reduction = r.attrs.at("reduction").s();
     k->partial_ = reduction != "none";
     k->mean_ = reduction == "mean";
+  }
+  if (class_loss) {
+    if (k->operands_.size() != 1 ||
+        (k->operands_[0].dtype != DType::kI32 && k->operands_[0].dtype != DType::kI64)) {
+      return nullptr;
+    }
+    k->count_targets_ = k->mean_;
+    k->ignore_index_ = r.attrs.at("ignore_index").i();
   }
   // The prologue: instructions 0..ri-1, all computing the reduction's input.
   k->has_prologue_ = !x_ref.input;
@@ -343,7 +377,11 @@ std::unique_ptr<Kernel> FusedReductionKernel::Make(const KernelSignature& sig) {
   k->block_out_dims_.insert(k->block_out_dims_.end(), yd.begin() + std::min<int64_t>(lead, static_cast<int64_t>(yd.size())), yd.end());
   for (Operand& o : k->operands_) {
     if (o.per_row == 0) continue;
-    o.per_row = k->inner_;  // a loss's target: the input's shape
+    if (class_loss) {
+      o.per_row = 1;  // one class index per row
+      continue;
+    }
+    o.per_row = k->inner_;  // a pointwise loss's target: the input's shape
     o.trailing.assign(xd.begin() + lead, xd.end());
   }
   // The reduction's own kernels for a full block and the last one.
@@ -357,7 +395,9 @@ std::unique_ptr<Kernel> FusedReductionKernel::Make(const KernelSignature& sig) {
     bo[0] = rows;
     in.push_back(TensorType{DType::kF32, Shape::FromDims(bd)});
     for (const Operand& o : k->operands_) {
-      in.push_back(o.per_row ? TensorType{DType::kF32, Shape::FromDims(bd)}
+      Dims od = o.trailing;
+      od.insert(od.begin(), rows);
+      in.push_back(o.per_row ? TensorType{o.dtype, Shape::FromDims(od)}
                              : sig.inputs[static_cast<size_t>(o.input)]);
     }
     // A loss's block sum is a scalar.

@@ -4,7 +4,8 @@
 // residual sum with weight and bias, rows longer than a block (few: row by row over the
 // threads), reductions over two trailing axes, many blocks with a partial last one (two
 // threads), tasks of several blocks, pointwise losses (mean and sum as per-block sums, none,
-// a target cut with the rows, pos_weight passed whole), a broadcast prologue operand, an
+// a target cut with the rows, pos_weight passed whole), cross_entropy and nll over (N, C) rows
+// (class indices cut with the rows, mean over the non-ignored ones), a broadcast prologue operand, an
 // epilogue alone, and the op-by-op forms (a leading-axis reduction, empty rows); error cases for
 // programs without a reduction, with two, with a non-row reduction and with a bad arity.
 #include "tests/ops/op_cases.h"
@@ -65,6 +66,37 @@ BRONZE_OP_CASES(fused_reduction) {
        F32({})},
       "t0 = mul(in0, in3); t1 = binary_cross_entropy_with_logits(t0, in1, in2) "
       "{reduction = 'none'}; t2 = neg(t1); return t2");
+  // Class-index losses over (N, C) rows: 8192 / 10 = 819 rows a block, so 2000 rows make two
+  // full blocks and a partial one; "mean" divides by the rows not ignored, in every block.
+  add("cross_entropy mean with ignore_index over blocks, a scaled and shifted prologue",
+      {F32({2000, 10}), Ints(DType::kI64, {2000}, -1, 10), F32({}), F32({10})},
+      "t0 = mul(in0, in2); t1 = add(t0, in3); t2 = cross_entropy(t1, in1) "
+      "{ignore_index = -1, label_smoothing = 0.0, reduction = 'mean'}; return t2");
+  add("cross_entropy sum with label smoothing, i32 targets, an epilogue",
+      {F32({1500, 37}), Ints(DType::kI32, {1500}, 0, 37), F32({})},
+      "t0 = tanh(in0); t1 = cross_entropy(t0, in1) "
+      "{ignore_index = -100, label_smoothing = 0.1, reduction = 'sum'}; t2 = mul(t1, in2); "
+      "return t2");
+  add("cross_entropy none, per-row losses through an epilogue",
+      {F32({900, 12}), Ints(DType::kI64, {900}, 0, 12), F32({900})},
+      "t0 = neg(in0); t1 = cross_entropy(t0, in1) "
+      "{ignore_index = 3, label_smoothing = 0.0, reduction = 'none'}; t2 = add(t1, in2); "
+      "return t2");
+  add("cross_entropy mean with every target ignored is NaN",
+      {F32({1000, 10}), Ints(DType::kI64, {1000}, -1, 0)},
+      "t0 = abs(in0); t1 = cross_entropy(t0, in1) "
+      "{ignore_index = -1, label_smoothing = 0.0, reduction = 'mean'}; return t1");
+  add("cross_entropy over rows longer than a block, row by row",
+      {F32({2, 9000}), Ints(DType::kI64, {2}, 0, 9000)},
+      "t0 = mul(in0, in0); t1 = cross_entropy(t0, in1) "
+      "{ignore_index = -100, label_smoothing = 0.0, reduction = 'mean'}; return t1");
+  add("nll mean of a log-probability prologue, ignore_index",
+      {F32({3000, 5}), Ints(DType::kI32, {3000}, 0, 5)},
+      "t0 = sigmoid(in0); t1 = log(t0); t2 = nll(t1, in1) "
+      "{ignore_index = 2, reduction = 'mean'}; return t2");
+  add("cross_entropy over (N, C, L): op by op", {F32({3, 4, 5}), Ints(DType::kI64, {3, 5}, 0, 4)},
+      "t0 = exp(in0); t1 = cross_entropy(t0, in1) "
+      "{ignore_index = -100, label_smoothing = 0.0, reduction = 'mean'}; return t1");
   add("mse mean over two long rows, row by row", {F32({2, 20000}), F32({2, 20000})},
       "t0 = tanh(in0); t1 = mse(t0, in1) {reduction = 'mean'}; return t1");
   add("reduction over a leading axis runs op by op", {F32({6, 5})},

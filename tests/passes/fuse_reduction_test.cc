@@ -1,9 +1,11 @@
 // fuse's reduction step (passes/fuse_reduction.cc) as before/after text IR pairs: a softmax
 // taking a masked-sum prologue and a product epilogue, layer_norm of a residual sum with a relu
 // after it, a fused_elementwise group becoming a prologue, a loss with its input's activation
-// and a scale after it; the cases left alone with the
+// and a scale after it, cross_entropy with a temperature and a weight after it; the cases left
+// alone with the
 // remark each leaves (a leading-axis reduction, a prologue read elsewhere, a result that is a
-// graph output, an epilogue that broadcasts the result); and the fused graphs' results through
+// graph output, an epilogue that broadcasts the result, cross_entropy over spatial positions);
+// and the fused graphs' results through
 // a Session (cpu at 1 and 2 threads against the unfused reference backend).
 #include <gtest/gtest.h>
 
@@ -103,6 +105,44 @@ TEST(FuseReduction, ALossTakesItsInputsActivationAndAScaleAfterIt) {
   return loss = %h
 }
 )", true);
+}
+
+TEST(FuseReduction, CrossEntropyTakesATemperatureAndAWeightAfterIt) {
+  ExpectFuse(R"(graph "m" {
+  %z = placeholder() {dtype = f32, shape = (N, 10)} : f32[N, 10]
+  %y = placeholder() {dtype = i64, shape = (N,)} : i64[N]
+  %t = constant() {dtype = f32, shape = ()} : f32[] data [2]
+  %c = constant() {dtype = f32, shape = ()} : f32[] data [0.5]
+  %s = div(%z, %t) : f32[N, 10]
+  %l = cross_entropy(%s, %y) {ignore_index = -1, label_smoothing = 0.0, reduction = "mean"} : f32[]
+  %h = mul(%l, %c) : f32[]
+  return loss = %h
+}
+)",
+             R"(graph "m" {
+  %z = placeholder() {dtype = f32, shape = (N, 10)} : f32[N, 10]
+  %y = placeholder() {dtype = i64, shape = (N,)} : i64[N]
+  %t = constant() {dtype = f32, shape = ()} : f32[] data [2]
+  %c = constant() {dtype = f32, shape = ()} : f32[] data [0.5]
+  %h = fused_reduction(%z, %t, %y, %c) {program = "t0 = div(in0, in1); t1 = cross_entropy(t0, in2) {ignore_index = -1, label_smoothing = 0.0, reduction = 'mean'}; t2 = mul(t1, in3); return t2"} : f32[]
+  return loss = %h
+}
+)", true);
+}
+
+TEST(FuseReduction, CrossEntropyOverSpatialPositionsStaysAndSaysWhy) {
+  constexpr const char* kSpatial = R"(graph "m" {
+  %z = placeholder() {dtype = f32, shape = (2, 3, 5)} : f32[2, 3, 5]
+  %y = placeholder() {dtype = i64, shape = (2, 5)} : i64[2, 5]
+  %e = exp(%z) : f32[2, 3, 5]
+  %l = cross_entropy(%e, %y) {ignore_index = -100, label_smoothing = 0.0, reduction = "mean"} : f32[]
+  return loss = %l
+}
+)";
+  const std::string r = ExpectFuse(kSpatial, kSpatial, false);
+  EXPECT_TRUE(Has(r, "l (cross_entropy): not fused with its elementwise neighbours: it does not "
+                     "reduce trailing axes"))
+      << r;
 }
 
 // reduce_sum over the leading axis; log_softmax whose prologue is read elsewhere and whose
@@ -225,6 +265,33 @@ TEST(FuseReductionSession, LossSumsAreTheSameBitsAtOneAndTwoThreads) {
 )";
   for (int64_t n : {1, 5, 3000}) {
     ExpectMatchesUnfused(text, {Random({n, 64}, 7), Random({n, 64}, 8)}, 1);
+  }
+}
+
+TEST(FuseReductionSession, CrossEntropyMeanOverNonIgnoredRowsMatchesTheReference) {
+  const std::string text = R"(graph "m" {
+  %z = placeholder() {dtype = f32, shape = (N, 10)} : f32[N, 10]
+  %y = placeholder() {dtype = i64, shape = (N,)} : i64[N]
+  %b = placeholder() {dtype = f32, shape = (10,)} : f32[10]
+  %s = add(%z, %b) : f32[N, 10]
+  %l = cross_entropy(%s, %y) {ignore_index = -1, label_smoothing = 0.05, reduction = "mean"} : f32[]
+  return loss = %l
+}
+)";
+  for (int64_t n : {1, 9, 2500}) {  // 2500 rows of 10: 819 a block, a partial last one
+    Tensor y = Tensor::Empty(DType::kI64, {n});
+    for (int64_t i = 0; i < n; ++i) y.data<int64_t>()[i] = i % 4 == 3 ? -1 : (i * 7) % 10;
+    ExpectMatchesUnfused(text, {Random({n, 10}, 9), y, Random({10}, 10)}, 1);
+  }
+  // A class index out of range is the loss kernel's error, through the fused node.
+  Session s(ParseGraph(text));
+  Tensor bad = Tensor::Empty(DType::kI64, {3});
+  for (int64_t i = 0; i < 3; ++i) bad.data<int64_t>()[i] = i == 1 ? 10 : 0;
+  try {
+    s.Run({Random({3, 10}, 1), bad, Random({10}, 2)});
+    ADD_FAILURE() << "a target of 10 with 10 classes ran";
+  } catch (const InvalidArgumentError& e) {
+    EXPECT_TRUE(Has(e.what(), "10")) << e.what();
   }
 }
 
