@@ -112,6 +112,17 @@ py::dict DictFromTensors(const NamedTensors& tensors) {
   return d;
 }
 
+// `target.Profile` (a Session or a Trainer) on a dict of arrays, the GIL released while it runs;
+// the array views are dropped before the GIL is taken back (their deleters take it).
+template <class Target>
+ProfileReport ProfileWithoutGil(Target& target, const py::dict& inputs, int runs, int warmup) {
+  NamedTensors in = TensorsFromDict(inputs);
+  py::gil_scoped_release release;
+  ProfileReport report = target.Profile(in, runs, warmup);
+  in.clear();
+  return report;
+}
+
 py::list SpecsToPython(const std::vector<TensorSpec>& specs) {
   py::list out;
   for (const TensorSpec& s : specs) {
@@ -395,14 +406,7 @@ PYBIND11_MODULE(_bronze, m) {
            "scheduler choice, arena size for inputs of these dims (one list per input).")
       .def("profile",
            [](const Session& s, const py::dict& inputs, int runs, int warmup) {
-             NamedTensors in = TensorsFromDict(inputs);
-             ProfileReport report;
-             {
-               py::gil_scoped_release release;
-               report = s.Profile(in, runs, warmup);
-               in.clear();
-             }
-             return report;
+             return ProfileWithoutGil(s, inputs, runs, warmup);
            },
            py::arg("inputs"), py::arg("runs") = 20, py::arg("warmup") = 3,
            "Times every step of the plan for these inputs over `runs` runs after `warmup` "
@@ -439,14 +443,7 @@ PYBIND11_MODULE(_bronze, m) {
            py::arg("batch"))
       .def("profile",
            [](Trainer& t, const py::dict& batch, int runs, int warmup) {
-             NamedTensors in = TensorsFromDict(batch);
-             ProfileReport report;
-             {
-               py::gil_scoped_release release;
-               report = t.Profile(in, runs, warmup);
-               in.clear();
-             }
-             return report;
+             return ProfileWithoutGil(t, batch, runs, warmup);
            },
            py::arg("batch"), py::arg("runs") = 20, py::arg("warmup") = 3,
            "Times each step of the training step: warmup + runs real steps on `batch` at the "

@@ -84,7 +84,7 @@ int RunBench(const BenchOptions& o) {
   std::sort(ms.begin(), ms.end());
   const size_t n = ms.size();
   const double min = ms.front();
-  const double median = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
+  const double median = Median(ms);
   // Nearest-rank p90: the smallest value with at least 90% of the runs at or below it.
   const size_t rank = static_cast<size_t>(std::ceil(0.9 * static_cast<double>(n)));
   const double p90 = ms[std::max<size_t>(rank, 1) - 1];
