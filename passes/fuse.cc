@@ -179,7 +179,8 @@ bool FuseElementwise(Graph& g, PassContext& ctx) {
 }
 
 bool FusePass(Graph& graph, PassContext& context) {
-  bool changed = FuseEpilogues(graph, context);
+  bool changed = FuseUpdates(graph, context);
+  changed |= FuseEpilogues(graph, context);
   // The elementwise step's remarks wait for the reduction step: an op it leaves alone may still
   // join a reduction, and then its "not fused" remark is dropped.
   std::vector<PassRemark> held;

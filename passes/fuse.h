@@ -1,4 +1,5 @@
-// The fuse pass: GEMM/convolution epilogues (passes/fuse_epilogue.cc), then elementwise and
+// The fuse pass: plain SGD updates into their weight gradient's GEMM (passes/fuse_update.cc),
+// GEMM/convolution epilogues (passes/fuse_epilogue.cc), then elementwise and
 // broadcast chains into fused_elementwise nodes (passes/fuse.cc), then row reductions with the
 // elementwise groups before and after them into fused_reduction nodes (passes/fuse_reduction.cc).
 // Each piece is callable alone for tests; FusePass (registered as "fuse") runs them in order.
@@ -12,6 +13,10 @@
 
 namespace bronze {
 
+// sgd_update(param, matmul(a, b), lr) (momentum 0, f32, matrices, the product read only by the
+// update) becomes matmul_sgd_update(param, a, b, lr) (passes/fuse_update.cc); remarks each
+// sgd_update it leaves alone.
+bool FuseUpdates(Graph& graph, PassContext& context);
 // linear / matmul / conv2d absorb a following bias add, activation and residual add into
 // linear_fused / matmul_fused / conv2d_fused (passes/fuse_epilogue.cc); remarks each decision.
 bool FuseEpilogues(Graph& graph, PassContext& context);

@@ -1,10 +1,13 @@
-// GEMM and convolution ops with an epilogue (ids 1001-1003): linear_fused, matmul_fused and
+// GEMM and convolution ops with an epilogue (ids 1001-1003, 1005): linear_fused, matmul_fused and
 // conv2d_fused are linear, matmul and conv2d followed by an optional bias, an optional activation
 // and an optional residual add, in one node, so the CPU kernels apply them as oneDNN post-ops
 // while the product is still in cache. The fuse pass (passes/fuse_epilogue.cc) makes them after
 // autodiff; they are not differentiable. Inputs: the base op's operands, then the bias (when
 // `bias` = 1; linear's and conv2d's own bias input, matmul's per-column bias), then the residual
 // (when `residual` is not "none"), which has exactly the output's type.
+// matmul_sgd_update is a weight gradient's matmul and the plain SGD update that reads it, in one
+// node (passes/fuse_update.cc): the GEMM accumulates into the parameter, so the gradient never
+// exists as a tensor.
 #include <algorithm>
 
 #include "graph/ops/common.h"
@@ -112,6 +115,77 @@ OpSchema Epilogue(const std::string& base_name, uint32_t id, const OpRegistry& r
   return s;
 }
 
+OpSchema MatmulSgdUpdate(const OpRegistry& r) {
+  const OpSchema& matmul = *r.Find("matmul");
+  OpSchema s = ops::MakeSchema(
+      "matmul_sgd_update", 1005, {"param", "a", "b", "lr"}, FusionKind::kOpaque,
+      "A weight gradient's matmul and the plain SGD step that reads it, made by the fuse pass: "
+      "param = param - lr * (matmul(a, b) + weight_decay * param), that is sgd_update(param, "
+      "matmul(a, b), lr) with momentum 0, computed as one GEMM that accumulates into the "
+      "parameter (alpha = -lr, beta = 1 - lr * weight_decay), so the gradient is never stored. "
+      "a and b are matrices (rank 2, param's dtype, f32 or f64; transpose_a and transpose_b as "
+      "in matmul) whose product has exactly param's shape; lr is an f32 or f64 scalar read at "
+      "run time. Output: the updated param, written in place into param's buffer, which must be "
+      "a parameter or state value (verifier); every other reader of param runs before this op. "
+      "Not differentiable.");
+  s.attrs = matmul.attrs;
+  s.elided_defaults = matmul.elided_defaults;
+  s.attrs.push_back({"weight_decay", AttrType::kFloat, Attribute(0.0),
+                     "L2 penalty lambda >= 0 added to the gradient, as sgd_update's"});
+  const ValidateFn matmul_validate = matmul.validate;
+  s.validate = [matmul_validate](const AttrMap& attrs) {
+    AttrMap base = attrs;
+    base.erase("weight_decay");
+    matmul_validate(base);
+    const double wd = attrs.at("weight_decay").f();
+    if (!(wd >= 0.0)) throw AttributeError("weight_decay must be >= 0, got " + FormatDouble(wd));
+  };
+  s.infer = [](const InferContext& ctx) {
+    const TensorType& p = ctx.input(0);
+    ops::RequireDType(p.dtype, {DType::kF32, DType::kF64}, "param");
+    for (size_t i : {1, 2}) {
+      const TensorType& t = ctx.input(i);
+      const char* name = i == 1 ? "a" : "b";
+      if (t.dtype != p.dtype) {
+        throw TypeError(std::string(name) + " has dtype " + std::string(DTypeName(t.dtype)) +
+                        ", but param has dtype " + std::string(DTypeName(p.dtype)));
+      }
+      if (t.shape.rank() != 2) {
+        throw ShapeError(std::string(name) + " must be a matrix (rank 2), got shape " +
+                         t.shape.ToString());
+      }
+    }
+    AttrMap base = ctx.attrs;
+    base.erase("weight_decay");
+    const std::vector<TensorType> g = OpRegistry::Global().Get("matmul").infer(
+        InferContext{base, std::vector<TensorType>{ctx.input(1), ctx.input(2)}});
+    if (!(g[0].shape == p.shape)) {
+      throw ShapeError("matmul(a, b) has shape " + g[0].shape.ToString() +
+                       ", but param has shape " + p.shape.ToString());
+    }
+    const TensorType& lr = ctx.input(3);
+    ops::RequireDType(lr.dtype, {DType::kF32, DType::kF64}, "lr");
+    if (lr.shape.rank() != 0) {
+      throw ShapeError("lr must be a scalar of shape (), got shape " + lr.shape.ToString());
+    }
+    return std::vector<TensorType>{p};
+  };
+  const CostFn matmul_cost = matmul.cost;
+  s.cost = [matmul_cost](const AttrMap& attrs, std::span<const TensorType> in,
+                         std::span<const TensorType> out) {
+    AttrMap base = attrs;
+    base.erase("weight_decay");
+    Cost c = matmul_cost(base, in.subspan(1, 2), out);
+    c.bytes_read += ops::Bytes(in[0]);  // the parameter, read and written once
+    c.flops += 2 * ops::StaticNumel(out[0]);
+    return c;
+  };
+  s.differentiability = Differentiability::kNotDifferentiable;
+  s.has_side_effects = true;
+  s.inplace = {{0, 0}};
+  return s;
+}
+
 }  // namespace
 
 std::string EpilogueProgram(const AttrMap& attrs, bool bias_add) {
@@ -143,6 +217,7 @@ void RegisterFusedEpilogueOps(OpRegistry& r) {
   r.Register(Epilogue("linear", 1001, r));
   r.Register(Epilogue("matmul", 1002, r));
   r.Register(Epilogue("conv2d", 1003, r));
+  r.Register(MatmulSgdUpdate(r));
 }
 
 }  // namespace bronze

@@ -3,6 +3,9 @@
 // epilogue runs on each block while it is in cache. matmul_fused runs this way when b is a
 // matrix (k, n) (or (n, k) with transpose_b) and a is not transposed (its batch folds into the
 // rows); other forms run the base op's kernel and the epilogue op by op (kernels/ref/fused.h).
+// matmul_sgd_update (f32) is one dnnl_sgemm per block with alpha = -lr and beta = 1 - lr * wd
+// accumulating into the parameter (onednn::Gemm::RunAccumulate).
+#include <cstring>
 #include <string>
 
 #include "graph/ops/linalg.h"
@@ -65,6 +68,45 @@ class ConvEpilogueKernel final : public Kernel {
   onednn::Convolution conv_;
 };
 
+// matmul_sgd_update: param (m, n) += -lr * (a @ b) - lr * wd * param, in one GEMM.
+class MatmulSgdUpdateKernel final : public Kernel {
+ public:
+  MatmulSgdUpdateKernel(const onednn::GemmShape& shape, double weight_decay)
+      : weight_decay_(weight_decay), gemm_(shape, Accumulate()) {}
+  void Run(std::span<const Tensor> in, std::span<Tensor> out, ExecContext& ctx) const override {
+    float* p = out[0].data<float>();
+    if (p != in[0].data<float>()) {  // a fresh output (tests): start from the parameter
+      std::memcpy(p, in[0].data<float>(), static_cast<size_t>(in[0].numel()) * sizeof(float));
+    }
+    const double lr = in[3].GetAsDouble(0);
+    // As sgd_update's f32 kernel: lr in f32; the decay folds into beta.
+    const float lrf = static_cast<float>(lr);
+    const float beta = weight_decay_ == 0.0 ? 1.f : 1.f - lrf * static_cast<float>(weight_decay_);
+    gemm_.RunAccumulate(ctx, in[1].data<float>(), in[2].data<float>(), -lrf, beta, p);
+  }
+
+ private:
+  static onednn::Epilogue Accumulate() {
+    onednn::Epilogue e;
+    e.accumulate = true;
+    return e;
+  }
+  double weight_decay_;
+  onednn::Gemm gemm_;
+};
+
+std::unique_ptr<Kernel> MakeMatmulSgdUpdate(const KernelSignature& sig) {
+  const Dims a = sig.inputs[1].shape.static_dims();
+  const Dims b = sig.inputs[2].shape.static_dims();
+  onednn::GemmShape s;
+  s.a_transposed = ops::MatmulTransposed(sig.attrs, 0);
+  s.b_transposed = ops::MatmulTransposed(sig.attrs, 1);
+  s.m = s.a_transposed ? a[1] : a[0];
+  s.k = s.a_transposed ? a[0] : a[1];
+  s.n = s.b_transposed ? b[0] : b[1];
+  return std::make_unique<MatmulSgdUpdateKernel>(s, sig.attrs.at("weight_decay").f());
+}
+
 std::unique_ptr<Kernel> MakeLinearFused(const KernelSignature& sig) {
   const Dims w = sig.inputs[1].shape.static_dims();
   const Dims y = sig.outputs[0].shape.static_dims();
@@ -108,6 +150,7 @@ void RegisterCpuFusedEpilogueKernels(KernelRegistry& r) {
   cpu::Register(r, "linear_fused", DType::kF32, KernelFactory(&cpu::MakeLinearFused));
   cpu::Register(r, "matmul_fused", DType::kF32, KernelFactory(&cpu::MakeMatmulFused));
   cpu::Register(r, "conv2d_fused", DType::kF32, KernelFactory(&cpu::MakeConv2dFused));
+  cpu::Register(r, "matmul_sgd_update", DType::kF32, KernelFactory(&cpu::MakeMatmulSgdUpdate));
 }
 
 }  // namespace bronze

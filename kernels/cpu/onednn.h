@@ -44,6 +44,9 @@ struct Epilogue {
   Activation activation = Activation::kNone;
   bool residual = false;
   bool residual_before_activation = false;
+  // c = alpha * (a @ b) + beta * c with alpha and beta given to Gemm::RunAccumulate (an update
+  // written straight into its target: matmul_sgd_update). Excludes every other part.
+  bool accumulate = false;
 };
 
 // c = a @ b (+ epilogue) for `batch` products (m, k) @ (k, n) -> (m, n). Product i reads a at
@@ -77,6 +80,10 @@ class Gemm {
   // another one (Session::set_parameter), never when the same storage is written in place.
   void Run(const ExecContext& ctx, const float* a, const float* b, const float* bias,
            const float* residual, float* c, const Tensor* constant_b = nullptr) const;
+  // For an Epilogue with accumulate: c = alpha * (a @ b) + beta * c, c read and written in place
+  // (beta * c alone when k = 0).
+  void RunAccumulate(const ExecContext& ctx, const float* a, const float* b, float alpha,
+                     float beta, float* c) const;
   // Whether this GEMM packs b (shape.constant_b and a shape that gains from it).
   bool packs_b() const;
   // Number of independent chunks the work is cut into (fixed by the shape).

@@ -127,17 +127,23 @@ struct Gemm::Impl {
     // mlp_b256 3.52 -> 3.19 ms, transformer_b1 1.03 -> 0.96 ms.
     pack_b = s.constant_b && products == 1 && s.m > cpu::kGemvMaxRows && !s.bias_per_row &&
              !(s.n <= kSmallN && s.b_transposed && !s.a_transposed) && s.n > 0 && s.k > 0;
+    if (e.accumulate) {
+      if (e.bias || e.residual || e.activation != Activation::kNone) {
+        ThrowInternal("onednn::Gemm: an accumulating GEMM with another epilogue");
+      }
+      pack_b = false;  // every block runs dnnl_sgemm, which takes alpha and beta
+    }
     use_sgemm = e.activation == Activation::kNone && !e.residual && !pack_b;
     if (s.bias_per_row && !use_sgemm) {
       ThrowInternal("onednn::Gemm: a per-row bias with an activation or residual epilogue");
     }
     if (s.m == 0 || s.n == 0 || products == 0 || s.k == 0) return;  // nothing / epilogue only
     EnsureSingleThreadedOpenMP();
-    if (s.m <= cpu::kGemvMaxRows && !s.a_transposed && !s.bias_per_row) {
+    if (s.m <= cpu::kGemvMaxRows && !s.a_transposed && !s.bias_per_row && !e.accumulate) {
       PlanGemv();
       return;
     }
-    if (s.n <= kSmallN && s.b_transposed && !s.a_transposed && !s.bias_per_row) {
+    if (s.n <= kSmallN && s.b_transposed && !s.a_transposed && !s.bias_per_row && !e.accumulate) {
       PlanSmallN();
       return;
     }
@@ -284,7 +290,9 @@ struct Gemm::Impl {
       return;
     }
     if (t.prim == kSgemm) {
-      for (int64_t i = t.item; i < t.item + t.count; ++i) RunSgemm(t, i, a, b, bias, c);
+      for (int64_t i = t.item; i < t.item + t.count; ++i) {
+        RunSgemm(t, i, a, b, bias, 1.f, e.bias ? 1.f : 0.f, c);
+      }
       return;
     }
     const Prim& p = prims[static_cast<size_t>(t.prim)];
@@ -302,9 +310,10 @@ struct Gemm::Impl {
     stream.wait();
   }
 
-  // Product `i`'s block of tile `t` with dnnl_sgemm (row-major), the bias pre-filled.
+  // Product `i`'s block of tile `t` with dnnl_sgemm (row-major): c = alpha * a @ b + beta * c,
+  // the bias (if any) pre-filled into c.
   void RunSgemm(const Tile& t, int64_t i, const float* a, const float* b, const float* bias,
-                float* c) const {
+                float alpha, float beta, float* c) const {
     const float* pa = a + AOffset(i) + (s.a_transposed ? t.m0 : t.m0 * s.k);
     const float* pb = b + BOffset(i) + (s.b_transposed ? t.n0 * s.k : t.n0);
     float* pc = c + i * s.m * s.n + t.m0 * s.n + t.n0;
@@ -316,9 +325,8 @@ struct Gemm::Impl {
       }
     }
     const dnnl_status_t status =
-        dnnl_sgemm(s.a_transposed ? 'T' : 'N', s.b_transposed ? 'T' : 'N', t.mb, t.nb, s.k, 1.f,
-                   pa, s.a_transposed ? s.m : s.k, pb, s.b_transposed ? s.k : s.n,
-                   e.bias ? 1.f : 0.f, pc, s.n);
+        dnnl_sgemm(s.a_transposed ? 'T' : 'N', s.b_transposed ? 'T' : 'N', t.mb, t.nb, s.k, alpha,
+                   pa, s.a_transposed ? s.m : s.k, pb, s.b_transposed ? s.k : s.n, beta, pc, s.n);
     if (status != dnnl_success) {
       throw InternalError("dnnl_sgemm failed with status " + std::to_string(status));
     }
@@ -362,6 +370,30 @@ void Gemm::Run(const ExecContext& ctx, const float* a, const float* b, const flo
                    const size_t i = static_cast<size_t>(t);
                    im.RunTile(im.tiles[i], a, b, bias, residual, c,
                               packed && im.tiles[i].prim >= 0 ? &packed->per_tile[i] : nullptr);
+                 }
+               });
+}
+
+void Gemm::RunAccumulate(const ExecContext& ctx, const float* a, const float* b, float alpha,
+                         float beta, float* c) const {
+  const Impl& im = *impl_;
+  const GemmShape& s = im.s;
+  if (!im.e.accumulate) ThrowInternal("onednn::Gemm::RunAccumulate on a GEMM built without it");
+  if (s.m == 0 || s.n == 0 || im.products == 0 || (beta == 1.f && s.k == 0)) return;
+  if (s.k == 0) {
+    const int64_t n = im.products * s.m * s.n;
+    ParallelFor(ctx, n, kParallelGrain, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) c[i] *= beta;
+    });
+    return;
+  }
+  ParallelDnnl(ctx, static_cast<int64_t>(im.tiles.size()), "matmul",
+               [&](int64_t begin, int64_t end) {
+                 for (int64_t t = begin; t < end; ++t) {
+                   const Impl::Tile& tile = im.tiles[static_cast<size_t>(t)];
+                   for (int64_t i = tile.item; i < tile.item + tile.count; ++i) {
+                     im.RunSgemm(tile, i, a, b, nullptr, alpha, beta, c);
+                   }
                  }
                });
 }

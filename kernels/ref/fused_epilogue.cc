@@ -1,5 +1,6 @@
 // The reference kernels of linear_fused, matmul_fused and conv2d_fused: the base op's kernel,
-// then the epilogue as an op-by-op fused program (kernels/ref/fused.h).
+// then the epilogue as an op-by-op fused program (kernels/ref/fused.h); and of
+// matmul_sgd_update: matmul's reference kernel, then sgd_update's, as the unfused graph runs.
 #include <string>
 #include <vector>
 
@@ -63,6 +64,52 @@ class CompositeEpilogueKernel final : public Kernel {
   std::unique_ptr<Kernel> tail_;
 };
 
+// The kernel `op` of `backend` for `sig`, or an UnimplementedError.
+std::unique_ptr<Kernel> MakeKernel(const std::string& op, const KernelSignature& sig,
+                                   std::string_view backend) {
+  const KernelEntry* e =
+      KernelRegistry::Global().Find(op, sig.device.kind, sig.inputs[0].dtype, backend);
+  if (!e) {
+    throw UnimplementedError(op + " has no " + std::string(backend) + " kernel for " +
+                             std::string(DTypeName(sig.inputs[0].dtype)));
+  }
+  return e->factory(sig);
+}
+
+// matmul_sgd_update(param, a, b, lr) = sgd_update(param, matmul(a, b), lr).
+class MatmulSgdUpdateKernel final : public Kernel {
+ public:
+  explicit MatmulSgdUpdateKernel(const KernelSignature& sig) : grad_type_(sig.outputs[0]) {
+    matmul_attrs_ = sig.attrs;
+    matmul_attrs_.erase("weight_decay");
+    sgd_attrs_ = {{"momentum", Attribute(0.0)},
+                  {"dampening", Attribute(0.0)},
+                  {"nesterov", Attribute(int64_t{0})},
+                  {"weight_decay", sig.attrs.at("weight_decay")}};
+    const std::vector<TensorType> matmul_in{sig.inputs[1], sig.inputs[2]}, grad{grad_type_};
+    const std::vector<TensorType> sgd_in{sig.inputs[0], grad_type_, sig.inputs[3]};
+    matmul_ = MakeKernel("matmul",
+                         KernelSignature{"matmul", matmul_attrs_, matmul_in, grad, sig.device},
+                         "ref");
+    sgd_ = MakeKernel("sgd_update",
+                      KernelSignature{"sgd_update", sgd_attrs_, sgd_in, sig.outputs, sig.device},
+                      "ref");
+  }
+
+  void Run(std::span<const Tensor> inputs, std::span<Tensor> outputs,
+           ExecContext& ctx) const override {
+    Tensor grad = Tensor::Empty(grad_type_.dtype, grad_type_.shape.static_dims());
+    matmul_->Run(inputs.subspan(1, 2), std::span<Tensor>(&grad, 1), ctx);
+    const std::vector<Tensor> in{inputs[0], grad, inputs[3]};
+    sgd_->Run(in, outputs, ctx);
+  }
+
+ private:
+  TensorType grad_type_;
+  AttrMap matmul_attrs_, sgd_attrs_;
+  std::unique_ptr<Kernel> matmul_, sgd_;
+};
+
 }  // namespace
 
 std::unique_ptr<Kernel> MakeCompositeEpilogueKernel(const KernelSignature& sig,
@@ -81,6 +128,12 @@ void RegisterRefFusedEpilogueKernels(KernelRegistry& r) {
                                return ref::MakeCompositeEpilogueKernel(sig, "ref");
                              }});
     }
+  }
+  for (DType d : {DType::kF32, DType::kF64}) {
+    r.Register(KernelEntry{"matmul_sgd_update", DeviceKind::kCPU, d, "ref", 0,
+                           [](const KernelSignature& sig) -> std::unique_ptr<Kernel> {
+                             return std::make_unique<ref::MatmulSgdUpdateKernel>(sig);
+                           }});
   }
 }
 

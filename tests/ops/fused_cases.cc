@@ -158,4 +158,46 @@ BRONZE_OP_CASES(fused_epilogue) {
   }
 }
 
+// matmul_sgd_update(param, a, b, lr): param - lr * (a @ b + weight_decay * param) in place.
+BRONZE_OP_CASES(matmul_sgd_update) {
+  c.FreezeId("matmul_sgd_update", 1005);
+  const InputSpec lr = Uniform(DType::kF32, {}, 0.01, 0.1);
+  const AttrMap ta = {{"transpose_a", Attribute(int64_t{1})}};
+  auto add = [&](const std::string& name, std::vector<InputSpec> in, AttrMap attrs) {
+    c.Add(ConformanceCase{"matmul_sgd_update", name, std::move(in), std::move(attrs), 1e-4,
+                          1e-5});
+  };
+  // A linear layer's weight gradient dy^T @ x: a = dy (rows, out), b = x (rows, in).
+  add("linear weight gradient", {F32({6, 8}), F32({5, 6}), F32({5, 8}), lr}, ta);
+  add("weight decay", {F32({4, 3}), F32({4, 5}), F32({5, 3}), lr}, {{"weight_decay", 0.1}});
+  add("transposed b", {F32({4, 3}), F32({4, 5}), F32({3, 5}), lr},
+      {{"transpose_b", Attribute(int64_t{1})}});
+  add("both transposed", {F32({7, 2}), F32({9, 7}), F32({2, 9}), lr},
+      {{"transpose_a", Attribute(int64_t{1})}, {"transpose_b", Attribute(int64_t{1})}});
+  add("two rows", {F32({2, 40}), F32({9, 2}), F32({9, 40}), lr}, ta);
+  add("empty batch: decay only", {F32({3, 4}), F32({0, 3}), F32({0, 4}), lr},
+      {{"transpose_a", Attribute(int64_t{1})}, {"weight_decay", 0.5}});
+  add("large (several blocks)", {F32({300, 200}), F32({64, 300}), F32({64, 200}), lr},
+      {{"transpose_a", Attribute(int64_t{1})}, {"weight_decay", 1e-3}});
+  const DType f = DType::kF32;
+  const TensorType lr_t = T(f, {});
+  auto err = [&](const std::string& name, std::vector<TensorType> in, AttrMap attrs,
+                 ErrorCode code, std::vector<std::string> expect) {
+    c.Add(ErrorCase{"matmul_sgd_update", name, std::move(in), std::move(attrs), code,
+                    std::move(expect)});
+  };
+  err("product shape", {T(f, {3, 4}), T(f, {4, 5}), T(f, {5, 3}), lr_t}, {}, ErrorCode::kShape,
+      {"matmul(a, b) has shape (4, 3)", "param has shape (3, 4)"});
+  err("operand dtype", {T(f, {4, 3}), T(DType::kF64, {4, 5}), T(f, {5, 3}), lr_t}, {},
+      ErrorCode::kType, {"a has dtype f64", "param has dtype f32"});
+  err("batched operand", {T(f, {4, 3}), T(f, {2, 4, 5}), T(f, {5, 3}), lr_t}, {},
+      ErrorCode::kShape, {"a must be a matrix", "(2, 4, 5)"});
+  err("lr not scalar", {T(f, {4, 3}), T(f, {4, 5}), T(f, {5, 3}), T(f, {1})}, {},
+      ErrorCode::kShape, {"lr must be a scalar", "(1,)"});
+  err("negative weight decay", {T(f, {4, 3}), T(f, {4, 5}), T(f, {5, 3}), lr_t},
+      {{"weight_decay", -1.0}}, ErrorCode::kAttribute, {"weight_decay must be >= 0", "-1"});
+  err("integer param", {T(DType::kI32, {4, 3}), T(DType::kI32, {4, 5}), T(DType::kI32, {5, 3}),
+      lr_t}, {}, ErrorCode::kType, {"param has dtype i32", "f32, f64"});
+}
+
 }  // namespace bronze::testing

@@ -1,0 +1,80 @@
+// The update half of the fuse pass: a plain SGD step whose gradient is one matrix product,
+//   g = matmul(a, b)            (a linear layer's weight gradient dy^T @ x)
+//   sgd_update(param, g, lr)    (momentum 0; any weight_decay)
+// becomes one matmul_sgd_update(param, a, b, lr) node (graph/ops/fused_epilogue.cc), whose GEMM
+// accumulates -lr * a @ b straight into the parameter. The gradient (as large as the weight) is
+// never stored, so a training step's arena shrinks by the weight gradients that were live at
+// once, and the separate pass over memory the update made is gone.
+// Conditions: f32 (the oneDNN path), a and b matrices (rank 2), g read only by the update and not
+// a graph output (clipping, a metric or a second use keep the gradient), and g of exactly the
+// parameter's type. Momentum and the other optimizers keep their state-updating ops. Runs first
+// in the fuse pass, before the epilogue fusion.
+#include <string>
+#include <vector>
+
+#include "graph/op_registry.h"
+#include "passes/fuse.h"
+
+namespace bronze {
+
+bool FuseUpdates(Graph& g, PassContext& ctx) {
+  bool changed = false;
+  const OpSchema& fused = OpRegistry::Global().Get("matmul_sgd_update");
+  for (NodeId id : g.node_ids()) {
+    if (!g.alive(id) || g.node(id).op_name() != "sgd_update") continue;
+    const Node& upd = g.node(id);
+    auto skip = [&](const std::string& why) {
+      ctx.Remark(upd.name + ": update not fused with its gradient: " + why);
+    };
+    if (upd.attrs.count("momentum") && upd.attrs.at("momentum").f() != 0.0) {
+      skip("momentum " + FormatDouble(upd.attrs.at("momentum").f()) + " keeps a momentum buffer");
+      continue;
+    }
+    if (upd.inputs.size() != 3) continue;
+    const Value param = upd.inputs[0], grad = upd.inputs[1], lr = upd.inputs[2];
+    const Node& prod = g.node(grad.node);
+    if (prod.op_name() != "matmul") {
+      skip("the gradient " + prod.name + " is " + prod.op_name() + ", not a matmul");
+      continue;
+    }
+    if (g.type(param).dtype != DType::kF32) {
+      skip("dtype " + std::string(DTypeName(g.type(param).dtype)) + " (the oneDNN path is f32)");
+      continue;
+    }
+    if (g.type(prod.inputs[0]).shape.rank() != 2 || g.type(prod.inputs[1]).shape.rank() != 2) {
+      skip("the gradient " + prod.name + " is a batched or vector matmul");
+      continue;
+    }
+    if (!(g.type(grad) == g.type(param))) {
+      skip("the gradient " + prod.name + " has type " + g.type(grad).ToString() +
+           ", the parameter " + g.type(param).ToString());
+      continue;
+    }
+    const auto uses = g.Uses();
+    const size_t pn = static_cast<size_t>(grad.node);
+    bool is_output = false;
+    for (const GraphOutput& o : g.outputs()) is_output = is_output || o.value.node == grad.node;
+    if (is_output || uses[pn].size() != 1) {
+      skip("the gradient " + prod.name + (is_output ? " is a graph output" : " has " +
+           std::to_string(uses[pn].size()) + " readers"));
+      continue;
+    }
+    AttrMap attrs = ResolveAttributes(*prod.op, prod.attrs);
+    attrs["weight_decay"] = ResolveAttributes(*upd.op, upd.attrs).at("weight_decay");
+    attrs = ResolveAttributes(fused, std::move(attrs));
+    const std::vector<Value> inputs{param, prod.inputs[0], prod.inputs[1], lr};
+    const std::string name = upd.name, location = upd.location, grad_name = prod.name;
+    const std::vector<TensorType> types = upd.outputs;
+    const NodeId prod_id = grad.node;
+    g.EraseNode(id);
+    g.EraseNode(prod_id);
+    const NodeId f = g.AddNode(&fused, inputs, attrs, types, name, location);
+    g.ReplaceAllUses(Value{id, 0}, Value{f, 0});
+    ctx.Remark("fused " + grad_name + " + " + name + " into one matmul_sgd_update node " + name +
+               " (the GEMM accumulates into the parameter; no gradient buffer)");
+    changed = true;
+  }
+  return changed;
+}
+
+}  // namespace bronze
