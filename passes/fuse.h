@@ -13,9 +13,9 @@
 
 namespace bronze {
 
-// sgd_update(param, matmul(a, b), lr) (momentum 0, f32, matrices, the product read only by the
-// update) becomes matmul_sgd_update(param, a, b, lr) (passes/fuse_update.cc); remarks each
-// sgd_update it leaves alone.
+// sgd_update(param, matmul(a, b), lr[, buf, step]) (not nesterov, f32, matrices, the product
+// read only by the update) becomes matmul_sgd_update(param, a, b, lr[, buf, step])
+// (passes/fuse_update.cc); remarks each sgd_update it leaves alone.
 bool FuseUpdates(Graph& graph, PassContext& context);
 // linear / matmul / conv2d absorb a following bias add, activation and residual add into
 // linear_fused / matmul_fused / conv2d_fused (passes/fuse_epilogue.cc); remarks each decision.

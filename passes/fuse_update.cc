@@ -1,13 +1,15 @@
-// The update half of the fuse pass: a plain SGD step whose gradient is one matrix product,
-//   g = matmul(a, b)            (a linear layer's weight gradient dy^T @ x)
-//   sgd_update(param, g, lr)    (momentum 0; any weight_decay)
-// becomes one matmul_sgd_update(param, a, b, lr) node (graph/ops/fused_epilogue.cc), whose GEMM
-// accumulates -lr * a @ b straight into the parameter. The gradient (as large as the weight) is
-// never stored, so a training step's arena shrinks by the weight gradients that were live at
-// once, and the separate pass over memory the update made is gone.
+// The update half of the fuse pass: an SGD step whose gradient is one matrix product,
+//   g = matmul(a, b)                         (a linear layer's weight gradient dy^T @ x)
+//   sgd_update(param, g, lr[, buf, step])    (any momentum but nesterov; any weight_decay)
+// becomes one matmul_sgd_update(param, a, b, lr[, buf, step]) node
+// (graph/ops/fused_epilogue.cc), whose GEMM accumulates a @ b straight into the parameter (or
+// the momentum buffer). The gradient (as large as the weight) is never stored, so a training
+// step's arena shrinks by the weight gradients that were live at once, and the update reads
+// one array less.
 // Conditions: f32 (the oneDNN path), a and b matrices (rank 2), g read only by the update and not
 // a graph output (clipping, a metric or a second use keep the gradient), and g of exactly the
-// parameter's type. Momentum and the other optimizers keep their state-updating ops. Runs first
+// parameter's type. Nesterov momentum (which reads g after updating the buffer) and the other
+// optimizers keep their own update ops. Runs first
 // in the fuse pass, before the epilogue fusion.
 #include <string>
 #include <vector>
@@ -26,11 +28,11 @@ bool FuseUpdates(Graph& g, PassContext& ctx) {
     auto skip = [&](const std::string& why) {
       ctx.Remark(upd.name + ": update not fused with its gradient: " + why);
     };
-    if (upd.attrs.count("momentum") && upd.attrs.at("momentum").f() != 0.0) {
-      skip("momentum " + FormatDouble(upd.attrs.at("momentum").f()) + " keeps a momentum buffer");
+    const AttrMap upd_attrs = ResolveAttributes(*upd.op, upd.attrs);
+    if (upd_attrs.at("nesterov").i() != 0) {
+      skip("nesterov momentum reads the gradient after the buffer's update");
       continue;
     }
-    if (upd.inputs.size() != 3) continue;
     const Value param = upd.inputs[0], grad = upd.inputs[1], lr = upd.inputs[2];
     const Node& prod = g.node(grad.node);
     if (prod.op_name() != "matmul") {
@@ -60,16 +62,19 @@ bool FuseUpdates(Graph& g, PassContext& ctx) {
       continue;
     }
     AttrMap attrs = ResolveAttributes(*prod.op, prod.attrs);
-    attrs["weight_decay"] = ResolveAttributes(*upd.op, upd.attrs).at("weight_decay");
+    for (const char* k : {"momentum", "dampening", "weight_decay"}) attrs[k] = upd_attrs.at(k);
     attrs = ResolveAttributes(fused, std::move(attrs));
-    const std::vector<Value> inputs{param, prod.inputs[0], prod.inputs[1], lr};
+    std::vector<Value> inputs{param, prod.inputs[0], prod.inputs[1], lr};
+    for (size_t k = 3; k < upd.inputs.size(); ++k) inputs.push_back(upd.inputs[k]);
     const std::string name = upd.name, location = upd.location, grad_name = prod.name;
     const std::vector<TensorType> types = upd.outputs;
     const NodeId prod_id = grad.node;
     g.EraseNode(id);
     g.EraseNode(prod_id);
     const NodeId f = g.AddNode(&fused, inputs, attrs, types, name, location);
-    g.ReplaceAllUses(Value{id, 0}, Value{f, 0});
+    for (int k = 0; k < static_cast<int>(types.size()); ++k) {
+      g.ReplaceAllUses(Value{id, k}, Value{f, k});
+    }
     ctx.Remark("fused " + grad_name + " + " + name + " into one matmul_sgd_update node " + name +
                " (the GEMM accumulates into the parameter; no gradient buffer)");
     changed = true;

@@ -115,32 +115,63 @@ OpSchema Epilogue(const std::string& base_name, uint32_t id, const OpRegistry& r
   return s;
 }
 
+// matmul_sgd_update's matmul attributes: its own minus the optimizer's.
+AttrMap MatmulAttrs(const AttrMap& attrs) {
+  AttrMap base = attrs;
+  for (const char* k : {"momentum", "dampening", "weight_decay"}) base.erase(k);
+  return base;
+}
+
 OpSchema MatmulSgdUpdate(const OpRegistry& r) {
   const OpSchema& matmul = *r.Find("matmul");
   OpSchema s = ops::MakeSchema(
-      "matmul_sgd_update", 1005, {"param", "a", "b", "lr"}, FusionKind::kOpaque,
-      "A weight gradient's matmul and the plain SGD step that reads it, made by the fuse pass: "
-      "param = param - lr * (matmul(a, b) + weight_decay * param), that is sgd_update(param, "
-      "matmul(a, b), lr) with momentum 0, computed as one GEMM that accumulates into the "
-      "parameter (alpha = -lr, beta = 1 - lr * weight_decay), so the gradient is never stored. "
-      "a and b are matrices (rank 2, param's dtype, f32 or f64; transpose_a and transpose_b as "
-      "in matmul) whose product has exactly param's shape; lr is an f32 or f64 scalar read at "
-      "run time. Output: the updated param, written in place into param's buffer, which must be "
-      "a parameter or state value (verifier); every other reader of param runs before this op. "
-      "Not differentiable.");
+      "matmul_sgd_update", 1005, {"param", "a", "b", "lr", "momentum_buf", "step"},
+      FusionKind::kOpaque,
+      "A weight gradient's matmul and the SGD step that reads it, made by the fuse pass: "
+      "sgd_update(param, matmul(a, b), lr[, momentum_buf, step]) without nesterov, the gradient "
+      "never stored. g = matmul(a, b) + weight_decay * param; with momentum != 0: momentum_buf "
+      "= g on the first step (step == 0), else momentum * momentum_buf + (1 - dampening) * g; "
+      "param = param - lr * (momentum_buf, or g without momentum). The GEMM accumulates into "
+      "the parameter (alpha = -lr, beta = 1 - lr * weight_decay) or, with momentum, into the "
+      "buffer (beta = momentum), then one pass adds the weight decay's share and steps the "
+      "parameter. a and b are matrices (rank 2, param's dtype, f32 or f64; transpose_a and "
+      "transpose_b as in matmul) whose product has exactly param's shape; lr is an f32 or f64 "
+      "scalar read at run time; momentum_buf (param's type) and step (i64 scalar) are present "
+      "exactly when momentum != 0. Outputs: param, then (momentum != 0) momentum_buf and step + "
+      "1, each written in place into its input's buffer, which must be a parameter or state "
+      "value (verifier); every other reader of those values runs before this op. Not "
+      "differentiable.");
+  s.min_inputs = 4;
+  s.max_inputs = 6;
+  s.num_outputs = kVariadic;
   s.attrs = matmul.attrs;
   s.elided_defaults = matmul.elided_defaults;
+  s.attrs.push_back({"momentum", AttrType::kFloat, Attribute(0.0),
+                     "momentum factor mu >= 0 (0: plain SGD, no state)"});
+  s.attrs.push_back({"dampening", AttrType::kFloat, Attribute(0.0),
+                     "dampening tau >= 0 for momentum (not applied on the first step)"});
   s.attrs.push_back({"weight_decay", AttrType::kFloat, Attribute(0.0),
                      "L2 penalty lambda >= 0 added to the gradient, as sgd_update's"});
   const ValidateFn matmul_validate = matmul.validate;
   s.validate = [matmul_validate](const AttrMap& attrs) {
-    AttrMap base = attrs;
-    base.erase("weight_decay");
-    matmul_validate(base);
-    const double wd = attrs.at("weight_decay").f();
-    if (!(wd >= 0.0)) throw AttributeError("weight_decay must be >= 0, got " + FormatDouble(wd));
+    matmul_validate(MatmulAttrs(attrs));
+    for (const char* name : {"momentum", "dampening", "weight_decay"}) {
+      const double v = attrs.at(name).f();
+      if (!(v >= 0.0)) {
+        throw AttributeError(std::string(name) + " must be >= 0, got " + FormatDouble(v));
+      }
+    }
   };
   s.infer = [](const InferContext& ctx) {
+    const bool momentum = ctx.attr("momentum").f() != 0.0;
+    const size_t want = momentum ? 6 : 4;
+    if (ctx.inputs.size() != want) {
+      throw GraphError("expects " + std::to_string(want) + " inputs " +
+                       (momentum ? "(param, a, b, lr, momentum_buf, step) with momentum " +
+                                       FormatDouble(ctx.attr("momentum").f())
+                                 : std::string("(param, a, b, lr) with momentum 0")) +
+                       ", got " + std::to_string(ctx.inputs.size()));
+    }
     const TensorType& p = ctx.input(0);
     ops::RequireDType(p.dtype, {DType::kF32, DType::kF64}, "param");
     for (size_t i : {1, 2}) {
@@ -155,10 +186,8 @@ OpSchema MatmulSgdUpdate(const OpRegistry& r) {
                          t.shape.ToString());
       }
     }
-    AttrMap base = ctx.attrs;
-    base.erase("weight_decay");
     const std::vector<TensorType> g = OpRegistry::Global().Get("matmul").infer(
-        InferContext{base, std::vector<TensorType>{ctx.input(1), ctx.input(2)}});
+        InferContext{MatmulAttrs(ctx.attrs), std::vector<TensorType>{ctx.input(1), ctx.input(2)}});
     if (!(g[0].shape == p.shape)) {
       throw ShapeError("matmul(a, b) has shape " + g[0].shape.ToString() +
                        ", but param has shape " + p.shape.ToString());
@@ -168,21 +197,32 @@ OpSchema MatmulSgdUpdate(const OpRegistry& r) {
     if (lr.shape.rank() != 0) {
       throw ShapeError("lr must be a scalar of shape (), got shape " + lr.shape.ToString());
     }
-    return std::vector<TensorType>{p};
+    if (!momentum) return std::vector<TensorType>{p};
+    if (!(ctx.input(4) == p)) {
+      throw ShapeError("momentum_buf " + ctx.input(4).ToString() + " must have param's type " +
+                       p.ToString());
+    }
+    const TensorType& step = ctx.input(5);
+    if (step.dtype != DType::kI64 || step.shape.rank() != 0) {
+      throw TypeError("step must be an i64 scalar of shape (), got " + step.ToString());
+    }
+    return std::vector<TensorType>{p, ctx.input(4), step};
   };
   const CostFn matmul_cost = matmul.cost;
   s.cost = [matmul_cost](const AttrMap& attrs, std::span<const TensorType> in,
                          std::span<const TensorType> out) {
-    AttrMap base = attrs;
-    base.erase("weight_decay");
-    Cost c = matmul_cost(base, in.subspan(1, 2), out);
+    Cost c = matmul_cost(MatmulAttrs(attrs), in.subspan(1, 2), out.subspan(0, 1));
     c.bytes_read += ops::Bytes(in[0]);  // the parameter, read and written once
-    c.flops += 2 * ops::StaticNumel(out[0]);
+    if (in.size() > 4) {
+      c.bytes_read += ops::Bytes(in[4]);
+      c.bytes_written += ops::Bytes(in[4]);
+    }
+    c.flops += 3 * ops::StaticNumel(out[0]);
     return c;
   };
   s.differentiability = Differentiability::kNotDifferentiable;
   s.has_side_effects = true;
-  s.inplace = {{0, 0}};
+  s.inplace = {{0, 0}, {1, 4}, {2, 5}};
   return s;
 }
 

@@ -3,14 +3,16 @@
 // epilogue runs on each block while it is in cache. matmul_fused runs this way when b is a
 // matrix (k, n) (or (n, k) with transpose_b) and a is not transposed (its batch folds into the
 // rows); other forms run the base op's kernel and the epilogue op by op (kernels/ref/fused.h).
-// matmul_sgd_update (f32) is one dnnl_sgemm per block with alpha = -lr and beta = 1 - lr * wd
-// accumulating into the parameter (onednn::Gemm::RunAccumulate).
+// matmul_sgd_update (f32) is one dnnl_sgemm per block accumulating into the parameter
+// (onednn::Gemm::RunAccumulate; alpha = -lr, beta = 1 - lr * wd) or, with momentum, into the
+// momentum buffer, followed by one pass over the parameter.
 #include <cstring>
 #include <string>
 
 #include "graph/ops/linalg.h"
 #include "kernels/cpu/cpu_util.h"
 #include "kernels/cpu/onednn.h"
+#include "kernels/cpu/optimizer.h"
 #include "kernels/ref/fused.h"
 
 namespace bronze::cpu {
@@ -68,21 +70,34 @@ class ConvEpilogueKernel final : public Kernel {
   onednn::Convolution conv_;
 };
 
-// matmul_sgd_update: param (m, n) += -lr * (a @ b) - lr * wd * param, in one GEMM.
+// matmul_sgd_update. Without momentum: param += -lr * (a @ b) - lr * wd * param, one GEMM.
+// With momentum: buf = mu * buf + damp * (a @ b) in one GEMM (buf = a @ b on the first step),
+// then buf += damp * wd * param and param -= lr * buf in one pass.
 class MatmulSgdUpdateKernel final : public Kernel {
  public:
-  MatmulSgdUpdateKernel(const onednn::GemmShape& shape, double weight_decay)
-      : weight_decay_(weight_decay), gemm_(shape, Accumulate()) {}
+  MatmulSgdUpdateKernel(const onednn::GemmShape& shape, const AttrMap& attrs)
+      : momentum_(attrs.at("momentum").f()),
+        dampening_(attrs.at("dampening").f()),
+        weight_decay_(attrs.at("weight_decay").f()),
+        gemm_(shape, Accumulate()) {}
   void Run(std::span<const Tensor> in, std::span<Tensor> out, ExecContext& ctx) const override {
-    float* p = out[0].data<float>();
-    if (p != in[0].data<float>()) {  // a fresh output (tests): start from the parameter
-      std::memcpy(p, in[0].data<float>(), static_cast<size_t>(in[0].numel()) * sizeof(float));
+    float* p = Start(in[0], out[0]);
+    // As sgd_update's f32 kernel: lr and the factors in f32.
+    const float lr = static_cast<float>(in[3].GetAsDouble(0));
+    const float wd = static_cast<float>(weight_decay_);
+    if (momentum_ == 0.0) {
+      const float beta = wd == 0.f ? 1.f : 1.f - lr * wd;
+      gemm_.RunAccumulate(ctx, in[1].data<float>(), in[2].data<float>(), -lr, beta, p);
+      return;
     }
-    const double lr = in[3].GetAsDouble(0);
-    // As sgd_update's f32 kernel: lr in f32; the decay folds into beta.
-    const float lrf = static_cast<float>(lr);
-    const float beta = weight_decay_ == 0.0 ? 1.f : 1.f - lrf * static_cast<float>(weight_decay_);
-    gemm_.RunAccumulate(ctx, in[1].data<float>(), in[2].data<float>(), -lrf, beta, p);
+    float* buf = Start(in[4], out[1]);
+    const int64_t step = in[5].data<int64_t>()[0];
+    // PyTorch: buf = g on the first step, else mu * buf + (1 - dampening) * g.
+    const float damp = step == 0 ? 1.f : static_cast<float>(1.0 - dampening_);
+    const float mu = step == 0 ? 0.f : static_cast<float>(momentum_);
+    gemm_.RunAccumulate(ctx, in[1].data<float>(), in[2].data<float>(), damp, mu, buf);
+    SgdMomentumTail(ctx, p, buf, in[0].numel(), lr, wd == 0.f ? 0.f : damp * wd);
+    out[2].data<int64_t>()[0] = step + 1;
   }
 
  private:
@@ -91,7 +106,16 @@ class MatmulSgdUpdateKernel final : public Kernel {
     e.accumulate = true;
     return e;
   }
-  double weight_decay_;
+  // The buffer the output `o` updates in place, filled from `i` when the output is a fresh one
+  // (tests run kernels that way).
+  static float* Start(const Tensor& i, Tensor& o) {
+    float* dst = o.data<float>();
+    if (dst != i.data<float>()) {
+      std::memcpy(dst, i.data<float>(), static_cast<size_t>(i.numel()) * sizeof(float));
+    }
+    return dst;
+  }
+  double momentum_, dampening_, weight_decay_;
   onednn::Gemm gemm_;
 };
 
@@ -104,7 +128,7 @@ std::unique_ptr<Kernel> MakeMatmulSgdUpdate(const KernelSignature& sig) {
   s.m = s.a_transposed ? a[1] : a[0];
   s.k = s.a_transposed ? a[0] : a[1];
   s.n = s.b_transposed ? b[0] : b[1];
-  return std::make_unique<MatmulSgdUpdateKernel>(s, sig.attrs.at("weight_decay").f());
+  return std::make_unique<MatmulSgdUpdateKernel>(s, sig.attrs);
 }
 
 std::unique_ptr<Kernel> MakeLinearFused(const KernelSignature& sig) {

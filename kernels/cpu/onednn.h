@@ -81,7 +81,7 @@ class Gemm {
   void Run(const ExecContext& ctx, const float* a, const float* b, const float* bias,
            const float* residual, float* c, const Tensor* constant_b = nullptr) const;
   // For an Epilogue with accumulate: c = alpha * (a @ b) + beta * c, c read and written in place
-  // (beta * c alone when k = 0).
+  // (beta * c alone when k = 0). beta = 0 ignores c's old values, as BLAS does.
   void RunAccumulate(const ExecContext& ctx, const float* a, const float* b, float alpha,
                      float beta, float* c) const;
   // Whether this GEMM packs b (shape.constant_b and a shape that gains from it).

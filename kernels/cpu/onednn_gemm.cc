@@ -383,7 +383,7 @@ void Gemm::RunAccumulate(const ExecContext& ctx, const float* a, const float* b,
   if (s.k == 0) {
     const int64_t n = im.products * s.m * s.n;
     ParallelFor(ctx, n, kParallelGrain, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) c[i] *= beta;
+      for (int64_t i = begin; i < end; ++i) c[i] = beta == 0.f ? 0.f : c[i] * beta;
     });
     return;
   }

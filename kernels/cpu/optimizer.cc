@@ -130,6 +130,19 @@ void RmspropF32(const float* p, const float* g, const float* sq, const float* ga
   });
 }
 
+// kernels/cpu/optimizer.h, SgdMomentumTail.
+void MomentumTailF32(float* p, float* b, size_t n, float lr, float decay) {
+  ForLanes(n, [&](auto d, size_t i) {
+    const auto vp = hn::LoadU(d, p + i);
+    auto vb = hn::LoadU(d, b + i);
+    if (decay != 0.0f) {
+      vb = hn::MulAdd(hn::Set(d, decay), vp, vb);
+      hn::StoreU(vb, d, b + i);
+    }
+    hn::StoreU(hn::NegMulAdd(hn::Set(d, lr), vb, vp), d, p + i);
+  });
+}
+
 void AdagradF32(const float* p, const float* g, const float* s, float* po, float* so, size_t n,
                 float clr, float wd, float eps) {
   ForLanes(n, [&](auto d, size_t i) {
@@ -147,6 +160,7 @@ HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
 #include "kernels/cpu/cpu_util.h"
+#include "kernels/cpu/optimizer.h"
 
 namespace bronze::cpu {
 namespace {
@@ -156,6 +170,7 @@ HWY_EXPORT(SgdMomentumF32);
 HWY_EXPORT(AdamF32);
 HWY_EXPORT(RmspropF32);
 HWY_EXPORT(AdagradF32);
+HWY_EXPORT(MomentumTailF32);
 
 // Each element touches 3 to 7 arrays: a smaller grain than a unary map.
 constexpr int64_t kGrain = kParallelGrain / 4;
@@ -282,6 +297,13 @@ void RunAdagrad(const AttrMap& attrs, std::span<const Tensor> in, std::span<Tens
 }
 
 }  // namespace
+
+void SgdMomentumTail(const ExecContext& ctx, float* p, float* buf, int64_t n, float lr,
+                     float decay) {
+  const auto fn = &HWY_DYNAMIC_DISPATCH(MomentumTailF32);
+  ForRanges(ctx, n, [&](int64_t b, size_t c) { fn(p + b, buf + b, c, lr, decay); });
+}
+
 }  // namespace bronze::cpu
 
 namespace bronze {

@@ -76,18 +76,19 @@ std::unique_ptr<Kernel> MakeKernel(const std::string& op, const KernelSignature&
   return e->factory(sig);
 }
 
-// matmul_sgd_update(param, a, b, lr) = sgd_update(param, matmul(a, b), lr).
+// matmul_sgd_update(param, a, b, lr, ...) = sgd_update(param, matmul(a, b), lr, ...).
 class MatmulSgdUpdateKernel final : public Kernel {
  public:
   explicit MatmulSgdUpdateKernel(const KernelSignature& sig) : grad_type_(sig.outputs[0]) {
     matmul_attrs_ = sig.attrs;
-    matmul_attrs_.erase("weight_decay");
-    sgd_attrs_ = {{"momentum", Attribute(0.0)},
-                  {"dampening", Attribute(0.0)},
-                  {"nesterov", Attribute(int64_t{0})},
-                  {"weight_decay", sig.attrs.at("weight_decay")}};
+    sgd_attrs_ = {{"nesterov", Attribute(int64_t{0})}};
+    for (const char* k : {"momentum", "dampening", "weight_decay"}) {
+      matmul_attrs_.erase(k);
+      sgd_attrs_[k] = sig.attrs.at(k);
+    }
     const std::vector<TensorType> matmul_in{sig.inputs[1], sig.inputs[2]}, grad{grad_type_};
-    const std::vector<TensorType> sgd_in{sig.inputs[0], grad_type_, sig.inputs[3]};
+    std::vector<TensorType> sgd_in{sig.inputs[0], grad_type_};
+    for (size_t k = 3; k < sig.inputs.size(); ++k) sgd_in.push_back(sig.inputs[k]);
     matmul_ = MakeKernel("matmul",
                          KernelSignature{"matmul", matmul_attrs_, matmul_in, grad, sig.device},
                          "ref");
@@ -100,7 +101,8 @@ class MatmulSgdUpdateKernel final : public Kernel {
            ExecContext& ctx) const override {
     Tensor grad = Tensor::Empty(grad_type_.dtype, grad_type_.shape.static_dims());
     matmul_->Run(inputs.subspan(1, 2), std::span<Tensor>(&grad, 1), ctx);
-    const std::vector<Tensor> in{inputs[0], grad, inputs[3]};
+    std::vector<Tensor> in{inputs[0], grad};
+    for (size_t k = 3; k < inputs.size(); ++k) in.push_back(inputs[k]);
     sgd_->Run(in, outputs, ctx);
   }
 

@@ -158,7 +158,8 @@ BRONZE_OP_CASES(fused_epilogue) {
   }
 }
 
-// matmul_sgd_update(param, a, b, lr): param - lr * (a @ b + weight_decay * param) in place.
+// matmul_sgd_update(param, a, b, lr[, momentum_buf, step]): sgd_update(param, a @ b, lr, ...)
+// without nesterov, in place.
 BRONZE_OP_CASES(matmul_sgd_update) {
   c.FreezeId("matmul_sgd_update", 1005);
   const InputSpec lr = Uniform(DType::kF32, {}, 0.01, 0.1);
@@ -179,6 +180,18 @@ BRONZE_OP_CASES(matmul_sgd_update) {
       {{"transpose_a", Attribute(int64_t{1})}, {"weight_decay", 0.5}});
   add("large (several blocks)", {F32({300, 200}), F32({64, 300}), F32({64, 200}), lr},
       {{"transpose_a", Attribute(int64_t{1})}, {"weight_decay", 1e-3}});
+  const auto step = [](int64_t lo, int64_t hi) { return Ints(DType::kI64, {}, lo, hi); };
+  add("momentum first step", {F32({6, 8}), F32({5, 6}), F32({5, 8}), lr, F32({6, 8}), step(0, 1)},
+      {{"transpose_a", Attribute(int64_t{1})}, {"momentum", 0.9}, {"dampening", 0.5}});
+  add("momentum later step, decay",
+      {F32({6, 8}), F32({5, 6}), F32({5, 8}), lr, F32({6, 8}), step(1, 50)},
+      {{"transpose_a", Attribute(int64_t{1})}, {"momentum", 0.9}, {"dampening", 0.1},
+       {"weight_decay", 0.01}});
+  add("momentum, large", {F32({300, 200}), F32({64, 300}), F32({64, 200}), lr, F32({300, 200}),
+      step(2, 9)}, {{"transpose_a", Attribute(int64_t{1})}, {"momentum", 0.8}});
+  add("momentum first step, empty batch",
+      {F32({3, 4}), F32({0, 3}), F32({0, 4}), lr, F32({3, 4}), step(0, 1)},
+      {{"transpose_a", Attribute(int64_t{1})}, {"momentum", 0.5}, {"weight_decay", 0.5}});
   const DType f = DType::kF32;
   const TensorType lr_t = T(f, {});
   auto err = [&](const std::string& name, std::vector<TensorType> in, AttrMap attrs,
@@ -196,6 +209,14 @@ BRONZE_OP_CASES(matmul_sgd_update) {
       ErrorCode::kShape, {"lr must be a scalar", "(1,)"});
   err("negative weight decay", {T(f, {4, 3}), T(f, {4, 5}), T(f, {5, 3}), lr_t},
       {{"weight_decay", -1.0}}, ErrorCode::kAttribute, {"weight_decay must be >= 0", "-1"});
+  err("momentum without state", {T(f, {4, 3}), T(f, {4, 5}), T(f, {5, 3}), lr_t},
+      {{"momentum", 0.9}}, ErrorCode::kGraph, {"expects 6 inputs", "momentum 0.9", "got 4"});
+  err("state without momentum",
+      {T(f, {4, 3}), T(f, {4, 5}), T(f, {5, 3}), lr_t, T(f, {4, 3}), T(DType::kI64, {})}, {},
+      ErrorCode::kGraph, {"expects 4 inputs", "momentum 0", "got 6"});
+  err("momentum_buf shape",
+      {T(f, {4, 3}), T(f, {4, 5}), T(f, {5, 3}), lr_t, T(f, {12}), T(DType::kI64, {})},
+      {{"momentum", 0.5}}, ErrorCode::kShape, {"momentum_buf f32[12]", "f32[4, 3]"});
   err("integer param", {T(DType::kI32, {4, 3}), T(DType::kI32, {4, 5}), T(DType::kI32, {5, 3}),
       lr_t}, {}, ErrorCode::kType, {"param has dtype i32", "f32, f64"});
 }

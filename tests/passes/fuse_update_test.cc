@@ -1,14 +1,16 @@
 // fuse's update step (passes/fuse_update.cc): sgd_update(param, matmul(a, b), lr) becomes
-// matmul_sgd_update as a before/after text IR pair; momentum, a gradient with a second reader,
-// a batched product and f64 stay apart, with the reason remarked. In a training step, an MLP with
-// SGD (and weight decay) trains to the same parameters fused and unfused, bitwise alike at 1 and
-// 2 threads, every weight update fuses, and the step's arena no longer holds a weight gradient.
+// matmul_sgd_update as a before/after text IR pair, with momentum its state joins; nesterov, a
+// gradient with a second reader and f64 stay apart, with the reason remarked. In a training
+// step, an MLP with SGD (weight decay, momentum) trains to the same parameters fused and
+// unfused, bitwise alike at 1 and 2 threads, every weight update fuses, and the step's arena no
+// longer holds a weight gradient.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstring>
 #include <random>
 #include <string>
+#include <utility>
 
 #include "tests/passes/fuse_test_util.h"
 #include "tests/test_util.h"
@@ -44,7 +46,7 @@ TEST(FuseUpdate, WeightGradientAndSgdBecomeMatmulSgdUpdate) {
   %dy = placeholder() {dtype = f32, shape = (N, 3)} : f32[N, 3]
   %lr = placeholder() {dtype = f32, shape = ()} : f32[]
   %w = parameter() {dtype = f32, shape = (3, 4)} : f32[3, 4] data [0.5, -1, 0.25, 2, 1, 1, -0.5, 0.75, -2, 0.5, 1.5, -0.25]
-  %upd = matmul_sgd_update(%w, %dy, %x, %lr) {transpose_a = 1, weight_decay = 0.01} : f32[3, 4] @"m.py:8"
+  %upd = matmul_sgd_update(%w, %dy, %x, %lr) {dampening = 0.0, momentum = 0.0, transpose_a = 1, weight_decay = 0.01} : f32[3, 4] @"m.py:8"
   return dy = %dy
 }
 )",
@@ -63,7 +65,8 @@ void ExpectNotFused(Graph g, const std::string& remark) {
   EXPECT_NE(r.find(remark), std::string::npos) << r;
 }
 
-TEST(FuseUpdate, MomentumKeepsItsBuffer) {
+// The update with momentum: its buffer and step counter are state.
+Graph MomentumStep(int64_t nesterov) {
   Graph g("step");
   GraphBuilder b(g);
   Value x = b.Placeholder("x", DType::kF32, Shape{Dim::Symbol("N"), 4});
@@ -73,9 +76,31 @@ TEST(FuseUpdate, MomentumKeepsItsBuffer) {
   Value buf = b.State("buf", Tensor::Zeros(DType::kF32, {3, 4}));
   Value step = b.State("st", Tensor::Zeros(DType::kI64, {}));
   Value gw = b.Op1("matmul", {dy, x}, {{"transpose_a", Attribute(int64_t{1})}}, "gw");
-  b.Op("sgd_update", {w, gw, lr, buf, step}, {{"momentum", 0.9}}, "upd");
+  b.Op("sgd_update", {w, gw, lr, buf, step}, {{"momentum", 0.9}, {"nesterov", nesterov}}, "upd");
   b.Output("dy", dy);
-  ExpectNotFused(std::move(g), "upd: update not fused with its gradient: momentum 0.9");
+  return g;
+}
+
+TEST(FuseUpdate, MomentumFusesWithItsState) {
+  Graph g = MomentumStep(0);
+  std::vector<PassRemark> remarks;
+  EXPECT_TRUE(testing::RunFuse(g, &remarks));
+  EXPECT_NO_THROW(Verify(g));
+  const NodeId id = g.FindNode("upd");
+  ASSERT_NE(id, kNoNode);
+  const Node& n = g.node(id);
+  EXPECT_EQ(n.op_name(), "matmul_sgd_update");
+  ASSERT_EQ(n.inputs.size(), 6u);
+  EXPECT_EQ(g.node(n.inputs[4].node).name, "buf");
+  EXPECT_EQ(g.node(n.inputs[5].node).name, "st");
+  EXPECT_EQ(n.outputs.size(), 3u);
+  EXPECT_DOUBLE_EQ(n.attrs.at("momentum").f(), 0.9);
+  EXPECT_EQ(g.FindNode("gw"), kNoNode);
+}
+
+TEST(FuseUpdate, NesterovStays) {
+  ExpectNotFused(MomentumStep(1),
+                 "upd: update not fused with its gradient: nesterov momentum reads the gradient");
 }
 
 TEST(FuseUpdate, AGradientWithAnotherReaderStays) {
@@ -124,10 +149,9 @@ struct Trained {
   MemoryReport memory;
 };
 
-Trained Train(bool fuse, int threads, double weight_decay) {
+Trained Train(bool fuse, int threads, double weight_decay, double momentum) {
   TrainerOptions o;
-  o.training.optimizer = OptimizerSpec::SGD();
-  o.training.optimizer.weight_decay = weight_decay;
+  o.training.optimizer = OptimizerSpec::SGD(momentum, momentum > 0 ? 0.1 : 0.0, weight_decay);
   o.lr = 0.05;
   o.session.threads = threads;
   if (!fuse) o.session.pipeline = {"shape_infer", "dce"};
@@ -142,9 +166,10 @@ Trained Train(bool fuse, int threads, double weight_decay) {
 }
 
 TEST(FuseUpdate, SgdStepTrainsAsUnfusedWithoutWeightGradientBuffers) {
-  for (double wd : {0.0, 0.01}) {
-    SCOPED_TRACE("weight_decay " + std::to_string(wd));
-    const Trained fused = Train(true, 2, wd), plain = Train(false, 2, wd), one = Train(true, 1, wd);
+  for (const auto& [wd, mu] : {std::pair{0.0, 0.0}, {0.01, 0.0}, {0.0, 0.9}, {0.01, 0.9}}) {
+    SCOPED_TRACE("weight_decay " + std::to_string(wd) + ", momentum " + std::to_string(mu));
+    const Trained fused = Train(true, 2, wd, mu), plain = Train(false, 2, wd, mu),
+                  one = Train(true, 1, wd, mu);
     EXPECT_EQ(fused.fused_updates, 3) << "w1, w2 and w3 should update inside their GEMMs";
     EXPECT_EQ(plain.fused_updates, 0);
     ASSERT_EQ(fused.params.size(), plain.params.size());
