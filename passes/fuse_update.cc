@@ -9,8 +9,7 @@
 // Conditions: f32 (the oneDNN path), a and b matrices (rank 2), g read only by the update and not
 // a graph output (clipping, a metric or a second use keep the gradient), and g of exactly the
 // parameter's type. Nesterov momentum (which reads g after updating the buffer) and the other
-// optimizers keep their own update ops. Runs first
-// in the fuse pass, before the epilogue fusion.
+// optimizers keep their own update ops. Runs first in the fuse pass, before the epilogues.
 #include <string>
 #include <vector>
 
@@ -22,6 +21,10 @@ namespace bronze {
 bool FuseUpdates(Graph& g, PassContext& ctx) {
   bool changed = false;
   const OpSchema& fused = OpRegistry::Global().Get("matmul_sgd_update");
+  // Fusing never changes who reads a gradient other than the one fused, so these hold throughout.
+  const auto uses = g.Uses();
+  std::vector<char> is_output(g.id_bound(), 0);
+  for (const GraphOutput& o : g.outputs()) is_output[static_cast<size_t>(o.value.node)] = 1;
   for (NodeId id : g.node_ids()) {
     if (!g.alive(id) || g.node(id).op_name() != "sgd_update") continue;
     const Node& upd = g.node(id);
@@ -52,12 +55,9 @@ bool FuseUpdates(Graph& g, PassContext& ctx) {
            ", the parameter " + g.type(param).ToString());
       continue;
     }
-    const auto uses = g.Uses();
     const size_t pn = static_cast<size_t>(grad.node);
-    bool is_output = false;
-    for (const GraphOutput& o : g.outputs()) is_output = is_output || o.value.node == grad.node;
-    if (is_output || uses[pn].size() != 1) {
-      skip("the gradient " + prod.name + (is_output ? " is a graph output" : " has " +
+    if (is_output[pn] || uses[pn].size() != 1) {
+      skip("the gradient " + prod.name + (is_output[pn] ? " is a graph output" : " has " +
            std::to_string(uses[pn].size()) + " readers"));
       continue;
     }
@@ -75,8 +75,10 @@ bool FuseUpdates(Graph& g, PassContext& ctx) {
     for (int k = 0; k < static_cast<int>(types.size()); ++k) {
       g.ReplaceAllUses(Value{id, k}, Value{f, k});
     }
+    const bool momentum = upd_attrs.at("momentum").f() != 0.0;
     ctx.Remark("fused " + grad_name + " + " + name + " into one matmul_sgd_update node " + name +
-               " (the GEMM accumulates into the parameter; no gradient buffer)");
+               " (the GEMM accumulates into the " +
+               (momentum ? "momentum buffer" : "parameter") + "; no gradient buffer)");
     changed = true;
   }
   return changed;

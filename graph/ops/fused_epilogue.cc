@@ -5,9 +5,9 @@
 // autodiff; they are not differentiable. Inputs: the base op's operands, then the bias (when
 // `bias` = 1; linear's and conv2d's own bias input, matmul's per-column bias), then the residual
 // (when `residual` is not "none"), which has exactly the output's type.
-// matmul_sgd_update is a weight gradient's matmul and the plain SGD update that reads it, in one
-// node (passes/fuse_update.cc): the GEMM accumulates into the parameter, so the gradient never
-// exists as a tensor.
+// matmul_sgd_update is a weight gradient's matmul and the SGD update that reads it, in one node
+// (passes/fuse_update.cc): the GEMM accumulates into the parameter or its momentum buffer, so the
+// gradient never exists as a tensor.
 #include <algorithm>
 
 #include "graph/ops/common.h"
