@@ -73,6 +73,12 @@ void Trainer::Restore(const NamedTensors& state, int64_t step) {
   step_ = step;
 }
 
+std::string Trainer::Explain(const NamedTensors& batch) const {
+  std::vector<Dims> dims;
+  for (const Tensor& t : Feed(batch)) dims.push_back(t.dims());
+  return session_->Explain(dims);
+}
+
 MemoryReport Trainer::Memory(const NamedTensors& batch) const {
   std::shared_ptr<const Plan> plan = session_->PlanFor(Feed(batch));
   MemoryReport r;

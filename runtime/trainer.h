@@ -68,6 +68,11 @@ class Trainer {
   ProfileReport Profile(const NamedTensors& batch, int runs = 20, int warmup = 3);
   // The memory of a step on batches shaped like `batch` (compiles its plan if new).
   MemoryReport Memory(const NamedTensors& batch) const;
+  // The compile of the training step explained (Session::Explain, runtime/explain.h): the
+  // pipeline, every pass remark (what fused and why the rest did not, optimizer updates
+  // included), the fused groups, and the schedule and arena for batches shaped like `batch`.
+  // Runs nothing and changes nothing.
+  std::string Explain(const NamedTensors& batch) const;
 
  private:
   std::vector<Tensor> Feed(const NamedTensors& batch) const;

@@ -377,6 +377,21 @@ class TrainingMixin:
         self._sync_from_trainer()  # the layers hold the trained weights, as after fit
         return report
 
+    def explain_train_step(self, x, y) -> str:
+        """What the compiler did for the training step on batches shaped like (x, y), as
+        ``Model.explain`` does for inference: the pipeline, every pass remark (which ops fused,
+        which optimizer updates run inside their gradient's GEMM, and why the others did not),
+        the fused groups, the schedule and the planned arena. Runs no step."""
+        self._require_compiled("explain_train_step")
+        inputs, targets, _ = self._data(x, y)
+        feed = dict(inputs)
+        feed.update(targets)
+        try:
+            return self._trainer_for(targets).explain(feed)
+        except BronzeError as e:
+            from ._tensor import at_user  # noqa: PLC0415
+            raise at_user(e) from None
+
     def fit(self, x=None, y=None, batch_size: int = 32, epochs: int = 1, verbose: int = 1,
             callbacks: list[Callback] | None = None, validation_split: float = 0.0,
             validation_data=None, shuffle: bool = True, initial_epoch: int = 0) -> History:

@@ -448,6 +448,12 @@ PYBIND11_MODULE(_bronze, m) {
            py::arg("batch"), py::arg("runs") = 20, py::arg("warmup") = 3,
            "Times each step of the training step: warmup + runs real steps on `batch` at the "
            "current learning rate (runtime/profile.h).")
+      .def("explain",
+           [](const Trainer& t, const py::dict& batch) { return t.Explain(TensorsFromDict(batch)); },
+           py::arg("batch"),
+           "The training step's compile explained: pipeline, pass remarks (fusion decisions, "
+           "optimizer updates included), fused groups, schedule and arena for batches shaped "
+           "like `batch`. Runs nothing.")
       .def("parameter", [](const Trainer& t, const std::string& name) {
         return ArrayFromTensor(t.parameter(name).Clone());
       })

@@ -269,6 +269,24 @@ def test_checkpoint_errors_name_the_problem(tmp_path):
         small.load_checkpoint(tmp_path / "junk.ckpt")
 
 
+def test_explain_train_step_names_fused_updates_and_runs_nothing():
+    x, y = blobs(n=64)
+    bz.seed(1)
+    m = mlp()
+    m.compile(optimizer=bz.optim.SGD(lr=0.1, momentum=0.9), loss="cross_entropy")
+    before = {k: v.copy() for k, v in m.get_weights().items()}
+    text = m.explain_train_step(x, y)
+    assert "into one matmul_sgd_update node" in text, text
+    assert "update not fused with its gradient" in text, text  # the biases: reductions
+    assert "memory: " in text, text
+    for k, v in m.get_weights().items():
+        np.testing.assert_array_equal(v, before[k])
+    m.compile(optimizer=bz.optim.SGD(lr=0.1, momentum=0.9, nesterov=True), loss="cross_entropy")
+    assert "matmul_sgd_update" not in m.explain_train_step(x, y)
+    with pytest.raises(RuntimeError, match="explain_train_step"):
+        mlp().explain_train_step(x, y)
+
+
 def test_profile_train_step_trains_like_fit_on_one_batch():
     x, y = blobs(n=64)
     models = []

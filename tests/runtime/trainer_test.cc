@@ -2,7 +2,7 @@
 // place) trains an MLP on a synthetic regression problem, two runs with the same seed end with
 // bitwise-identical parameters, learning-rate schedules feed the step without recompiling,
 // gradient clipping, the memory report (kept forward values, peak bytes), state write-back
-// (dropout counter) and a graph loaded from the text IR.
+// (dropout counter), Explain, and a graph loaded from the text IR.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -201,6 +201,25 @@ TEST(Trainer, MemoryReportNamesTheKeptForwardValues) {
   MemoryReport m2 = t.Memory(big);
   EXPECT_GT(m2.peak_bytes, m.peak_bytes + m.peak_bytes / 2);
   EXPECT_EQ(m2.state_bytes, m.state_bytes);
+}
+
+TEST(Trainer, ExplainShowsTheStepsFusionAndPlanWithoutRunningIt) {
+  TrainerOptions o = Adam(0.05);
+  o.training.optimizer = OptimizerSpec::SGD(0.9);
+  Trainer t(Mlp(1, 0), o);
+  const NamedTensors batch = Batch(64, 9);
+  const Tensor before = t.parameter("fc2/weight").Clone();
+  const std::string text = t.Explain(batch);
+  // The weight updates run inside their gradient's GEMM; the biases' gradients are reductions.
+  EXPECT_NE(text.find("into one matmul_sgd_update node fc2/weight/"), std::string::npos) << text;
+  EXPECT_NE(text.find("fc2/bias/sgd_update: update not fused with its gradient"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("memory: "), std::string::npos) << text;
+  EXPECT_EQ(t.step(), 0);
+  EXPECT_EQ(std::memcmp(before.raw_data(), t.parameter("fc2/weight").raw_data(), before.nbytes()),
+            0);
+  EXPECT_THROW(t.Explain({{"x", batch.at("x")}}), Error) << "the target t is missing";
 }
 
 TEST(Trainer, BatchNormRunningStatisticsAreWrittenBack) {
