@@ -11,6 +11,18 @@
 namespace bronze::ref {
 namespace {
 
+// The kernel `op` of `backend` for `sig`, or an UnimplementedError.
+std::unique_ptr<Kernel> MakeKernel(const std::string& op, const KernelSignature& sig,
+                                   std::string_view backend) {
+  const KernelEntry* e =
+      KernelRegistry::Global().Find(op, sig.device.kind, sig.inputs[0].dtype, backend);
+  if (!e) {
+    throw UnimplementedError(op + " has no " + std::string(backend) + " kernel for " +
+                             std::string(DTypeName(sig.inputs[0].dtype)));
+  }
+  return e->factory(sig);
+}
+
 class CompositeEpilogueKernel final : public Kernel {
  public:
   CompositeEpilogueKernel(const KernelSignature& sig, std::string_view backend)
@@ -22,13 +34,9 @@ class CompositeEpilogueKernel final : public Kernel {
     base_inputs_ = bias && native_bias ? 3 : 2;
     std::vector<TensorType> base_in(sig.inputs.begin(), sig.inputs.begin() + base_inputs_);
     out_type_ = sig.outputs[0];
-    const KernelEntry* base =
-        KernelRegistry::Global().Find(base_op_, sig.device.kind, base_in[0].dtype, backend);
-    if (!base) {
-      throw UnimplementedError(base_op_ + " has no " + std::string(backend) + " kernel for " +
-                               std::string(DTypeName(base_in[0].dtype)));
-    }
-    base_ = base->factory(KernelSignature{base_op_, base_attrs_, base_in, sig.outputs, sig.device});
+    base_ = MakeKernel(base_op_,
+                       KernelSignature{base_op_, base_attrs_, base_in, sig.outputs, sig.device},
+                       backend);
     program_ = EpilogueProgram(sig.attrs, bias && !native_bias);
     if (!program_.empty()) {
       program_attrs_ = {{"program", Attribute(program_)}};
@@ -63,18 +71,6 @@ class CompositeEpilogueKernel final : public Kernel {
   std::unique_ptr<Kernel> base_;
   std::unique_ptr<Kernel> tail_;
 };
-
-// The kernel `op` of `backend` for `sig`, or an UnimplementedError.
-std::unique_ptr<Kernel> MakeKernel(const std::string& op, const KernelSignature& sig,
-                                   std::string_view backend) {
-  const KernelEntry* e =
-      KernelRegistry::Global().Find(op, sig.device.kind, sig.inputs[0].dtype, backend);
-  if (!e) {
-    throw UnimplementedError(op + " has no " + std::string(backend) + " kernel for " +
-                             std::string(DTypeName(sig.inputs[0].dtype)));
-  }
-  return e->factory(sig);
-}
 
 // matmul_sgd_update(param, a, b, lr, ...) = sgd_update(param, matmul(a, b), lr, ...).
 class MatmulSgdUpdateKernel final : public Kernel {
