@@ -1,8 +1,9 @@
 // The convolution layers of ResNet-18 (conv1 7x7/2 on 224x224, the 3x3 convs of each stage
 // including the stride-2 ones, the 1x1 stride-2 downsample convs) and the two convs of the small
 // CNN of benchmarks/models (32x32 images) at batch 1 and 8, 2 threads:
-// bronze's conv2d kernel (single-threaded oneDNN primitives per chunk, split by bronze across a
-// TBB arena; bench::KernelRunner, bound once) against oneDNN's own OpenMP-threaded convolution
+// bronze's conv2d kernel (whichever path it picks: the direct convolution, im2col + GEMM, or
+// single-threaded oneDNN primitives per chunk; chunks split by bronze across a TBB arena;
+// bench::KernelRunner, bound once) against oneDNN's own OpenMP-threaded convolution
 // primitive in the same run, two ways:
 //   OneDnnConv:      the same job as bronze's kernel: NCHW input, OIHW weights and bias in, NCHW
 //                    out, with the primitive in its preferred layouts and the reorders in the

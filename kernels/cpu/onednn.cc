@@ -26,6 +26,7 @@
 #include <unordered_map>
 
 #include "graph/error.h"
+#include "kernels/cpu/conv_direct.h"
 #include "kernels/cpu/conv_im2col.h"
 #include "kernels/cpu/gemv.h"
 #include "kernels/cpu/onednn_internal.h"
@@ -240,7 +241,10 @@ struct Convolution::Impl {
   // picking every stride-th pixel of x into a dense copy when the stride is > 1. No layout
   // conversion at all.
   std::unique_ptr<Gemm> pointwise;
-  // Few input channels, or small images at small batch: im2col + GEMM (kernels/cpu/conv_im2col.h).
+  // Few taps per output (C_in*kH*kW <= 288): a direct convolution (kernels/cpu/conv_direct.h).
+  std::unique_ptr<DirectConvolution> direct;
+  // Few input channels, or small images at small batch, that the direct convolution does not
+  // take: im2col + GEMM (kernels/cpu/conv_im2col.h).
   std::unique_ptr<Im2colConvolution> im2col;
   int64_t subsample_parts = 0;  // input-channel parts of one image to copy (stride > 1), or 0
   std::vector<int64_t> weights_offset;  // per channel block: offset in the staged buffer
@@ -358,6 +362,10 @@ struct Convolution::Impl {
         g.pad_begin[0] == 0 && g.pad_begin[1] == 0 && g.pad_end[0] == 0 && g.pad_end[1] == 0 &&
         e.activation == Activation::kNone && !e.residual) {
       InitPointwise();
+      return;
+    }
+    if (!transposed && DirectConvolution::Preferred(g)) {
+      direct = std::make_unique<DirectConvolution>(g, e);
       return;
     }
     if (!transposed && Im2colConvolution::Preferred(g)) {
@@ -620,6 +628,10 @@ struct Convolution::Impl {
       RunPointwise(ctx, x, w, bias, y);
       return;
     }
+    if (direct) {
+      direct->Run(ctx, x, w, bias, residual, y);
+      return;
+    }
     if (im2col) {
       im2col->Run(ctx, x, w, bias, residual, y);
       return;
@@ -659,6 +671,7 @@ Convolution::~Convolution() = default;
 
 int64_t Convolution::chunks() const {
   if (impl_->pointwise) return impl_->pointwise->chunks();
+  if (impl_->direct) return impl_->direct->chunks();
   if (impl_->im2col) return impl_->im2col->chunks();
   return static_cast<int64_t>(impl_->chunks.size());
 }

@@ -17,6 +17,9 @@
 #include <random>
 #include <thread>
 
+#include "hwy/targets.h"
+
+#include "kernels/cpu/conv_direct.h"
 #include "kernels/cpu/conv_im2col.h"
 #include "kernels/cpu/onednn.h"
 #include "kernels/parallel.h"
@@ -457,18 +460,22 @@ TEST(OneDnnEpilogue, ConvolutionMatchesTheReferencePlusTheFormulas) {
     Dims x, w;
     V stride, padding;
     V dilation = {1, 1};
-    bool im2col = false;
+    bool im2col = false;  // Im2colConvolution::Preferred
+    bool direct = false;  // DirectConvolution::Preferred (checked first: it runs when true)
   };
+  // Convolutions with at most 288 taps per output and >= 8 output channels run as direct
+  // convolutions (kernels/cpu/conv_direct.h; tested on their own below).
   for (const Geometry& c :
-       {Geometry{{2, 16, 24, 24}, {32, 16, 3, 3}, {1, 1}, {1, 1}},
-        Geometry{{8, 64, 24, 20}, {80, 64, 1, 1}, {2, 3}, {0, 0}},
-        Geometry{{2, 3, 17, 15}, {8, 3, 3, 3}, {1, 1}, {1, 1}, {1, 1}, true},
+       {Geometry{{2, 16, 24, 24}, {32, 16, 3, 3}, {1, 1}, {1, 1}, {1, 1}, false, true},
+        Geometry{{2, 64, 12, 10}, {32, 64, 3, 3}, {1, 1}, {1, 1}},
+        Geometry{{8, 64, 24, 20}, {80, 64, 1, 1}, {2, 3}, {0, 0}, {1, 1}, false, true},
+        Geometry{{2, 3, 17, 15}, {8, 3, 3, 3}, {1, 1}, {1, 1}, {1, 1}, true, true},
         Geometry{{1, 3, 19, 21}, {5, 3, 3, 5}, {2, 3}, {3, 2}, {2, 1}, true},
         Geometry{{3, 2, 9, 40}, {4, 2, 2, 3}, {2, 2}, {0, 1}, {1, 1}, true},
-        Geometry{{1, 32, 12, 12}, {16, 32, 3, 3}, {2, 2}, {1, 1}, {1, 1}, true},
+        Geometry{{1, 32, 12, 12}, {16, 32, 3, 3}, {2, 2}, {1, 1}, {1, 1}, true, true},
         // Rows of a vector or more (the vectorized gather of cpu::Im2colRow), padding masked at
         // both ends, loads cut short at the start and the end of the input tensor.
-        Geometry{{1, 3, 32, 32}, {8, 3, 3, 3}, {1, 1}, {1, 1}, {1, 1}, true},
+        Geometry{{1, 3, 32, 32}, {8, 3, 3, 3}, {1, 1}, {1, 1}, {1, 1}, true, true},
         Geometry{{2, 4, 20, 36}, {6, 4, 3, 3}, {2, 2}, {1, 1}, {1, 1}, true}}) {
     AttrMap attrs = {{"stride", c.stride},
                      {"padding", c.padding},
@@ -483,6 +490,7 @@ TEST(OneDnnEpilogue, ConvolutionMatchesTheReferencePlusTheFormulas) {
     Tensor res = Random(acc.dims(), 4);
     const ops::ConvGeometry g = ops::Conv2dGeometry(attrs, c.x, c.w);
     EXPECT_EQ(onednn::Im2colConvolution::Preferred(g), c.im2col);
+    EXPECT_EQ(onednn::DirectConvolution::Preferred(g), c.direct);
     const int64_t hw = g.out[0] * g.out[1];
     for (const Epilogue& e : AllEpilogues()) {
       SCOPED_TRACE(Describe(e) + " kernel " + std::to_string(c.w[2]));
@@ -500,6 +508,95 @@ TEST(OneDnnEpilogue, ConvolutionMatchesTheReferencePlusTheFormulas) {
       EXPECT_TRUE(Bitwise(one, two));
     }
   }
+}
+
+// Runs `conv` (a DirectConvolution or an Im2colConvolution) with 1 and 2 threads; the results
+// must match the reference plus the epilogue's formulas and each other bit for bit.
+template <typename Conv>
+void ExpectConvolution(const Conv& conv, const Tensor& x, const Tensor& w, const Tensor& bias,
+                       const Tensor& res, const Tensor& want) {
+  Tensor one = Tensor::Empty(DType::kF32, want.dims()),
+         two = Tensor::Empty(DType::kF32, want.dims());
+  for (int threads : {1, 2}) {
+    float* out = (threads == 1 ? one : two).data<float>();
+    WithThreads(threads, [&](const ExecContext& ctx) {
+      conv.Run(ctx, x.data<float>(), w.data<float>(), bias.data<float>(), res.data<float>(), out);
+    });
+  }
+  EXPECT_EQ(Compare(one, want, 1e-4, 1e-4), "");
+  EXPECT_TRUE(Bitwise(one, two));
+}
+
+TEST(OneDnnEpilogue, SmallImageConvolutionsMatchTheReferencePlusTheFormulas) {
+  // The direct convolution and im2col + GEMM run on their own, whatever Preferred says: W3's
+  // two layers (2 column vectors per row; stride 2 with taps in several blocks of input
+  // channels, so the tiles accumulate onto the output); output channels and pixel vectors that
+  // are no multiple of the tile (overlapping tiles), fewer channels than a tile; stride 3 (the
+  // gather element by element) with dilation; rows no multiple of a vector (masked stores and
+  // loads); a 1x1 kernel; padding wider than the kernel reach (rows and columns only padding);
+  // and a batch cut into runs of rows. On every Highway target this machine supports (down to
+  // SSSE3's 4 lanes, where rows hold more vectors and other tile shapes run).
+  struct Geometry {
+    Dims x, w;
+    V stride, padding;
+    V dilation = {1, 1};
+  };
+  const Geometry geometries[] = {
+      {{1, 3, 32, 32}, {32, 3, 3, 3}, {1, 1}, {1, 1}},
+      {{2, 32, 32, 32}, {64, 32, 3, 3}, {2, 2}, {1, 1}},
+      {{1, 5, 17, 15}, {10, 5, 3, 5}, {2, 3}, {3, 2}, {2, 1}},
+      {{3, 2, 9, 40}, {4, 2, 2, 3}, {2, 2}, {0, 1}},
+      {{1, 4, 6, 6}, {8, 4, 3, 3}, {1, 1}, {1, 1}},
+      {{2, 3, 5, 70}, {9, 3, 1, 1}, {1, 1}, {0, 0}},
+      {{1, 2, 4, 4}, {8, 2, 3, 3}, {1, 1}, {4, 4}},
+      {{1, 16, 12, 12}, {12, 16, 3, 3}, {1, 1}, {1, 1}},
+      {{4, 7, 11, 19}, {13, 7, 3, 3}, {2, 1}, {1, 2}, {1, 2}}};
+  std::string tested;
+  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
+    SCOPED_TRACE(std::string("target ") + hwy::TargetName(target));
+    tested += std::string(tested.empty() ? "" : " ") + hwy::TargetName(target);
+    hwy::SetSupportedTargetsForTest(target);
+    for (const Geometry& c : geometries) {
+      SCOPED_TRACE("input " + DimsToString(c.x) + " weight " + DimsToString(c.w));
+      AttrMap attrs = {{"stride", c.stride},
+                       {"padding", c.padding},
+                       {"dilation", c.dilation},
+                       {"groups", 1},
+                       {"auto_pad", "explicit"}};
+      const int64_t c_out = c.w[0];
+      Tensor x = Random(c.x, 1), w = Random(c.w, 2), bias = Random({c_out}, 3);
+      const KernelEntry* ref =
+          KernelRegistry::Global().Find("conv2d", DeviceKind::kCPU, DType::kF32, "ref");
+      Tensor acc = RunKernel(*ref, "conv2d", attrs, {x, w}, 1)[0];
+      Tensor res = Random(acc.dims(), 4);
+      const ops::ConvGeometry g = ops::Conv2dGeometry(attrs, c.x, c.w);
+      ASSERT_TRUE(onednn::DirectConvolution::Supported(g));
+      const int64_t hw = g.out[0] * g.out[1];
+      auto channel = [hw, c_out](int64_t i) { return i / hw % c_out; };
+      for (const Epilogue& e : AllEpilogues()) {
+        SCOPED_TRACE(Describe(e));
+        const Tensor want = Expected(acc, e, bias, res, channel);
+        {
+          SCOPED_TRACE("direct");
+          ExpectConvolution(onednn::DirectConvolution(g, e), x, w, bias, res, want);
+        }
+        {
+          SCOPED_TRACE("im2col");
+          ExpectConvolution(onednn::Im2colConvolution(g, e), x, w, bias, res, want);
+        }
+      }
+    }
+  }
+  hwy::SetSupportedTargetsForTest(0);
+  RecordProperty("targets", tested);
+  // Grouped convolutions are not the direct convolution's.
+  AttrMap grouped = {{"stride", V{1, 1}},
+                     {"padding", V{1, 1}},
+                     {"dilation", V{1, 1}},
+                     {"groups", 2},
+                     {"auto_pad", "explicit"}};
+  EXPECT_FALSE(onednn::DirectConvolution::Supported(
+      ops::Conv2dGeometry(grouped, {1, 4, 8, 8}, {8, 2, 3, 3})));
 }
 
 TEST(OneDnnEpilogue, TransposedConvolutionFillsUnreachedOutputWithTheEpilogue) {
