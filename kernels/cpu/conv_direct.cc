@@ -26,7 +26,7 @@ struct Operands {
   int64_t row_step;     // floats in p between the rows read by consecutive output rows
   int64_t plane;        // OH * OW
   float* y;             // the chunk's first output row of channel 0
-  const float* bias;    // per output channel, added by the last tap block; or null
+  const float* bias;    // per output channel, the first tap block's start; or null
   bool relu;            // max(0, .) applied by the last tap block
 };
 
@@ -61,8 +61,9 @@ HWY_INLINE hn::Vec<D> LoadPart(D d, const float* p, int64_t n) {
 }
 
 // Output channels [co, co + R) x the T slots `s`, over the taps [k0, k1): accumulated onto the
-// output when `add`, else written; the last block adds the bias and applies the ReLU. Only channels
-// from co + skip_r and slots from skip_t are stored (the others belong to an overlapping tile).
+// output when `add`, else onto the bias (or 0) and written; the last block applies the ReLU. Only
+// channels from co + skip_r and slots from skip_t are stored (the others belong to an overlapping
+// tile).
 template <int R, int T>
 HWY_INLINE void Tile(const Operands& o, const Slots<T>& s, int64_t co, int64_t k0, int64_t k1,
                      bool add, int skip_r, int skip_t) {
@@ -73,10 +74,11 @@ HWY_INLINE void Tile(const Operands& o, const Slots<T>& s, int64_t co, int64_t k
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
     const float* y = o.y + (co + r) * o.plane;
+    const V start = o.bias ? hn::Set(d, o.bias[co + r]) : hn::Zero(d);
 #pragma GCC unroll 8
     for (int t = 0; t < T; ++t) {
       if (!add) {
-        acc[t][r] = hn::Zero(d);
+        acc[t][r] = start;
       } else if (s.count[t] == lanes) {
         acc[t][r] = hn::LoadU(d, y + s.out[t]);
       } else {
@@ -98,15 +100,11 @@ HWY_INLINE void Tile(const Operands& o, const Slots<T>& s, int64_t co, int64_t k
       for (int t = 0; t < T; ++t) acc[t][r] = hn::MulAdd(wv, v[t], acc[t][r]);
     }
   }
-  if (k1 == o.k && (o.bias || o.relu)) {
+  if (k1 == o.k && o.relu) {
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
-      const V b = hn::Set(d, o.bias ? o.bias[co + r] : 0.f);
 #pragma GCC unroll 8
-      for (int t = 0; t < T; ++t) {
-        acc[t][r] = hn::Add(acc[t][r], b);
-        if (o.relu) acc[t][r] = hn::Max(acc[t][r], hn::Zero(d));
-      }
+      for (int t = 0; t < T; ++t) acc[t][r] = hn::Max(acc[t][r], hn::Zero(d));
     }
   }
 #pragma GCC unroll 8
@@ -359,8 +357,8 @@ bool DirectConvolution::Supported(const ops::ConvGeometry& g) {
 }
 
 bool DirectConvolution::Preferred(const ops::ConvGeometry& g) {
-  // Measured (2 threads, min / median of alternating runs, microseconds; the W3 CNN through
-  // `bronze bench --profile`, the ResNet layers with benchmarks/kernels/conv.cc):
+  // Measured (2 threads, min / median of alternating runs, microseconds; the W3 CNN through `bronze
+  // bench --profile`, the ResNet layers with benchmarks/kernels/conv.cc):
   //   3->32 3x3 on 32x32:      batch 1 14.1 / 19.3 (im2col 18.7 / 22.8),
   //                            batch 32 321 / 348 (im2col 345 / 450)            (taken)
   //   32->64 3x3 s2 on 32x32:  batch 1 49.2 / 67.2 (im2col 61.0 / 82.2),

@@ -10,8 +10,9 @@
 // R output channels x T vectors of output pixels (6 x 4 or 8 x 3 on AVX-512) accumulate over the
 // C_in*kH*kW taps, the weights broadcast from the OIHW tensor as it is (no packing per call).
 // The taps run in blocks of whole input channels whose input rows for one tile fit in L1 next to
-// the weights; the tiles of later blocks accumulate onto the output. The last block adds a bias
-// and applies a ReLU in registers; any other epilogue runs over the chunk while it is in cache.
+// the weights; the tiles of later blocks accumulate onto the output. A bias (the first block's
+// start) and a ReLU (after the last) are applied in registers; any other epilogue runs over the
+// chunk while it is in cache.
 // Chunks depend on the shape only (kernels/cpu/onednn.h's contract), so results do not depend on
 // the thread count.
 #pragma once
