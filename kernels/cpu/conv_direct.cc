@@ -51,13 +51,18 @@ HWY_INLINE Slots<T> LocateSlots(const Operands& o, int64_t slot, int64_t lanes) 
   return s;
 }
 
-// The first n < lanes floats at p, the other lanes 0, reading nothing past p + n (Highway's
-// MaskedLoad emulation on SSE4 reads a whole, aligned vector).
+// The first n < lanes floats at p, the other lanes 0, reading nothing past p + n: a masked load
+// where the target has one (AVX2, AVX-512); elsewhere (Highway's MaskedLoad emulation reads a
+// whole, aligned vector) through a copy.
 template <class D>
 HWY_INLINE hn::Vec<D> LoadPart(D d, const float* p, int64_t n) {
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+  return hn::MaskedLoad(hn::FirstN(d, static_cast<size_t>(n)), d, p);
+#else
   HWY_ALIGN float part[HWY_MAX_BYTES / sizeof(float)] = {};
   std::copy(p, p + n, part);
   return hn::Load(d, part);
+#endif
 }
 
 // Output channels [co, co + R) x the T slots `s`, over the taps [k0, k1): accumulated onto the
@@ -357,17 +362,29 @@ bool DirectConvolution::Supported(const ops::ConvGeometry& g) {
 }
 
 bool DirectConvolution::Preferred(const ops::ConvGeometry& g) {
-  // Measured (2 threads, min / median of alternating runs, microseconds; the W3 CNN through `bronze
-  // bench --profile`, the ResNet layers with benchmarks/kernels/conv.cc):
-  //   3->32 3x3 on 32x32:      batch 1 14.1 / 19.3 (im2col 18.7 / 22.8),
-  //                            batch 32 321 / 348 (im2col 345 / 450)            (taken)
-  //   32->64 3x3 s2 on 32x32:  batch 1 49.2 / 67.2 (im2col 61.0 / 82.2),
-  //                            batch 32 1347 / 1549 (oneDNN 1429 / 1674)        (taken)
-  //   3->64 7x7 s2 on 224x224: 0.79x - 0.93x the previous choice, batch 1, 8, 32 (taken)
-  //   64->64 and wider 3x3:    1.05x - 4.7x the previous choice                (not taken)
-  // With more taps than these the weights of one tile's taps no longer share L1 with its input.
+  // Measured against the previous choice (im2col + GEMM or oneDNN's NHWC primitive with its
+  // layout conversions), 2 threads, min / median of alternating runs, microseconds or ratios
+  // (the W3 CNN and one-layer models conv + ReLU through `bronze bench --profile`, the ResNet
+  // layers with benchmarks/kernels/conv.cc):
+  //   3->32 3x3 on 32x32:         batch 1 14.1 / 19.3 (im2col 18.7 / 22.8),
+  //                               batch 32 321 / 348 (im2col 345 / 450)              (taken)
+  //   32->64 3x3 s2 on 32x32:     batch 1 49.2 / 67.2 (im2col 61.0 / 82.2),
+  //                               batch 32 1347 / 1549 (oneDNN 1429 / 1674)          (taken)
+  //   3->64 7x7 s2 on 224x224:    0.79x - 0.93x at batch 1, 8 and 32                 (taken)
+  //   32->64 3x3 s2 on 56x56:     batch 1 0.91x / 0.89x (taken), batch 8 1.24x / 1.23x
+  //   16->32 3x3 on 56x56:        batch 1 0.68x / 0.71x (taken), batch 8 1.10x / 1.14x
+  //   256->64 1x1 on 56x56:       batch 1 0.84x / 0.76x (taken), batch 8 1.17x / 1.06x
+  //   64->256 1x1 on 56x56:       batch 1 0.67x / 0.61x (taken), batch 8 0.88x / 0.79x
+  //   32->32 3x3 on 112x112:      batch 1 0.60x / 0.60x,         batch 8 1.20x / 1.19x
+  //   64->64 and wider 3x3:       1.05x - 4.7x                                    (not taken)
+  // So: at most 288 taps (beyond, one tile's weights and input rows no longer share L1), and
+  // few input channels (a first layer), or small images (<= 16x16 outputs, where oneDNN's
+  // blocking does poorly), or small problems (<= 4096 output pixels in all; larger ones repay
+  // oneDNN's layout conversions).
   if (!Supported(g)) return false;
-  return g.c_in * g.kernel[0] * g.kernel[1] <= 288 && g.c_out >= 8;
+  const int64_t pixels = g.out[0] * g.out[1];
+  return g.c_in * g.kernel[0] * g.kernel[1] <= 288 && g.c_out >= 8 &&
+         (g.c_in <= 4 || pixels <= 256 || g.n * pixels <= 4096);
 }
 
 DirectConvolution::DirectConvolution(const ops::ConvGeometry& g, const Epilogue& epilogue)

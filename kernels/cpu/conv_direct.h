@@ -1,7 +1,8 @@
 // conv2d as a direct convolution on the NCHW tensors, for convolutions with few taps per output
-// (C_in*kH*kW <= 288): the first layers of image models, and small images such as those of
-// issue 7's W3 CNN (32x32, stride 1 and 2), where oneDNN's NHWC primitives do not repay their
-// layout conversions and im2col + GEMM pays for its patch matrix.
+// (C_in*kH*kW <= 288) on first layers (few input channels), small images such as those of issue
+// 7's W3 CNN (32x32, stride 1 and 2) and small batches, where oneDNN's NHWC primitives do not
+// repay their layout conversions and im2col + GEMM pays for its patch matrix (Preferred has the
+// rule and its measurements).
 //
 // Each chunk is a run of output rows of one image. It first copies the input rows those rows
 // read into a per-thread buffer, once per kernel column kw, as aligned rows of whole vectors:

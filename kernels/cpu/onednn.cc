@@ -241,7 +241,8 @@ struct Convolution::Impl {
   // picking every stride-th pixel of x into a dense copy when the stride is > 1. No layout
   // conversion at all.
   std::unique_ptr<Gemm> pointwise;
-  // Few taps per output (C_in*kH*kW <= 288): a direct convolution (kernels/cpu/conv_direct.h).
+  // Few taps per output (C_in*kH*kW <= 288) on a first layer, a small image or a small batch: a
+  // direct convolution (kernels/cpu/conv_direct.h).
   std::unique_ptr<DirectConvolution> direct;
   // Few input channels, or small images at small batch, that the direct convolution does not
   // take: im2col + GEMM (kernels/cpu/conv_im2col.h).

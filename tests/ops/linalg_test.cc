@@ -589,6 +589,27 @@ TEST(OneDnnEpilogue, SmallImageConvolutionsMatchTheReferencePlusTheFormulas) {
   }
   hwy::SetSupportedTargetsForTest(0);
   RecordProperty("targets", tested);
+  // Preferred: a first layer at any batch; a larger image only at small batch (its rule).
+  const AttrMap s2 = {{"stride", V{2, 2}},
+                      {"padding", V{1, 1}},
+                      {"dilation", V{1, 1}},
+                      {"groups", 1},
+                      {"auto_pad", "explicit"}};
+  const AttrMap stem = {{"stride", V{2, 2}},
+                        {"padding", V{3, 3}},
+                        {"dilation", V{1, 1}},
+                        {"groups", 1},
+                        {"auto_pad", "explicit"}};
+  EXPECT_TRUE(onednn::DirectConvolution::Preferred(
+      ops::Conv2dGeometry(stem, {8, 3, 224, 224}, {64, 3, 7, 7})));
+  EXPECT_TRUE(onednn::DirectConvolution::Preferred(
+      ops::Conv2dGeometry(s2, {32, 32, 32, 32}, {64, 32, 3, 3})));
+  EXPECT_TRUE(onednn::DirectConvolution::Preferred(
+      ops::Conv2dGeometry(s2, {1, 32, 56, 56}, {64, 32, 3, 3})));
+  EXPECT_FALSE(onednn::DirectConvolution::Preferred(
+      ops::Conv2dGeometry(s2, {8, 32, 56, 56}, {64, 32, 3, 3})));
+  EXPECT_FALSE(onednn::DirectConvolution::Preferred(
+      ops::Conv2dGeometry(s2, {1, 64, 56, 56}, {64, 64, 3, 3})));
   // Grouped convolutions are not the direct convolution's.
   AttrMap grouped = {{"stride", V{1, 1}},
                      {"padding", V{1, 1}},
