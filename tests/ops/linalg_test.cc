@@ -451,6 +451,54 @@ TEST(OneDnnEpilogue, GemmMatchesTheReferencePlusTheFormulas) {
   }
 }
 
+// conv2d's attributes with explicit padding.
+AttrMap ConvAttrs(const V& stride, const V& padding, const V& dilation = {1, 1},
+                  int64_t groups = 1) {
+  return {{"stride", stride},
+          {"padding", padding},
+          {"dilation", dilation},
+          {"groups", groups},
+          {"auto_pad", "explicit"}};
+}
+
+// A conv2d problem: random input, weight, bias and residual, the reference kernel's plain
+// product and the geometry.
+struct ConvProblem {
+  Tensor x, w, bias, acc, res;
+  ops::ConvGeometry g;
+
+  ConvProblem(const AttrMap& attrs, const Dims& xd, const Dims& wd)
+      : x(Random(xd, 1)), w(Random(wd, 2)), bias(Random({wd[0]}, 3)) {
+    const KernelEntry* ref =
+        KernelRegistry::Global().Find("conv2d", DeviceKind::kCPU, DType::kF32, "ref");
+    acc = RunKernel(*ref, "conv2d", attrs, {x, w}, 1)[0];
+    res = Random(acc.dims(), 4);
+    g = ops::Conv2dGeometry(attrs, xd, wd);
+  }
+  // What a convolution with epilogue e must produce.
+  Tensor Want(const Epilogue& e) const {
+    const int64_t hw = g.out[0] * g.out[1], c_out = g.c_out;
+    return Expected(acc, e, bias, res, [hw, c_out](int64_t i) { return i / hw % c_out; });
+  }
+};
+
+// Runs `conv` (a Convolution, DirectConvolution or Im2colConvolution) on p with 1 and 2 threads;
+// the results must match p.Want(e) and each other bit for bit.
+template <typename Conv>
+void ExpectConvolution(const Conv& conv, const ConvProblem& p, const Epilogue& e) {
+  Tensor one = Tensor::Empty(DType::kF32, p.acc.dims()),
+         two = Tensor::Empty(DType::kF32, p.acc.dims());
+  for (int threads : {1, 2}) {
+    float* out = (threads == 1 ? one : two).data<float>();
+    WithThreads(threads, [&](const ExecContext& ctx) {
+      conv.Run(ctx, p.x.data<float>(), p.w.data<float>(), p.bias.data<float>(),
+               p.res.data<float>(), out);
+    });
+  }
+  EXPECT_EQ(Compare(one, p.Want(e), 1e-4, 1e-4), "");
+  EXPECT_TRUE(Bitwise(one, two));
+}
+
 TEST(OneDnnEpilogue, ConvolutionMatchesTheReferencePlusTheFormulas) {
   // A 3x3 convolution, and a strided 1x1 one (a GEMM on the NCHW tensors when the epilogue is
   // at most a bias, a primitive otherwise).
@@ -477,54 +525,14 @@ TEST(OneDnnEpilogue, ConvolutionMatchesTheReferencePlusTheFormulas) {
         // both ends, loads cut short at the start and the end of the input tensor.
         Geometry{{1, 3, 32, 32}, {8, 3, 3, 3}, {1, 1}, {1, 1}, {1, 1}, true, true},
         Geometry{{2, 4, 20, 36}, {6, 4, 3, 3}, {2, 2}, {1, 1}, {1, 1}, true}}) {
-    AttrMap attrs = {{"stride", c.stride},
-                     {"padding", c.padding},
-                     {"dilation", c.dilation},
-                     {"groups", 1},
-                     {"auto_pad", "explicit"}};
-    const int64_t c_out = c.w[0];
-    Tensor x = Random(c.x, 1), w = Random(c.w, 2), bias = Random({c_out}, 3);
-    const KernelEntry* ref =
-        KernelRegistry::Global().Find("conv2d", DeviceKind::kCPU, DType::kF32, "ref");
-    Tensor acc = RunKernel(*ref, "conv2d", attrs, {x, w}, 1)[0];
-    Tensor res = Random(acc.dims(), 4);
-    const ops::ConvGeometry g = ops::Conv2dGeometry(attrs, c.x, c.w);
-    EXPECT_EQ(onednn::Im2colConvolution::Preferred(g), c.im2col);
-    EXPECT_EQ(onednn::DirectConvolution::Preferred(g), c.direct);
-    const int64_t hw = g.out[0] * g.out[1];
+    const ConvProblem p(ConvAttrs(c.stride, c.padding, c.dilation), c.x, c.w);
+    EXPECT_EQ(onednn::Im2colConvolution::Preferred(p.g), c.im2col);
+    EXPECT_EQ(onednn::DirectConvolution::Preferred(p.g), c.direct);
     for (const Epilogue& e : AllEpilogues()) {
       SCOPED_TRACE(Describe(e) + " kernel " + std::to_string(c.w[2]));
-      onednn::Convolution conv(g, false, e);
-      Tensor one = Tensor::Empty(DType::kF32, acc.dims()),
-             two = Tensor::Empty(DType::kF32, acc.dims());
-      for (auto [threads, out] : {std::pair{1, &one}, std::pair{2, &two}}) {
-        WithThreads(threads, [&](const ExecContext& ctx) {
-          conv.Run(ctx, x.data<float>(), w.data<float>(), bias.data<float>(), res.data<float>(),
-                   out->data<float>());
-        });
-      }
-      auto channel = [hw, c_out](int64_t i) { return i / hw % c_out; };
-      EXPECT_EQ(Compare(one, Expected(acc, e, bias, res, channel), 1e-4, 1e-4), "");
-      EXPECT_TRUE(Bitwise(one, two));
+      ExpectConvolution(onednn::Convolution(p.g, false, e), p, e);
     }
   }
-}
-
-// Runs `conv` (a DirectConvolution or an Im2colConvolution) with 1 and 2 threads; the results
-// must match the reference plus the epilogue's formulas and each other bit for bit.
-template <typename Conv>
-void ExpectConvolution(const Conv& conv, const Tensor& x, const Tensor& w, const Tensor& bias,
-                       const Tensor& res, const Tensor& want) {
-  Tensor one = Tensor::Empty(DType::kF32, want.dims()),
-         two = Tensor::Empty(DType::kF32, want.dims());
-  for (int threads : {1, 2}) {
-    float* out = (threads == 1 ? one : two).data<float>();
-    WithThreads(threads, [&](const ExecContext& ctx) {
-      conv.Run(ctx, x.data<float>(), w.data<float>(), bias.data<float>(), res.data<float>(), out);
-    });
-  }
-  EXPECT_EQ(Compare(one, want, 1e-4, 1e-4), "");
-  EXPECT_TRUE(Bitwise(one, two));
 }
 
 TEST(OneDnnEpilogue, SmallImageConvolutionsMatchTheReferencePlusTheFormulas) {
@@ -558,31 +566,17 @@ TEST(OneDnnEpilogue, SmallImageConvolutionsMatchTheReferencePlusTheFormulas) {
     hwy::SetSupportedTargetsForTest(target);
     for (const Geometry& c : geometries) {
       SCOPED_TRACE("input " + DimsToString(c.x) + " weight " + DimsToString(c.w));
-      AttrMap attrs = {{"stride", c.stride},
-                       {"padding", c.padding},
-                       {"dilation", c.dilation},
-                       {"groups", 1},
-                       {"auto_pad", "explicit"}};
-      const int64_t c_out = c.w[0];
-      Tensor x = Random(c.x, 1), w = Random(c.w, 2), bias = Random({c_out}, 3);
-      const KernelEntry* ref =
-          KernelRegistry::Global().Find("conv2d", DeviceKind::kCPU, DType::kF32, "ref");
-      Tensor acc = RunKernel(*ref, "conv2d", attrs, {x, w}, 1)[0];
-      Tensor res = Random(acc.dims(), 4);
-      const ops::ConvGeometry g = ops::Conv2dGeometry(attrs, c.x, c.w);
-      ASSERT_TRUE(onednn::DirectConvolution::Supported(g));
-      const int64_t hw = g.out[0] * g.out[1];
-      auto channel = [hw, c_out](int64_t i) { return i / hw % c_out; };
+      const ConvProblem p(ConvAttrs(c.stride, c.padding, c.dilation), c.x, c.w);
+      ASSERT_TRUE(onednn::DirectConvolution::Supported(p.g));
       for (const Epilogue& e : AllEpilogues()) {
         SCOPED_TRACE(Describe(e));
-        const Tensor want = Expected(acc, e, bias, res, channel);
         {
           SCOPED_TRACE("direct");
-          ExpectConvolution(onednn::DirectConvolution(g, e), x, w, bias, res, want);
+          ExpectConvolution(onednn::DirectConvolution(p.g, e), p, e);
         }
         {
           SCOPED_TRACE("im2col");
-          ExpectConvolution(onednn::Im2colConvolution(g, e), x, w, bias, res, want);
+          ExpectConvolution(onednn::Im2colConvolution(p.g, e), p, e);
         }
       }
     }
@@ -590,16 +584,7 @@ TEST(OneDnnEpilogue, SmallImageConvolutionsMatchTheReferencePlusTheFormulas) {
   hwy::SetSupportedTargetsForTest(0);
   RecordProperty("targets", tested);
   // Preferred: a first layer at any batch; a larger image only at small batch (its rule).
-  const AttrMap s2 = {{"stride", V{2, 2}},
-                      {"padding", V{1, 1}},
-                      {"dilation", V{1, 1}},
-                      {"groups", 1},
-                      {"auto_pad", "explicit"}};
-  const AttrMap stem = {{"stride", V{2, 2}},
-                        {"padding", V{3, 3}},
-                        {"dilation", V{1, 1}},
-                        {"groups", 1},
-                        {"auto_pad", "explicit"}};
+  const AttrMap s2 = ConvAttrs({2, 2}, {1, 1}), stem = ConvAttrs({2, 2}, {3, 3});
   EXPECT_TRUE(onednn::DirectConvolution::Preferred(
       ops::Conv2dGeometry(stem, {8, 3, 224, 224}, {64, 3, 7, 7})));
   EXPECT_TRUE(onednn::DirectConvolution::Preferred(
@@ -611,13 +596,8 @@ TEST(OneDnnEpilogue, SmallImageConvolutionsMatchTheReferencePlusTheFormulas) {
   EXPECT_FALSE(onednn::DirectConvolution::Preferred(
       ops::Conv2dGeometry(s2, {1, 64, 56, 56}, {64, 64, 3, 3})));
   // Grouped convolutions are not the direct convolution's.
-  AttrMap grouped = {{"stride", V{1, 1}},
-                     {"padding", V{1, 1}},
-                     {"dilation", V{1, 1}},
-                     {"groups", 2},
-                     {"auto_pad", "explicit"}};
   EXPECT_FALSE(onednn::DirectConvolution::Supported(
-      ops::Conv2dGeometry(grouped, {1, 4, 8, 8}, {8, 2, 3, 3})));
+      ops::Conv2dGeometry(ConvAttrs({1, 1}, {1, 1}, {1, 1}, 2), {1, 4, 8, 8}, {8, 2, 3, 3})));
 }
 
 TEST(OneDnnEpilogue, TransposedConvolutionFillsUnreachedOutputWithTheEpilogue) {
