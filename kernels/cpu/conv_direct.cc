@@ -3,6 +3,7 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/cpu/conv_direct.cc"
 #include "kernels/cpu/conv_direct.h"
+#include "kernels/cpu/gemv.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -210,8 +211,8 @@ void ComputeChunkImpl(const float* p, const int32_t* taps, int64_t k, int64_t k_
 // The prepared rows of input channels [0, c) (see kernels/cpu/conv_direct.h) for input rows ih0 ..
 // ih0 + rows - 1 of the image x (c, h, w), laid out with `in_rows` rows per (kw, channel): each
 // vector a load of the input row (two and their even lanes for stride 2) with the columns outside
-// the row set to 0. Loads stay inside the input tensor [x_begin, x_end); a vector that would leave
-// it (at the tensor's first and last rows) and strides > 2 are gathered element by element.
+// the row set to 0. Loads stay inside the input tensor [x_begin, x_end); rows whose loads would
+// leave it (at the tensor's first and last rows) and strides > 2 go through cpu::Im2colRow.
 void PrepareImpl(const float* x_begin, const float* x_end, const float* HWY_RESTRICT x, int64_t c,
                  int64_t h, int64_t w, int64_t ih0, int64_t rows, int64_t in_rows, int64_t sw,
                  int64_t pad_left, int64_t kw, int64_t dilation, int64_t row_stride,
@@ -220,14 +221,6 @@ void PrepareImpl(const float* x_begin, const float* x_end, const float* HWY_REST
   const int64_t lanes = static_cast<int64_t>(hn::Lanes(d));
   const int64_t per_kw = c * in_rows * row_stride;  // floats between the kw copies
 #if HWY_TARGET != HWY_SCALAR
-  const hn::RebindToSigned<decltype(d)> di;
-  const auto iota = hn::Iota(di, 0);
-  const auto width = hn::Set(di, static_cast<int32_t>(w));
-  // Lanes of a load whose first column is `col` that lie inside the row.
-  const auto inside = [&](int64_t col) {
-    const auto cols = hn::Add(iota, hn::Set(di, static_cast<int32_t>(col)));
-    return hn::RebindMask(d, hn::And(hn::Gt(cols, hn::Set(di, -1)), hn::Lt(cols, width)));
-  };
   // The loads of one row, the same for every row: per (kw, vector), the first column read, the
   // offset of the vector written (from the row's) and the lanes [lo, hi) of its one or two loads
   // that lie inside the row (plain integers: Highway vectors and masks do not go into standard
@@ -259,9 +252,6 @@ void PrepareImpl(const float* x_begin, const float* x_end, const float* HWY_REST
       }
     }
   }
-#else
-  (void)x_begin;
-  (void)x_end;
 #endif
   for (int64_t ch = 0; ch < c; ++ch) {
     for (int64_t r = 0; r < rows; ++r) {
@@ -274,8 +264,8 @@ void PrepareImpl(const float* x_begin, const float* x_end, const float* HWY_REST
         }
         continue;
       }
-      const float* src = x + (ch * h + ih) * w;
 #if HWY_TARGET != HWY_SCALAR
+      const float* src = x + (ch * h + ih) * w;
       if (fast && (src - x_begin) + lowest >= 0 && (x_end - src) >= highest) {
         if (sw == 2) {
           for (const Load& l : loads) {
@@ -294,29 +284,17 @@ void PrepareImpl(const float* x_begin, const float* x_end, const float* HWY_REST
         continue;
       }
 #endif
+      // Rows at the tensor's ends, strides > 2: the im2col gather (column j of a copy reads input
+      // column sw * j + shift, 0 outside the row).
+      const cpu::Im2colSegment seg{ih, 0, row_stride, 0};
       for (int64_t q = 0; q < kw; ++q) {
-        const int64_t shift = q * dilation - pad_left;  // dst[j] = src[sw * j + shift]
-        float* to = dst + q * per_kw;
-        int64_t j = 0;
-#if HWY_TARGET != HWY_SCALAR
-        if (sw <= 2) {
-          for (; j < row_stride; j += lanes) {
-            const int64_t col = sw * j + shift;
-            if (col < -(src - x_begin) || col + sw * lanes > x_end - src) break;
-            const float* first = src + col;  // inside the tensor, and so are its sw vectors
-            auto v = hn::IfThenElseZero(inside(col), hn::LoadU(d, first));
-            if (sw == 2) {
-              v = hn::ConcatEven(
-                  d, hn::IfThenElseZero(inside(col + lanes), hn::LoadU(d, first + lanes)), v);
-            }
-            hn::Store(v, d, to + j);
-          }
-        }
-#endif
-        for (; j < row_stride; ++j) {
-          const int64_t col = sw * j + shift;
-          to[j] = col >= 0 && col < w ? src[col] : 0.f;
-        }
+        const int64_t shift = q * dilation - pad_left;
+        const int64_t lo = std::clamp<int64_t>((std::max<int64_t>(0, -shift) + sw - 1) / sw, 0,
+                                               row_stride);
+        const int64_t hi = std::clamp<int64_t>(w - shift > 0 ? (w - shift + sw - 1) / sw : 0, lo,
+                                               row_stride);
+        cpu::Im2colRow(x_begin, x_end, x + ch * h * w, h, w, sw, shift, lo, hi, &seg, 1,
+                       dst + q * per_kw);
       }
     }
   }
