@@ -331,10 +331,20 @@ int64_t PreparedRows(const ops::ConvGeometry& g, int64_t out_rows) {
 }  // namespace
 
 bool DirectConvolution::Supported(const ops::ConvGeometry& g) {
+  return Supported(g, Vectors::kPixels) || Supported(g, Vectors::kChannels);
+}
+
+bool DirectConvolution::Supported(const ops::ConvGeometry& g, Vectors v) {
   if (g.groups != 1 || g.n == 0 || g.out[0] * g.out[1] == 0 || g.c_in == 0) return false;
   if (g.pad_begin[0] < 0 || g.pad_begin[1] < 0) return false;
-  // One output row's prepared input must fit the per-thread buffer, with offsets in int32.
   const int64_t lanes = HWY_DYNAMIC_DISPATCH(direct::VectorLanesImpl)();
+  if (v == Vectors::kChannels) {
+    // One output row's pixels x channels must fit the per-thread buffer; input offsets in int32.
+    return g.out[1] * RoundUp(g.c_out, lanes) * 4 <= kMaxPreparedBytes &&
+           g.c_in * g.in[0] * g.in[1] < (int64_t{1} << 31) &&
+           g.c_in * g.kernel[0] * g.kernel[1] < (int64_t{1} << 31);
+  }
+  // One output row's prepared input must fit the per-thread buffer, with offsets in int32.
   const int64_t row = RoundUp(g.out[1], lanes);
   return g.kernel[1] * g.c_in * PreparedRows(g, 1) * row * 4 <= kMaxPreparedBytes;
 }
@@ -365,9 +375,30 @@ bool DirectConvolution::Preferred(const ops::ConvGeometry& g) {
          (g.c_in <= 4 || pixels <= 256 || g.n * pixels <= 4096);
 }
 
-DirectConvolution::DirectConvolution(const ops::ConvGeometry& g, const Epilogue& epilogue)
-    : g_(g), e_(epilogue) {
+DirectConvolution::Vectors DirectConvolution::Choose(const ops::ConvGeometry& g,
+                                                     bool constant_w) {
+  // Channel vectors against pixel vectors on W3's second convolution (32->64 3x3 stride 2 on
+  // 32x32), 2 threads, min / median of alternating runs, microseconds:
+  //   batch 32, constant weights (`bronze bench --profile`):     1014 / 1135 against 1337 / 1601
+  //   batch 1, constant weights:                                 41.5 / 49.4 against 50.8 / 70.9
+  //   batch 8, weights packed per run (benchmarks/kernels/conv.cc): 348 / 362 against 408 / 443
+  //   batch 1, weights packed per run:                            66.5 / 64.6 against 50.2 / 63.0
+  //   W3's first convolution (3 input channels, 27 taps) single-threaded at batch 32 in a
+  //   standalone copy of the tiles: 2.5x slower than pixel vectors (tiles too short to repay
+  //   the transposition).
+  // So: AVX-512 (4 x 6 tiles; 16 registers leave 2 x 6), >= 16 input channels, output channels in
+  // whole vectors, and weights packed once (constant) or over a batch of 4 or more.
+  const int64_t lanes = HWY_DYNAMIC_DISPATCH(direct::VectorLanesImpl)();
+  const bool channels = lanes >= 16 && g.c_in >= 16 && g.c_out >= 2 * lanes &&
+                        g.c_out % lanes == 0 && (constant_w || g.n >= 4);
+  return channels && Supported(g, Vectors::kChannels) ? Vectors::kChannels : Vectors::kPixels;
+}
+
+DirectConvolution::DirectConvolution(const ops::ConvGeometry& g, const Epilogue& epilogue,
+                                     Vectors v)
+    : g_(g), e_(epilogue), vectors_(v) {
   lanes_ = HWY_DYNAMIC_DISPATCH(direct::VectorLanesImpl)();
+  if (!Supported(g, v)) ThrowInternal("DirectConvolution: an unsupported geometry");
   row_stride_ = RoundUp(g.out[1], lanes_);
   const int64_t OH = g.out[0], KH = g.kernel[0], KW = g.kernel[1];
   const int64_t owv = CeilDiv(g.out[1], lanes_);
@@ -381,6 +412,19 @@ DirectConvolution::DirectConvolution(const ops::ConvGeometry& g, const Epilogue&
   // batch 1 runs as 2 chunks of 8 rows, measured faster than 4 chunks of 4 rows in alternating
   // runs: its threads share less of the input and wait for fewer chunks).
   rows_ = std::min(OH, std::max(CeilDiv(OH, per_image), CeilDiv(8, owv)));
+  if (v == Vectors::kChannels) {
+    // The chunk's pixels x channels buffer within a core's L2 share.
+    while (rows_ > 1 && rows_ * g.out[1] * RoundUp(g.c_out, lanes_) * 4 > kMaxPreparedBytes) {
+      rows_ = CeilDiv(rows_, 2);
+    }
+    for (int64_t n = 0; n < g.n; ++n) {
+      for (int64_t oh = 0; oh < OH; oh += rows_) {
+        chunks_.push_back({n, oh, std::min(OH, oh + rows_)});
+      }
+    }
+    InitChannels();
+    return;
+  }
   while (rows_ > 1 && KW * g.c_in * PreparedRows(g, rows_) * row_stride_ * 4 > kMaxPreparedBytes) {
     rows_ = CeilDiv(rows_, 2);
   }
@@ -407,8 +451,29 @@ DirectConvolution::DirectConvolution(const ops::ConvGeometry& g, const Epilogue&
   }
 }
 
-void DirectConvolution::RunChunk(const Chunk& c, const float* x, const float* w, const float* bias,
-                                 const float* residual, float* y) const {
+void DirectConvolution::RunChunk(const Chunk& c, const float* x, const float* w,
+                                 const float* tiles_bias, const float* bias, const float* residual,
+                                 float* y) const {
+  const int64_t plane = g_.out[0] * g_.out[1];
+  const int64_t offset = c.image * g_.c_out * plane + c.oh0 * g_.out[1];
+  // A bias and a ReLU are applied by the tiles in registers; anything else after the product.
+  const bool in_tiles =
+      !e_.residual && (e_.activation == Activation::kNone || e_.activation == Activation::kRelu);
+  if (vectors_ == Vectors::kChannels) {  // w: the packed weights, bias: padded to whole vectors
+    RunChannelChunk(c, x, w, in_tiles && e_.bias ? tiles_bias : nullptr,
+                    in_tiles && e_.activation == Activation::kRelu, y + offset);
+  } else {
+    RunPixelChunk(c, x, w, in_tiles && e_.bias ? tiles_bias : nullptr,
+                  in_tiles && e_.activation == Activation::kRelu, y + offset);
+  }
+  if (!in_tiles) {
+    EpilogueBlock(e_, g_.c_out, (c.oh1 - c.oh0) * g_.out[1], plane, e_.bias ? bias : nullptr,
+                  nullptr, e_.residual ? residual + offset : nullptr, y + offset);
+  }
+}
+
+void DirectConvolution::RunPixelChunk(const Chunk& c, const float* x, const float* w,
+                                      const float* bias, bool relu, float* y) const {
   const int64_t H = g_.in[0], W = g_.in[1], OH = g_.out[0], OW = g_.out[1];
   const int64_t sh = g_.stride[0], sw = g_.stride[1];
   const int64_t rows = c.oh1 - c.oh0;
@@ -418,26 +483,33 @@ void DirectConvolution::RunChunk(const Chunk& c, const float* x, const float* w,
   (x, x + g_.n * g_.c_in * H * W, x + c.image * g_.c_in * H * W, g_.c_in, H, W,
    c.oh0 * sh - g_.pad_begin[0], PreparedRows(g_, rows), in_rows_, sw, g_.pad_begin[1],
    g_.kernel[1], g_.dilation[1], row_stride_, p);
-  const int64_t plane = OH * OW, offset = c.image * g_.c_out * plane + c.oh0 * OW;
-  // A bias and a ReLU are applied by the tiles in registers; anything else after the product.
-  const bool in_tiles =
-      !e_.residual && (e_.activation == Activation::kNone || e_.activation == Activation::kRelu);
   HWY_DYNAMIC_DISPATCH(direct::ComputeChunkImpl)
   (p, taps_.data(), static_cast<int64_t>(taps_.size()), k_block_, w, g_.c_out, rows, OW,
-   sh * row_stride_, plane, y + offset, in_tiles && e_.bias ? bias : nullptr,
-   in_tiles && e_.activation == Activation::kRelu);
-  if (!in_tiles) {
-    EpilogueBlock(e_, g_.c_out, rows * OW, plane, e_.bias ? bias : nullptr, nullptr,
-                  e_.residual ? residual + offset : nullptr, y + offset);
-  }
+   sh * row_stride_, OH * OW, y, bias, relu);
 }
 
 void DirectConvolution::Run(const ExecContext& ctx, const float* x, const float* w,
-                            const float* bias, const float* residual, float* y) const {
+                            const float* bias, const float* residual, float* y,
+                            const Tensor* constant_w) const {
+  // The channel tiles read packed weights and a bias padded to whole vectors of channels.
+  std::shared_ptr<const Packed> packed;
+  std::vector<float> padded_bias;
+  const float* tiles_w = w;
+  const float* tiles_bias = bias;
+  if (vectors_ == Vectors::kChannels) {
+    packed = ChannelWeights(w, constant_w);
+    tiles_w = packed->w.get();
+    if (e_.bias) {
+      padded_bias.assign(static_cast<size_t>(channels_padded_), 0.f);
+      std::copy(bias, bias + g_.c_out, padded_bias.begin());
+      tiles_bias = padded_bias.data();
+    }
+  }
   ParallelDnnl(ctx, static_cast<int64_t>(chunks_.size()), "direct convolution",
                [&](int64_t begin, int64_t end) {
                  for (int64_t i = begin; i < end; ++i) {
-                   RunChunk(chunks_[static_cast<size_t>(i)], x, w, bias, residual, y);
+                   RunChunk(chunks_[static_cast<size_t>(i)], x, tiles_w, tiles_bias, bias,
+                            residual, y);
                  }
                });
 }

@@ -57,16 +57,18 @@ class GemmEpilogueKernel final : public Kernel {
 
 class ConvEpilogueKernel final : public Kernel {
  public:
-  ConvEpilogueKernel(const ops::ConvGeometry& g, const onednn::Epilogue& e)
-      : epilogue_(e), conv_(g, false, e) {}
+  ConvEpilogueKernel(const ops::ConvGeometry& g, const onednn::Epilogue& e, bool constant_w)
+      : epilogue_(e), constant_w_(constant_w), conv_(g, false, e, constant_w) {}
   void Run(std::span<const Tensor> in, std::span<Tensor> out, ExecContext& ctx) const override {
     const float* bias = epilogue_.bias ? in[2].data<float>() : nullptr;
     const float* res = epilogue_.residual ? in.back().data<float>() : nullptr;
-    conv_.Run(ctx, in[0].data<float>(), in[1].data<float>(), bias, res, out[0].data<float>());
+    conv_.Run(ctx, in[0].data<float>(), in[1].data<float>(), bias, res, out[0].data<float>(),
+              constant_w_ ? &in[1] : nullptr);
   }
 
  private:
   onednn::Epilogue epilogue_;
+  bool constant_w_;
   onednn::Convolution conv_;
 };
 
@@ -162,7 +164,7 @@ std::unique_ptr<Kernel> MakeConv2dFused(const KernelSignature& sig) {
   return std::make_unique<ConvEpilogueKernel>(
       ops::Conv2dGeometry(sig.attrs, sig.inputs[0].shape.static_dims(),
                           sig.inputs[1].shape.static_dims()),
-      EpilogueOf(sig.attrs));
+      EpilogueOf(sig.attrs), sig.IsConstantInput(1));
 }
 
 }  // namespace

@@ -106,15 +106,17 @@ std::unique_ptr<Kernel> MakeLinear(const KernelSignature& sig) {
 
 class ConvKernel final : public Kernel {
  public:
-  ConvKernel(const ops::ConvGeometry& g, bool transposed, bool bias)
-      : bias_(bias), conv_(g, transposed, onednn::Epilogue{bias}) {}
+  ConvKernel(const ops::ConvGeometry& g, bool transposed, bool bias, bool constant_w)
+      : bias_(bias),
+        constant_w_(constant_w),
+        conv_(g, transposed, onednn::Epilogue{bias}, constant_w) {}
   void Run(std::span<const Tensor> in, std::span<Tensor> out, ExecContext& ctx) const override {
     conv_.Run(ctx, in[0].data<float>(), in[1].data<float>(), bias_ ? in[2].data<float>() : nullptr,
-              nullptr, out[0].data<float>());
+              nullptr, out[0].data<float>(), constant_w_ ? &in[1] : nullptr);
   }
 
  private:
-  bool bias_;
+  bool bias_, constant_w_;
   onednn::Convolution conv_;
 };
 
@@ -122,14 +124,14 @@ std::unique_ptr<Kernel> MakeConv2d(const KernelSignature& sig) {
   return std::make_unique<ConvKernel>(
       ops::Conv2dGeometry(sig.attrs, sig.inputs[0].shape.static_dims(),
                           sig.inputs[1].shape.static_dims()),
-      false, sig.inputs.size() == 3);
+      false, sig.inputs.size() == 3, sig.IsConstantInput(1));
 }
 
 std::unique_ptr<Kernel> MakeConvTranspose2d(const KernelSignature& sig) {
   return std::make_unique<ConvKernel>(
       ops::ConvTranspose2dGeometry(sig.attrs, sig.inputs[0].shape.static_dims(),
                                    sig.inputs[1].shape.static_dims()),
-      true, sig.inputs.size() == 3);
+      true, sig.inputs.size() == 3, sig.IsConstantInput(1));
 }
 
 class ConvBackwardWeightKernel final : public Kernel {

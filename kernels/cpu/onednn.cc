@@ -347,7 +347,8 @@ struct Convolution::Impl {
     return static_cast<int>(prims.size() - 1);
   }
 
-  Impl(const ops::ConvGeometry& geometry, bool transpose, const Epilogue& epilogue)
+  Impl(const ops::ConvGeometry& geometry, bool transpose, const Epilogue& epilogue,
+       bool constant_w)
       : g(geometry), transposed(transpose), e(epilogue) {
     for (int d = 0; d < 2; ++d) {
       covered[d] = g.out[d];
@@ -366,7 +367,7 @@ struct Convolution::Impl {
       return;
     }
     if (!transposed && DirectConvolution::Preferred(g)) {
-      direct = std::make_unique<DirectConvolution>(g, e);
+      direct = std::make_unique<DirectConvolution>(g, e, DirectConvolution::Choose(g, constant_w));
       return;
     }
     if (!transposed && Im2colConvolution::Preferred(g)) {
@@ -624,13 +625,13 @@ struct Convolution::Impl {
   }
 
   void Run(const ExecContext& ctx, const float* x, const float* w, const float* bias,
-           const float* residual, float* y) const {
+           const float* residual, float* y, const Tensor* constant_w) const {
     if (pointwise) {
       RunPointwise(ctx, x, w, bias, y);
       return;
     }
     if (direct) {
-      direct->Run(ctx, x, w, bias, residual, y);
+      direct->Run(ctx, x, w, bias, residual, y, constant_w);
       return;
     }
     if (im2col) {
@@ -666,8 +667,8 @@ struct Convolution::Impl {
 };
 
 Convolution::Convolution(const ops::ConvGeometry& geometry, bool transposed,
-                         const Epilogue& epilogue)
-    : impl_(std::make_unique<Impl>(geometry, transposed, epilogue)) {}
+                         const Epilogue& epilogue, bool constant_w)
+    : impl_(std::make_unique<Impl>(geometry, transposed, epilogue, constant_w)) {}
 Convolution::~Convolution() = default;
 
 int64_t Convolution::chunks() const {
@@ -678,8 +679,8 @@ int64_t Convolution::chunks() const {
 }
 
 void Convolution::Run(const ExecContext& ctx, const float* x, const float* w, const float* bias,
-                      const float* residual, float* y) const {
-  impl_->Run(ctx, x, w, bias, residual, y);
+                      const float* residual, float* y, const Tensor* constant_w) const {
+  impl_->Run(ctx, x, w, bias, residual, y, constant_w);
 }
 
 }  // namespace bronze::onednn

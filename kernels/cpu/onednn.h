@@ -100,13 +100,17 @@ class Gemm {
 // GEMM on the NCHW tensors instead (no conversion).
 class Convolution {
  public:
-  Convolution(const ops::ConvGeometry& geometry, bool transposed, const Epilogue& epilogue);
+  // `constant_w`: the weights are constant (they may then be packed once; pass the tensor to Run).
+  Convolution(const ops::ConvGeometry& geometry, bool transposed, const Epilogue& epilogue,
+              bool constant_w = false);
   ~Convolution();
   Convolution(const Convolution&) = delete;
   Convolution& operator=(const Convolution&) = delete;
 
+  // `constant_w`: the tensor w points into when the weights are constant (the kernel's
+  // signature says so); a path that packs the weights then packs them once per storage.
   void Run(const ExecContext& ctx, const float* x, const float* w, const float* bias,
-           const float* residual, float* y) const;
+           const float* residual, float* y, const Tensor* constant_w = nullptr) const;
   int64_t chunks() const;
 
  private:

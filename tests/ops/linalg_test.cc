@@ -467,12 +467,15 @@ struct ConvProblem {
   Tensor x, w, bias, acc, res;
   ops::ConvGeometry g;
 
-  ConvProblem(const AttrMap& attrs, const Dims& xd, const Dims& wd)
-      : x(Random(xd, 1)), w(Random(wd, 2)), bias(Random({wd[0]}, 3)) {
+  // `seed` picks other values of the same shapes.
+  ConvProblem(const AttrMap& attrs, const Dims& xd, const Dims& wd, uint32_t seed = 0)
+      : x(Random(xd, 1 + 4 * seed)),
+        w(Random(wd, 2 + 4 * seed)),
+        bias(Random({wd[0]}, 3 + 4 * seed)) {
     const KernelEntry* ref =
         KernelRegistry::Global().Find("conv2d", DeviceKind::kCPU, DType::kF32, "ref");
     acc = RunKernel(*ref, "conv2d", attrs, {x, w}, 1)[0];
-    res = Random(acc.dims(), 4);
+    res = Random(acc.dims(), 4 + 4 * seed);
     g = ops::Conv2dGeometry(attrs, xd, wd);
   }
   // What a convolution with epilogue e must produce.
@@ -543,7 +546,11 @@ TEST(OneDnnEpilogue, SmallImageConvolutionsMatchTheReferencePlusTheFormulas) {
   // gather element by element) with dilation; rows no multiple of a vector (masked stores and
   // loads); a 1x1 kernel; padding wider than the kernel reach (rows and columns only padding);
   // and a batch cut into runs of rows. On every Highway target this machine supports (down to
-  // SSSE3's 4 lanes, where rows hold more vectors and other tile shapes run).
+  // SSSE3's 4 lanes, where rows hold more vectors and other tile shapes run). Both kinds of
+  // direct tiles run each: pixel vectors and channel vectors (for those, also output channels
+  // in several blocks of packed weights, the last one narrower (80 and 48 channels), pixels
+  // whose taps all fall in the padding, and pixel counts no multiple of the 16 x 16
+  // transposition).
   struct Geometry {
     Dims x, w;
     V stride, padding;
@@ -558,7 +565,9 @@ TEST(OneDnnEpilogue, SmallImageConvolutionsMatchTheReferencePlusTheFormulas) {
       {{2, 3, 5, 70}, {9, 3, 1, 1}, {1, 1}, {0, 0}},
       {{1, 2, 4, 4}, {8, 2, 3, 3}, {1, 1}, {4, 4}},
       {{1, 16, 12, 12}, {12, 16, 3, 3}, {1, 1}, {1, 1}},
-      {{4, 7, 11, 19}, {13, 7, 3, 3}, {2, 1}, {1, 2}, {1, 2}}};
+      {{4, 7, 11, 19}, {13, 7, 3, 3}, {2, 1}, {1, 2}, {1, 2}},
+      {{2, 20, 9, 11}, {80, 20, 3, 3}, {1, 1}, {1, 1}},
+      {{1, 16, 7, 9}, {48, 16, 3, 3}, {2, 2}, {1, 1}}};
   std::string tested;
   for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
     SCOPED_TRACE(std::string("target ") + hwy::TargetName(target));
@@ -570,9 +579,12 @@ TEST(OneDnnEpilogue, SmallImageConvolutionsMatchTheReferencePlusTheFormulas) {
       ASSERT_TRUE(onednn::DirectConvolution::Supported(p.g));
       for (const Epilogue& e : AllEpilogues()) {
         SCOPED_TRACE(Describe(e));
-        {
-          SCOPED_TRACE("direct");
-          ExpectConvolution(onednn::DirectConvolution(p.g, e), p, e);
+        for (const auto v : {onednn::DirectConvolution::Vectors::kPixels,
+                             onednn::DirectConvolution::Vectors::kChannels}) {
+          SCOPED_TRACE(v == onednn::DirectConvolution::Vectors::kPixels
+                           ? "direct, pixel vectors"
+                           : "direct, channel vectors");
+          ExpectConvolution(onednn::DirectConvolution(p.g, e, v), p, e);
         }
         {
           SCOPED_TRACE("im2col");
@@ -595,9 +607,46 @@ TEST(OneDnnEpilogue, SmallImageConvolutionsMatchTheReferencePlusTheFormulas) {
       ops::Conv2dGeometry(s2, {8, 32, 56, 56}, {64, 32, 3, 3})));
   EXPECT_FALSE(onednn::DirectConvolution::Preferred(
       ops::Conv2dGeometry(s2, {1, 64, 56, 56}, {64, 64, 3, 3})));
+  // Channel vectors: on AVX-512 only, for >= 16 input channels and output channels in whole
+  // vectors, with constant weights or a batch of 4 or more.
+  using Vectors = onednn::DirectConvolution::Vectors;
+  const bool avx512 = (hwy::SupportedTargets() & HWY_AVX3) != 0;
+  const Vectors wide = avx512 ? Vectors::kChannels : Vectors::kPixels;
+  const auto choose = [](const AttrMap& a, const Dims& x, const Dims& w, bool constant_w) {
+    return onednn::DirectConvolution::Choose(ops::Conv2dGeometry(a, x, w), constant_w);
+  };
+  EXPECT_EQ(choose(s2, {32, 32, 32, 32}, {64, 32, 3, 3}, false), wide);
+  EXPECT_EQ(choose(s2, {1, 32, 32, 32}, {64, 32, 3, 3}, true), wide);
+  EXPECT_EQ(choose(s2, {4, 16, 32, 32}, {32, 16, 3, 3}, false), wide);
+  EXPECT_EQ(choose(s2, {1, 32, 32, 32}, {64, 32, 3, 3}, false), Vectors::kPixels);
+  EXPECT_EQ(choose(s2, {32, 8, 32, 32}, {64, 8, 3, 3}, true), Vectors::kPixels);
+  EXPECT_EQ(choose(s2, {32, 32, 32, 32}, {40, 32, 3, 3}, true), Vectors::kPixels);
+  EXPECT_EQ(choose(s2, {32, 32, 32, 32}, {16, 32, 3, 3}, true), Vectors::kPixels);
   // Grouped convolutions are not the direct convolution's.
   EXPECT_FALSE(onednn::DirectConvolution::Supported(
       ops::Conv2dGeometry(ConvAttrs({1, 1}, {1, 1}, {1, 1}, 2), {1, 4, 8, 8}, {8, 2, 3, 3})));
+}
+
+TEST(OneDnnEpilogue, DirectConvolutionRepacksConstantWeightsForEachStorage) {
+  // Channel vectors pack constant weights once and keep them while the weight tensor's storage
+  // stays the same: other weights (another storage) at the same convolution are packed anew, and
+  // so are the first ones again after them.
+  const AttrMap attrs = ConvAttrs({2, 2}, {1, 1});
+  const ConvProblem a(attrs, {2, 32, 12, 12}, {32, 32, 3, 3}),
+      b(attrs, {2, 32, 12, 12}, {32, 32, 3, 3}, 1);
+  Epilogue e;
+  e.bias = true;
+  e.activation = Activation::kRelu;
+  const onednn::DirectConvolution conv(a.g, e, onednn::DirectConvolution::Vectors::kChannels);
+  for (const ConvProblem* p : {&a, &a, &b, &a}) {
+    Tensor y = Tensor::Empty(DType::kF32, p->acc.dims());
+    WithThreads(2, [&](const ExecContext& ctx) {
+      conv.Run(ctx, p->x.data<float>(), p->w.data<float>(), p->bias.data<float>(), nullptr,
+               y.data<float>(), &p->w);
+    });
+    EXPECT_EQ(Compare(y, p->Want(e), 1e-4, 1e-4), "")
+        << (p == &a ? "first" : "second") << " weights";
+  }
 }
 
 TEST(OneDnnEpilogue, TransposedConvolutionFillsUnreachedOutputWithTheEpilogue) {
