@@ -339,10 +339,11 @@ bool DirectConvolution::Supported(const ops::ConvGeometry& g, Vectors v) {
   if (g.pad_begin[0] < 0 || g.pad_begin[1] < 0) return false;
   const int64_t lanes = HWY_DYNAMIC_DISPATCH(direct::VectorLanesImpl)();
   if (v == Vectors::kChannels) {
-    // One output row's pixels x channels must fit the per-thread buffer; input offsets in int32.
+    // One output row's pixels x channels must fit the per-thread buffer; input and weight offsets
+    // (taps x a block of at most 64 channels) in int32.
     return g.out[1] * RoundUp(g.c_out, lanes) * 4 <= kMaxPreparedBytes &&
            g.c_in * g.in[0] * g.in[1] < (int64_t{1} << 31) &&
-           g.c_in * g.kernel[0] * g.kernel[1] < (int64_t{1} << 31);
+           g.c_in * g.kernel[0] * g.kernel[1] * 64 < (int64_t{1} << 31);
   }
   // One output row's prepared input must fit the per-thread buffer, with offsets in int32.
   const int64_t row = RoundUp(g.out[1], lanes);
@@ -381,11 +382,12 @@ DirectConvolution::Vectors DirectConvolution::Choose(const ops::ConvGeometry& g,
   // 32x32), 2 threads, min / median of alternating runs, microseconds:
   //   batch 32, constant weights (`bronze bench --profile`):     1014 / 1135 against 1337 / 1601
   //   batch 1, constant weights:                                 41.5 / 49.4 against 50.8 / 70.9
-  //   batch 8, weights packed per run (benchmarks/kernels/conv.cc): 348 / 362 against 408 / 443
-  //   batch 1, weights packed per run:                            66.5 / 64.6 against 50.2 / 63.0
-  //   W3's first convolution (3 input channels, 27 taps) single-threaded at batch 32 in a
-  //   standalone copy of the tiles: 2.5x slower than pixel vectors (tiles too short to repay
-  //   the transposition).
+  //   weights packed per run (benchmarks/kernels/conv.cc, the median of 5 repetitions in each of
+  //   two runs): batch 8                                          348, 362 against 408, 443
+  //              batch 1                                          66.5, 64.6 against 50.2, 63.0
+  //   W3's first convolution (3 input channels, 27 taps), batch 32, constant weights, the
+  //   fastest step of each of 3 runs:                           405 - 443 against 305 - 367
+  //   (its short tiles do not repay the transposition, nor does 32 channels' 2 x 6 tile).
   // So: AVX-512 (4 x 6 tiles; 16 registers leave 2 x 6), >= 16 input channels, output channels in
   // whole vectors, and weights packed once (constant) or over a batch of 4 or more.
   const int64_t lanes = HWY_DYNAMIC_DISPATCH(direct::VectorLanesImpl)();
@@ -404,29 +406,26 @@ DirectConvolution::DirectConvolution(const ops::ConvGeometry& g, const Epilogue&
   const int64_t owv = CeilDiv(g.out[1], lanes_);
   const double flops = 2.0 * static_cast<double>(g.n * g.c_out * g.c_in * KH * KW) *
                        static_cast<double>(OH * g.out[1]);
-  // Whole images when there are enough of them, else runs of rows; never more rows than the
-  // prepared buffer holds.
+  // Whole images when there are enough of them, else runs of rows.
   const int64_t target = ChunkTarget(2 * flops);
   const int64_t per_image = g.n >= target ? 1 : std::min(OH, CeilDiv(target, g.n));
   // At least 8 vectors of output pixels per chunk: two tiles' worth (W3's second convolution at
   // batch 1 runs as 2 chunks of 8 rows, measured faster than 4 chunks of 4 rows in alternating
   // runs: its threads share less of the input and wait for fewer chunks).
   rows_ = std::min(OH, std::max(CeilDiv(OH, per_image), CeilDiv(8, owv)));
+  // Never more rows than the per-thread buffer holds: the prepared input rows, or for channel
+  // vectors the chunk's pixels x channels.
+  const auto buffer_bytes = [&](int64_t rows) {
+    return v == Vectors::kChannels ? rows * g.out[1] * RoundUp(g.c_out, lanes_) * 4
+                                   : KW * g.c_in * PreparedRows(g, rows) * row_stride_ * 4;
+  };
+  while (rows_ > 1 && buffer_bytes(rows_) > kMaxPreparedBytes) rows_ = CeilDiv(rows_, 2);
+  for (int64_t n = 0; n < g.n; ++n) {
+    for (int64_t oh = 0; oh < OH; oh += rows_) chunks_.push_back({n, oh, std::min(OH, oh + rows_)});
+  }
   if (v == Vectors::kChannels) {
-    // The chunk's pixels x channels buffer within a core's L2 share.
-    while (rows_ > 1 && rows_ * g.out[1] * RoundUp(g.c_out, lanes_) * 4 > kMaxPreparedBytes) {
-      rows_ = CeilDiv(rows_, 2);
-    }
-    for (int64_t n = 0; n < g.n; ++n) {
-      for (int64_t oh = 0; oh < OH; oh += rows_) {
-        chunks_.push_back({n, oh, std::min(OH, oh + rows_)});
-      }
-    }
     InitChannels();
     return;
-  }
-  while (rows_ > 1 && KW * g.c_in * PreparedRows(g, rows_) * row_stride_ * 4 > kMaxPreparedBytes) {
-    rows_ = CeilDiv(rows_, 2);
   }
   in_rows_ = PreparedRows(g, rows_);
   // Taps in blocks of whole input channels whose prepared rows for one tile (T <= 4 vectors of
@@ -445,9 +444,6 @@ DirectConvolution::DirectConvolution(const ops::ConvGeometry& g, const Epilogue&
                                              row_stride_));
       }
     }
-  }
-  for (int64_t n = 0; n < g.n; ++n) {
-    for (int64_t oh = 0; oh < OH; oh += rows_) chunks_.push_back({n, oh, std::min(OH, oh + rows_)});
   }
 }
 

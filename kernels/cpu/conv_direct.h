@@ -82,7 +82,6 @@ class DirectConvolution {
   void Run(const ExecContext& ctx, const float* x, const float* w, const float* bias,
            const float* residual, float* y, const Tensor* constant_w = nullptr) const;
   int64_t chunks() const { return static_cast<int64_t>(chunks_.size()); }
-  Vectors vectors() const { return vectors_; }
 
  private:
   struct Chunk {
