@@ -19,9 +19,9 @@
 // stride-2 second layer) vectorize over output channels instead (Vectors::kChannels, Choose has
 // the rule; the tiles are in kernels/cpu/conv_direct_channels.cc). The weights are packed as rows
 // of output channels: once while a constant weight tensor's storage stays the same, else per
-// run. A tile is 4 vectors of output channels x 6 output pixels; each tap is its weight vectors
-// times one broadcast input value per pixel, read straight from the NCHW input (no copy, any
-// stride). The output pixels are grouped by which taps lie inside the input (interior pixels
+// run. A tile is up to 4 vectors of output channels x 6 or 8 output pixels; each tap is its
+// weight vectors times one broadcast input value per pixel, read straight from the NCHW input
+// (no copy, any stride). The output pixels are grouped by which taps lie inside the input (interior pixels
 // have all of them), so padding costs nothing. A chunk's results collect in a per-thread buffer
 // (pixels x channels) that is transposed into the NCHW output in 16 x 16 blocks in registers.
 //
@@ -43,9 +43,10 @@ namespace bronze::onednn {
 namespace direct {
 
 // The channel-vector plan of one run of output rows. Its pixels are grouped by the taps that lie
-// inside the input (interior pixels have all of them) into tiles of kTilePixels or half that
-// many entries (the last pixel of a group repeated to fill a tile).
-inline constexpr int kTilePixels = 6;
+// inside the input (interior pixels have all of them) into tiles of P or P / 2 entries (the last
+// pixel of a group repeated to fill a tile): P = 6 for 4 vectors of output channels on AVX-512
+// (24 accumulators) or 2 elsewhere (12), else 8.
+inline constexpr int kMaxTilePixels = 8;
 struct TapSet {
   std::vector<int32_t> offset;  // per tap inside the input: its input offset from a pixel's origin
   std::vector<int32_t> weight;  // its weights' offset in a block of packed weights
@@ -53,7 +54,7 @@ struct TapSet {
 struct PixelTile {
   int32_t taps;   // its TapSet
   int32_t first;  // its first entry in RowsPlan::origin and ::slot
-  int32_t size;   // kTilePixels or kTilePixels / 2
+  int32_t size;   // P or P / 2
 };
 struct RowsPlan {
   std::vector<PixelTile> tiles;
