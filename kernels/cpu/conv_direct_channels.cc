@@ -1,7 +1,7 @@
 // The direct convolution's channel-vector tiles (DirectConvolution::Vectors::kChannels, see
 // kernels/cpu/conv_direct.h): the plan of tap sets and pixel tiles, the weight packing, the
 // Highway register tiles (output channels x pixels, broadcast inputs) and the transposition of a
-// chunk's pixels x channels buffer into the NCHW output.
+// chunk's pixels x channels buffer into the NCHW output (kernels/cpu/transpose-inl.h).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/cpu/conv_direct_channels.cc"
 #include <algorithm>
@@ -13,10 +13,7 @@
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 #include "kernels/cpu/conv_direct.h"
-
-#if HWY_ARCH_X86
-#include <immintrin.h>
-#endif
+#include "kernels/cpu/transpose-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace bronze::onednn::direct::HWY_NAMESPACE {
@@ -84,66 +81,6 @@ HWY_INLINE void ChannelTile(const float* HWY_RESTRICT x, const int32_t* origin,
   }
 }
 
-// GCC 12 reports the intrinsics' own undefined-vector idiom as maybe-uninitialized where they
-// inline.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
-// The 16 x 16 block src[i * ss + j] -> dst[j * ds + i], in registers.
-HWY_INLINE void Transpose16(const float* src, int64_t ss, float* dst, int64_t ds) {
-  __m512 r[16], t[16];
-  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * ss);
-  // Pairs of rows interleaved, then pairs of pairs: r[4b + q] holds rows 4b..4b+3 of columns
-  // q, q + 4, q + 8, q + 12 (one per 128-bit block).
-  for (int i = 0; i < 16; i += 2) {
-    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int i = 0; i < 16; i += 4) {
-    const __m512d a = _mm512_castps_pd(t[i]), b = _mm512_castps_pd(t[i + 1]);
-    const __m512d c = _mm512_castps_pd(t[i + 2]), e = _mm512_castps_pd(t[i + 3]);
-    r[i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
-    r[i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
-    r[i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, e));
-    r[i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, e));
-  }
-  // Then the 128-bit blocks: two rounds of taking blocks 0, 2 and 1, 3 of two registers.
-  for (int i = 0; i < 4; ++i) {
-    t[i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0x88);
-    t[4 + i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0xdd);
-    t[8 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0x88);
-    t[12 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0xdd);
-  }
-  for (int i = 0; i < 4; ++i) {
-    r[i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0x88);
-    r[8 + i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0xdd);
-    r[4 + i] = _mm512_shuffle_f32x4(t[4 + i], t[12 + i], 0x88);
-    r[12 + i] = _mm512_shuffle_f32x4(t[4 + i], t[12 + i], 0xdd);
-  }
-  for (int i = 0; i < 16; ++i) _mm512_storeu_ps(dst + i * ds, r[i]);
-}
-#endif
-
-// buf[j * stride + c] -> y[c * plane + j] for pixels j < pixels, channels c < channels: 16 x 16
-// blocks in registers on AVX-512, the rest element by element.
-void TransposeInto(const float* buf, int64_t stride, int64_t pixels, int64_t channels, float* y,
-                   int64_t plane) {
-  int64_t full_pixels = 0, full_channels = 0;
-#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX3
-  full_pixels = pixels / 16 * 16;
-  full_channels = channels / 16 * 16;
-  for (int64_t j = 0; j < full_pixels; j += 16) {
-    for (int64_t c = 0; c < full_channels; c += 16) {
-      Transpose16(buf + j * stride + c, stride, y + c * plane + j, plane);
-    }
-  }
-#endif
-  for (int64_t c = 0; c < channels; ++c) {
-    const int64_t j0 = c < full_channels ? full_pixels : 0;
-    for (int64_t j = j0; j < pixels; ++j) y[c * plane + j] = buf[j * stride + c];
-  }
-}
-#pragma GCC diagnostic pop
 
 // One chunk: every block of output channels over every tile of the plan, into buf (pixels x
 // `padded` channels); then transposed into y (the chunk's first output pixel of channel 0). The
@@ -203,7 +140,7 @@ void ChannelChunkImpl(const float* x, const TapSet* sets, const RowsPlan& plan, 
       }
     }
   }
-  TransposeInto(buf, padded, pixels, channels, y, plane);
+  cpu::HWY_NAMESPACE::TransposeFloats(buf, padded, pixels, channels, y, plane);
 }
 
 }  // namespace bronze::onednn::direct::HWY_NAMESPACE

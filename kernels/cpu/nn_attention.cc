@@ -45,6 +45,7 @@ inline constexpr int64_t kItemRows = 32;  // query rows per work item (a multipl
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
 #include "hwy/contrib/math/math-inl.h"
+#include "kernels/cpu/transpose-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace bronze::cpu::HWY_NAMESPACE {
@@ -64,10 +65,14 @@ void AttentionRowsF32(const AttentionArgs& a, int64_t i0, int64_t i1, float* HWY
   float* kt = scratch;              // (E, sp): k transposed, zero padded
   float* sc = kt + a.e * sp;        // (4, sp): scores, then probabilities
   if (!k_ready) {
-    // Whole vectors of keys by gathers (one store per vector instead of one per element),
-    // while the offsets fit the gather's 32-bit indices; the rest row by row.
+    // On AVX-512, 16 x 16 blocks in registers (kernels/cpu/transpose-inl.h). Elsewhere whole
+    // vectors of keys by gathers (one store per vector instead of one per element), while the
+    // offsets fit the gather's 32-bit indices; the rest row by row.
     int64_t j_done = 0;
-    if (s_end * a.e < (int64_t{1} << 31)) {
+    if (kTransposesInRegisters) {
+      TransposeFloats(a.k, a.e, s_end, a.e, kt, sp);
+      j_done = s_end;
+    } else if (s_end * a.e < (int64_t{1} << 31)) {
       const hn::RebindToSigned<decltype(d)> di;
       const auto step = hn::Mul(hn::Iota(di, 0), hn::Set(di, static_cast<int32_t>(a.e)));
       for (; j_done + lanes <= s_end; j_done += lanes) {

@@ -280,8 +280,8 @@ void AttentionCases(OpCases& c) {
   c.Add(ConformanceCase{op, "empty features", Qkv({2, 3, 0}, {2, 5, 0}, {2, 5, 4}), {}, rt, at});
   c.Add(ConformanceCase{op, "large", Qkv({4, 4, 128, 64}, {4, 4, 128, 64}, {4, 4, 128, 64}), {},
                         rt, at});
-  // Keys gathered a vector at a time plus a tail; 5 problems of 3 row blocks, whole problems
-  // per task at 2 threads (kernels/cpu/nn_attention.cc).
+  // Keys transposed in 16 x 16 blocks (gathered a vector at a time below AVX-512) plus a tail;
+  // 5 problems of 3 row blocks, whole problems per task at 2 threads (kernels/cpu/nn_attention.cc).
   c.Add(ConformanceCase{op, "key tail, whole problems per task",
                         Qkv({5, 70, 24}, {5, 37, 24}, {5, 37, 20}), {}, rt, at});
   c.Add(ConformanceCase{op, "large causal float mask",
