@@ -6,12 +6,11 @@
 // kernels and on the default (fast) kernels with 2 threads.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <cmath>
 #include <limits>
 
-#include "hwy/targets.h"
 #include "tests/ops/op_cases.h"
+#include "tests/ops/target_sweep.h"
 
 namespace bronze::testing {
 namespace {
@@ -195,30 +194,9 @@ TEST(LossShapes, SymbolicBatchDimFlowsThroughToTheUnreducedLoss) {
 // The fast kernels dispatch at run time to the best Highway target; this runs every loss case on
 // every target this machine supports (down to the one-lane scalar fallback) against the reference.
 TEST(LossTargets, EveryHighwayTargetMatchesTheReference) {
-  const std::vector<std::string> ops = {"cross_entropy", "nll", "mse", "l1",
-                                        "binary_cross_entropy_with_logits"};
-  std::string tested;
-  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
-    SCOPED_TRACE(std::string("target ") + hwy::TargetName(target));
-    tested += std::string(tested.empty() ? "" : " ") + hwy::TargetName(target);
-    hwy::SetSupportedTargetsForTest(target);
-    for (const ConformanceCase& c : OpCases::Get().conformance()) {
-      if (std::find(ops.begin(), ops.end(), c.op) == ops.end()) continue;
-      SCOPED_TRACE(c.op + " " + c.name);
-      std::vector<Tensor> in;
-      for (size_t i = 0; i < c.inputs.size(); ++i)
-        in.push_back(MakeInput(c.inputs[i], CaseSeed(c.op, c.name) + i));
-      const KernelEntry* ref =
-          KernelRegistry::Global().Find(c.op, DeviceKind::kCPU, DType::kF32, "ref");
-      const KernelEntry* fast =
-          KernelRegistry::Global().Find(c.op, DeviceKind::kCPU, DType::kF32, "cpu");
-      ASSERT_TRUE(ref && fast);
-      const Tensor want = RunKernel(*ref, c.op, c.attrs, in, 1)[0];
-      EXPECT_EQ(Compare(RunKernel(*fast, c.op, c.attrs, in, 2)[0], want, c.rtol, c.atol), "");
-    }
-  }
-  hwy::SetSupportedTargetsForTest(0);
-  RecordProperty("targets", tested);
+  RecordProperty("targets", ExpectEveryHighwayTargetMatchesTheReference(
+                                {"cross_entropy", "nll", "mse", "l1",
+                                 "binary_cross_entropy_with_logits"}));
 }
 
 std::string BackendName(const ::testing::TestParamInfo<std::string>& param) {

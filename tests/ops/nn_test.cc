@@ -5,13 +5,12 @@
 // alignment and fully masked rows), plus symbolic-dim shape inference and schema docs.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
 
-#include "hwy/targets.h"
 #include "tests/ops/op_cases.h"
+#include "tests/ops/target_sweep.h"
 
 namespace bronze::testing {
 namespace {
@@ -360,29 +359,8 @@ TEST(NnShapes, SymbolicDimsFlowThrough) {
 // in 16 x 16 register blocks on AVX-512 but by gathers elsewhere: every attention case on every
 // target this machine supports, against the reference.
 TEST(AttentionTargets, EveryHighwayTargetMatchesTheReference) {
-  const std::string op = "scaled_dot_product_attention";
-  std::string tested;
-  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
-    SCOPED_TRACE(std::string("target ") + hwy::TargetName(target));
-    tested += std::string(tested.empty() ? "" : " ") + hwy::TargetName(target);
-    hwy::SetSupportedTargetsForTest(target);
-    for (const ConformanceCase& c : OpCases::Get().conformance()) {
-      if (c.op != op) continue;
-      SCOPED_TRACE(c.name);
-      std::vector<Tensor> in;
-      for (size_t i = 0; i < c.inputs.size(); ++i)
-        in.push_back(MakeInput(c.inputs[i], CaseSeed(c.op, c.name) + i));
-      const KernelEntry* ref =
-          KernelRegistry::Global().Find(c.op, DeviceKind::kCPU, DType::kF32, "ref");
-      const KernelEntry* fast =
-          KernelRegistry::Global().Find(c.op, DeviceKind::kCPU, DType::kF32, "cpu");
-      ASSERT_TRUE(ref && fast);
-      const Tensor want = RunKernel(*ref, c.op, c.attrs, in, 1)[0];
-      EXPECT_EQ(Compare(RunKernel(*fast, c.op, c.attrs, in, 2)[0], want, c.rtol, c.atol), "");
-    }
-  }
-  hwy::SetSupportedTargetsForTest(0);
-  RecordProperty("targets", tested);
+  RecordProperty("targets",
+                 ExpectEveryHighwayTargetMatchesTheReference({"scaled_dot_product_attention"}));
 }
 
 TEST(NnSchemas, DocumentedAndDifferentiable) {

@@ -10,8 +10,8 @@
 #include <cstring>
 #include <optional>
 
-#include "hwy/targets.h"
 #include "tests/ops/op_cases.h"
+#include "tests/ops/target_sweep.h"
 
 namespace bronze::testing {
 namespace {
@@ -168,29 +168,7 @@ TEST_P(DropoutTest, InferenceAndZeroPAreExactIdentities) {
 // The fast kernel dispatches at run time to the best Highway target; on every target this machine
 // supports (down to the scalar fallback) every dropout case must equal the reference bitwise.
 TEST(DropoutTargets, EveryHighwayTargetMatchesTheReferenceBitwise) {
-  std::string tested;
-  for (int64_t target : hwy::SupportedAndGeneratedTargets()) {
-    SCOPED_TRACE(std::string("target ") + hwy::TargetName(target));
-    tested += std::string(tested.empty() ? "" : " ") + hwy::TargetName(target);
-    hwy::SetSupportedTargetsForTest(target);
-    for (const ConformanceCase& c : OpCases::Get().conformance()) {
-      if (c.op != "dropout") continue;
-      SCOPED_TRACE(c.name);
-      std::vector<Tensor> in;
-      for (size_t i = 0; i < c.inputs.size(); ++i)
-        in.push_back(MakeInput(c.inputs[i], CaseSeed(c.op, c.name) + i));
-      const KernelEntry* ref =
-          KernelRegistry::Global().Find("dropout", DeviceKind::kCPU, DType::kF32, "ref");
-      const KernelEntry* fast =
-          KernelRegistry::Global().Find("dropout", DeviceKind::kCPU, DType::kF32, "cpu");
-      ASSERT_TRUE(ref && fast);
-      const Tensor want = RunKernel(*ref, c.op, c.attrs, in, 1)[0];
-      const Tensor got = RunKernel(*fast, c.op, c.attrs, in, 2)[0];
-      EXPECT_EQ(std::memcmp(got.raw_data(), want.raw_data(), want.nbytes()), 0);
-    }
-  }
-  hwy::SetSupportedTargetsForTest(0);
-  RecordProperty("targets", tested);
+  RecordProperty("targets", ExpectEveryHighwayTargetMatchesTheReference({"dropout"}, true));
 }
 
 std::string BackendName(const ::testing::TestParamInfo<std::string>& param) {
